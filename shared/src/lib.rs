@@ -1,0 +1,49 @@
+//! `leadmart-shared`: the marketplace domain used by both the central API and the desktop app.
+//!
+//! Pure by design: no I/O, no async, no clocks (time comes in as an argument), no tauri, no sqlx.
+//! Every number a rule uses is a default held in a `*Config` struct, so the server can keep it in
+//! configuration instead of in code.
+//!
+//! One module per capability:
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`ids`] | 64-bit ids (`LeadId`, `UserId`, …) that travel as strings |
+//! | [`money`] | `Credits`, `Money`, `Rate`, credit packages, auto-recharge, en-IN display |
+//! | [`ledger`] | double-entry transfers and the never-below-zero balance rule |
+//! | [`account`] | `Role` |
+//! | [`contact`] | `Email`, `PhoneE164` and the fast, library-equivalent phone parser |
+//! | [`normalize`] | text folding shared by matching and dedupe |
+//! | [`lead`] | the lead: category, location, budget, urgency, exclusivity, full record vs masked preview |
+//! | [`scoring`] | quality score with its breakdown (consumer and B2B rule sets) |
+//! | [`freshness`] | sigmoid freshness decay |
+//! | [`pricing`] | price in credits |
+//! | [`agent`] | what the marketplace knows about a buyer: categories, areas, preferences, budget |
+//! | [`purchase`] | purchase eligibility and the plan of a purchase |
+//! | [`refund`] | refund window, reasons and effects |
+//! | [`commission`] | partner commission, holdback, payouts |
+//! | [`pipeline`] | a bought lead's pipeline (`new → … → won | lost`), contact log, ROI |
+//! | [`dedupe`] | normalised, hashed dedupe keys and collision rules |
+//! | [`routing`] | matching and ranking agents for a newly listed lead |
+//! | [`csv_rules`] | CSV header auto-mapping and per-row validation (no files) |
+//! | [`wire`] | DTOs that cross HTTP and IPC |
+
+pub mod account;
+pub mod agent;
+pub mod commission;
+pub mod contact;
+pub mod csv_rules;
+pub mod dedupe;
+pub mod freshness;
+pub mod ids;
+pub mod lead;
+pub mod ledger;
+pub mod money;
+pub mod normalize;
+pub mod pipeline;
+pub mod pricing;
+pub mod purchase;
+pub mod refund;
+pub mod routing;
+pub mod scoring;
+pub mod wire;
