@@ -69,7 +69,10 @@ mod tests {
             assert_eq!(serde_json::to_string(&role).unwrap(), format!("\"{role}\""));
         }
         assert!(Role::Agent.can_buy_leads());
-        assert!(!Role::Partner.can_buy_leads(), "a partner must not buy leads");
+        assert!(
+            !Role::Partner.can_buy_leads(),
+            "a partner must not buy leads"
+        );
         assert!("Agent".parse::<Role>().is_err());
     }
 }

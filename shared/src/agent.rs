@@ -21,15 +21,29 @@ pub struct ServiceArea {
 
 impl ServiceArea {
     /// `area` needs a `city`: "Andheri" means nothing without "Mumbai".
-    pub fn new(country: &str, region: &str, city: Option<&str>, area: Option<&str>) -> Result<Self, LeadError> {
-        let clean = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    pub fn new(
+        country: &str,
+        region: &str,
+        city: Option<&str>,
+        area: Option<&str>,
+    ) -> Result<Self, LeadError> {
+        let clean = |s: Option<&str>| {
+            s.map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
         let probe = Location::new(country, region, city.unwrap_or("-"), None, None)?;
         let city = clean(city);
         let area = clean(area);
         if area.is_some() && city.is_none() {
             return Err(LeadError::MissingPlace("city for an area"));
         }
-        Ok(Self { country: probe.country().to_owned(), region: probe.region().to_owned(), city, area })
+        Ok(Self {
+            country: probe.country().to_owned(),
+            region: probe.region().to_owned(),
+            city,
+            area,
+        })
     }
 
     pub fn country(&self) -> &str {
@@ -50,7 +64,10 @@ impl ServiceArea {
         if !location.same_region(&self.country, &self.region) {
             return false;
         }
-        let city_ok = self.city.as_deref().is_none_or(|c| fold(c) == fold(location.city()));
+        let city_ok = self
+            .city
+            .as_deref()
+            .is_none_or(|c| fold(c) == fold(location.city()));
         let area_ok = match (self.area.as_deref(), location.area()) {
             (None, _) => true,
             (Some(mine), Some(theirs)) => fold(mine) == fold(theirs),
@@ -160,14 +177,23 @@ mod tests {
     use super::*;
 
     fn andheri() -> Location {
-        Location::new("IN", "Maharashtra", "Mumbai", Some("Andheri West"), Some("400053")).unwrap()
+        Location::new(
+            "IN",
+            "Maharashtra",
+            "Mumbai",
+            Some("Andheri West"),
+            Some("400053"),
+        )
+        .unwrap()
     }
 
     #[test]
     fn service_areas_contain_places() {
         let city = ServiceArea::new("IN", "maharashtra", Some("mumbai"), None).unwrap();
-        let area = ServiceArea::new("IN", "Maharashtra", Some("Mumbai"), Some("andheri-west")).unwrap();
-        let other_area = ServiceArea::new("IN", "Maharashtra", Some("Mumbai"), Some("Powai")).unwrap();
+        let area =
+            ServiceArea::new("IN", "Maharashtra", Some("Mumbai"), Some("andheri-west")).unwrap();
+        let other_area =
+            ServiceArea::new("IN", "Maharashtra", Some("Mumbai"), Some("Powai")).unwrap();
         let region = ServiceArea::new("IN", "Maharashtra", None, None).unwrap();
         assert!(city.contains(&andheri()));
         assert!(area.contains(&andheri()), "folded names match");
@@ -196,6 +222,9 @@ mod tests {
         assert!(prefs.admits(&lead(80, 5)));
         assert!(!prefs.admits(&lead(79, 5)), "below the minimum score");
         assert!(!prefs.admits(&lead(95, 6)), "above the max price");
-        assert!(LeadPreferences::default().admits(&lead(1, 1000)), "no preferences admit all");
+        assert!(
+            LeadPreferences::default().admits(&lead(1, 1000)),
+            "no preferences admit all"
+        );
     }
 }

@@ -125,7 +125,9 @@ impl Commission {
     /// derived from time: pass them through.
     pub fn status_at(&self, recorded: CommissionStatus, now: DateTime<Utc>) -> CommissionStatus {
         match recorded {
-            CommissionStatus::Held | CommissionStatus::Payable if now >= self.payable_at => CommissionStatus::Payable,
+            CommissionStatus::Held | CommissionStatus::Payable if now >= self.payable_at => {
+                CommissionStatus::Payable
+            }
             CommissionStatus::Held | CommissionStatus::Payable => CommissionStatus::Held,
             other => other,
         }
@@ -155,7 +157,11 @@ mod tests {
     }
 
     fn partner(pass: u32, uploaded: u64) -> PartnerStanding {
-        PartnerStanding { base_rate: None, verification_pass_rate: Rate::percent(pass).unwrap(), total_uploaded: uploaded }
+        PartnerStanding {
+            base_rate: None,
+            verification_pass_rate: Rate::percent(pass).unwrap(),
+            total_uploaded: uploaded,
+        }
     }
 
     #[test]
@@ -163,30 +169,81 @@ mod tests {
         let cfg = CommissionConfig::default();
         let sale = Money::whole(400);
         // Base only: sold after 7 days, 90% pass rate, 500 uploads → 30% of ₹400 = ₹120.
-        let c = commission(sale, t0(), t0() + Duration::days(8), &partner(90, 500), &cfg);
-        assert_eq!((c.rate, c.amount, c.bonuses.len()), (Rate::percent(30).unwrap(), Money::whole(120), 0));
+        let c = commission(
+            sale,
+            t0(),
+            t0() + Duration::days(8),
+            &partner(90, 500),
+            &cfg,
+        );
+        assert_eq!(
+            (c.rate, c.amount, c.bonuses.len()),
+            (Rate::percent(30).unwrap(), Money::whole(120), 0)
+        );
         // Fresh sale: within 7 days → 40% = ₹160.
-        let c = commission(sale, t0(), t0() + Duration::days(7), &partner(90, 500), &cfg);
-        assert_eq!((c.rate, c.amount), (Rate::percent(40).unwrap(), Money::whole(160)));
+        let c = commission(
+            sale,
+            t0(),
+            t0() + Duration::days(7),
+            &partner(90, 500),
+            &cfg,
+        );
+        assert_eq!(
+            (c.rate, c.amount),
+            (Rate::percent(40).unwrap(), Money::whole(160))
+        );
         assert_eq!(c.bonuses, [CommissionBonus::FreshSale]);
         // Fresh + 95% pass rate → 45%.
-        let c = commission(sale, t0(), t0() + Duration::days(1), &partner(95, 500), &cfg);
+        let c = commission(
+            sale,
+            t0(),
+            t0() + Duration::days(1),
+            &partner(95, 500),
+            &cfg,
+        );
         assert_eq!(c.rate, Rate::percent(45).unwrap());
         // All three bonuses → 50%, exactly the cap.
-        let c = commission(sale, t0(), t0() + Duration::days(1), &partner(99, 10_000), &cfg);
-        assert_eq!((c.rate, c.amount), (Rate::percent(50).unwrap(), Money::whole(200)));
+        let c = commission(
+            sale,
+            t0(),
+            t0() + Duration::days(1),
+            &partner(99, 10_000),
+            &cfg,
+        );
+        assert_eq!(
+            (c.rate, c.amount),
+            (Rate::percent(50).unwrap(), Money::whole(200))
+        );
         // A negotiated 40% base plus all bonuses would be 60%: capped at 50%.
-        let rich = PartnerStanding { base_rate: Some(Rate::percent(40).unwrap()), ..partner(99, 20_000) };
-        assert_eq!(commission(sale, t0(), t0(), &rich, &cfg).rate, Rate::percent(50).unwrap());
+        let rich = PartnerStanding {
+            base_rate: Some(Rate::percent(40).unwrap()),
+            ..partner(99, 20_000)
+        };
+        assert_eq!(
+            commission(sale, t0(), t0(), &rich, &cfg).rate,
+            Rate::percent(50).unwrap()
+        );
     }
 
     #[test]
     fn holdback_is_14_days() {
         let cfg = CommissionConfig::default();
         let c = commission(Money::whole(300), t0(), t0(), &partner(0, 0), &cfg);
-        assert_eq!(c.status_at(CommissionStatus::Held, t0() + Duration::days(14) - Duration::seconds(1)), CommissionStatus::Held);
-        assert_eq!(c.status_at(CommissionStatus::Held, t0() + Duration::days(14)), CommissionStatus::Payable);
-        assert_eq!(c.status_at(CommissionStatus::Reversed, t0() + Duration::days(30)), CommissionStatus::Reversed);
+        assert_eq!(
+            c.status_at(
+                CommissionStatus::Held,
+                t0() + Duration::days(14) - Duration::seconds(1)
+            ),
+            CommissionStatus::Held
+        );
+        assert_eq!(
+            c.status_at(CommissionStatus::Held, t0() + Duration::days(14)),
+            CommissionStatus::Payable
+        );
+        assert_eq!(
+            c.status_at(CommissionStatus::Reversed, t0() + Duration::days(30)),
+            CommissionStatus::Reversed
+        );
         assert!(refund_reverses(CommissionStatus::Held));
         assert!(!refund_reverses(CommissionStatus::Paid));
     }

@@ -61,12 +61,18 @@ impl Email {
 
     /// The part after the last `@`, lower-cased.
     pub fn domain(&self) -> String {
-        self.0.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default()
+        self.0
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_ascii_lowercase())
+            .unwrap_or_default()
     }
 
     /// The part before the last `@`, lower-cased.
     pub fn local_part(&self) -> String {
-        self.0.rsplit_once('@').map(|(l, _)| l.to_ascii_lowercase()).unwrap_or_default()
+        self.0
+            .rsplit_once('@')
+            .map(|(l, _)| l.to_ascii_lowercase())
+            .unwrap_or_default()
     }
 
     /// The dedupe form: trimmed (already) and lower-cased.
@@ -108,7 +114,11 @@ impl PhoneE164 {
         let ok = (8..=15).contains(&digits.len())
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !digits.starts_with('0');
-        if ok { Ok(Self(s.to_owned())) } else { Err(ContactError::InvalidPhone) }
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ContactError::InvalidPhone)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -197,8 +207,15 @@ impl ContactDetails {
         if email.is_none() && phone.is_none() {
             return Err(ContactError::NoWayToReach);
         }
-        let address = address.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
-        Ok(Self { name, email, phone, address })
+        let address = address
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty());
+        Ok(Self {
+            name,
+            email,
+            phone,
+            address,
+        })
     }
 }
 
@@ -270,10 +287,16 @@ impl FastRegion {
         for len in 0..=MAX_NSN {
             let sources: Vec<String> = kinds
                 .iter()
-                .filter(|k| k.possible_length().is_empty() || k.possible_length().contains(&(len as u16)))
+                .filter(|k| {
+                    k.possible_length().is_empty() || k.possible_length().contains(&(len as u16))
+                })
                 .map(|k| format!("(?:{})", k.national_number().as_str()))
                 .collect();
-            types_by_length.push(if sources.is_empty() { None } else { Some(Pattern::compile(&sources.join("|"))?) });
+            types_by_length.push(if sources.is_empty() {
+                None
+            } else {
+                Some(Pattern::compile(&sources.join("|"))?)
+            });
         }
         Some(Self {
             country_code: code.to_string(),
@@ -352,8 +375,14 @@ impl FastRegion {
             digits.strip_prefix(self.country_code.as_str())?
         } else {
             if digits.starts_with('0')
-                || self.international_prefix.as_ref().is_some_and(|p| p.regex.is_match(digits))
-                || self.national_prefix.as_deref().is_some_and(|p| digits.starts_with(p))
+                || self
+                    .international_prefix
+                    .as_ref()
+                    .is_some_and(|p| p.regex.is_match(digits))
+                || self
+                    .national_prefix
+                    .as_deref()
+                    .is_some_and(|p| digits.starts_with(p))
             {
                 return None;
             }
@@ -363,19 +392,32 @@ impl FastRegion {
             // for some regions (India among them): then the code is always stripped. Mirrored
             // exactly, including that quirk, because equality with the library is the contract.
             match digits.strip_prefix(self.country_code.as_str()) {
-                Some(rest) if !(self.general_match(digits) && self.possible_length(digits.len())) => rest,
+                Some(rest)
+                    if !(self.general_match(digits) && self.possible_length(digits.len())) =>
+                {
+                    rest
+                }
                 _ => digits,
             }
         };
         if nsn.len() < 4 || nsn.len() > MAX_NSN || nsn.starts_with('0') {
             return None;
         }
-        if self.national_prefix.as_deref().is_some_and(|p| nsn.starts_with(p))
-            || self.national_prefix_for_parsing.as_ref().is_some_and(|p| p.regex.is_match(nsn))
+        if self
+            .national_prefix
+            .as_deref()
+            .is_some_and(|p| nsn.starts_with(p))
+            || self
+                .national_prefix_for_parsing
+                .as_ref()
+                .is_some_and(|p| p.regex.is_match(nsn))
         {
             return None;
         }
-        Some(self.is_valid(nsn).then(|| PhoneE164(format!("+{}{nsn}", self.country_code))))
+        Some(
+            self.is_valid(nsn)
+                .then(|| PhoneE164(format!("+{}{nsn}", self.country_code))),
+        )
     }
 }
 
@@ -390,9 +432,16 @@ impl PhoneParser {
     /// `region` is an ISO 3166 alpha-2 code such as `IN`. Compiles the region's patterns once:
     /// build one parser and reuse it.
     pub fn new(region: &str) -> Result<Self, ContactError> {
-        let id: Region = region.parse().map_err(|_| ContactError::UnknownRegion(region.to_owned()))?;
-        DATABASE.by_id(id.as_ref()).ok_or_else(|| ContactError::UnknownRegion(region.to_owned()))?;
-        Ok(Self { region: id, fast: FastRegion::build(id) })
+        let id: Region = region
+            .parse()
+            .map_err(|_| ContactError::UnknownRegion(region.to_owned()))?;
+        DATABASE
+            .by_id(id.as_ref())
+            .ok_or_else(|| ContactError::UnknownRegion(region.to_owned()))?;
+        Ok(Self {
+            region: id,
+            fast: FastRegion::build(id),
+        })
     }
 
     pub fn region(&self) -> &str {
@@ -409,7 +458,8 @@ impl PhoneParser {
 
     /// The full `phonenumber` path, always. Public so benchmarks and tests can compare.
     pub fn parse_with_library(&self, raw: &str) -> Result<PhoneE164, ContactError> {
-        let number = phonenumber::parse(Some(self.region), raw).map_err(|_| ContactError::InvalidPhone)?;
+        let number =
+            phonenumber::parse(Some(self.region), raw).map_err(|_| ContactError::InvalidPhone)?;
         if !phonenumber::is_valid(&number) {
             return Err(ContactError::InvalidPhone);
         }
@@ -438,7 +488,15 @@ mod tests {
         assert_eq!(e.as_str(), "Rajesh.K@Email.com");
         assert_eq!(e.normalized(), "rajesh.k@email.com");
         assert_eq!(e.domain(), "email.com");
-        for bad in ["", "rajesh", "a@b", "Raj <r@x.com>", "r@[127.0.0.1]", "a@@b.com", "a b@c.com"] {
+        for bad in [
+            "",
+            "rajesh",
+            "a@b",
+            "Raj <r@x.com>",
+            "r@[127.0.0.1]",
+            "a@@b.com",
+            "a b@c.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} must be rejected");
         }
     }
@@ -446,12 +504,22 @@ mod tests {
     #[test]
     fn seed_phone_numbers_become_e164() {
         let p = india();
-        for raw in ["+91 98765 43210", "98765 43210", "9876543210", "+91-98765-43210", "098765 43210", "0091 98765 43210"] {
+        for raw in [
+            "+91 98765 43210",
+            "98765 43210",
+            "9876543210",
+            "+91-98765-43210",
+            "098765 43210",
+            "0091 98765 43210",
+        ] {
             assert_eq!(p.parse(raw).unwrap().as_str(), "+919876543210", "{raw}");
         }
         assert!(p.parse("12345").is_err());
         assert!(p.parse("call me").is_err());
-        assert!(p.is_fast_path("98765 43210"), "the common form must not pay the library's price");
+        assert!(
+            p.is_fast_path("98765 43210"),
+            "the common form must not pay the library's price"
+        );
     }
 
     #[test]
@@ -465,26 +533,49 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let shapes = ["{d}", "+91{d}", "+91 {a} {b}", "{a}-{b}", "91{d}", "0{d}", "+{d}", "{a}.{b}", "+1{d}", "+44 {d}"];
+        let shapes = [
+            "{d}",
+            "+91{d}",
+            "+91 {a} {b}",
+            "{a}-{b}",
+            "91{d}",
+            "0{d}",
+            "+{d}",
+            "{a}.{b}",
+            "+1{d}",
+            "+44 {d}",
+        ];
         for i in 0..4_000u64 {
             let len = 4 + (next() % 10) as usize;
-            let d: String = (0..len).map(|_| char::from(b'0' + (next() % 10) as u8)).collect();
+            let d: String = (0..len)
+                .map(|_| char::from(b'0' + (next() % 10) as u8))
+                .collect();
             let (a, b) = d.split_at(len / 2);
             let shape = shapes[(i as usize) % shapes.len()];
             let raw = shape.replace("{d}", &d).replace("{a}", a).replace("{b}", b);
             if p.is_fast_path(&raw) {
                 decided += 1;
             }
-            assert_eq!(p.parse(&raw).ok(), p.parse_with_library(&raw).ok(), "input {raw:?}");
+            assert_eq!(
+                p.parse(&raw).ok(),
+                p.parse_with_library(&raw).ok(),
+                "input {raw:?}"
+            );
         }
-        assert!(decided > 1_600, "the fast path should decide most inputs, decided {decided}");
+        assert!(
+            decided > 1_600,
+            "the fast path should decide most inputs, decided {decided}"
+        );
     }
 
     #[test]
     fn contacts_need_a_way_to_reach_them() {
         let name = PersonName::parse(" Rajesh Kumar ").unwrap();
         assert_eq!(name.as_str(), "Rajesh Kumar");
-        assert_eq!(ContactDetails::new(name, None, None, None), Err(ContactError::NoWayToReach));
+        assert_eq!(
+            ContactDetails::new(name, None, None, None),
+            Err(ContactError::NoWayToReach)
+        );
         assert!(PersonName::parse("   ").is_err());
         assert!(PhoneE164::from_e164("+0123456789").is_err());
         assert!(PhoneE164::from_e164("919876543210").is_err());

@@ -1,1 +1,259 @@
-//! TODO
+//! Dedupe (seed 001): keys from the normalised email (trimmed, lower-cased), the phone in
+//! E.164, and name + address folded (case, whitespace, punctuation); each SHA-256 hashed with a
+//! kind prefix so an email and a name can never collide. A duplicate within an upload or of an
+//! existing lead is rejected with the key it collided on; platform-owned leads win over partner
+//! uploads.
+
+use crate::contact::{ContactDetails, Email, PhoneE164};
+use crate::normalize::fold;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use specta::Type;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Type,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyKind {
+    Email,
+    Phone,
+    NameAddress,
+}
+
+impl KeyKind {
+    fn prefix(self) -> &'static [u8] {
+        match self {
+            Self::Email => b"email\x00",
+            Self::Phone => b"phone\x00",
+            Self::NameAddress => b"name+address\x00",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::NameAddress => "name_address",
+        }
+    }
+}
+
+/// A hashed dedupe key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DedupeKey {
+    pub kind: KeyKind,
+    pub hash: [u8; 32],
+}
+
+impl DedupeKey {
+    fn new(kind: KeyKind, normalized: &str) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(kind.prefix());
+        hasher.update(normalized.as_bytes());
+        Self {
+            kind,
+            hash: hasher.finalize().into(),
+        }
+    }
+
+    /// Lower-case hex, the form stored in the database.
+    pub fn hex(&self) -> String {
+        let mut out = String::with_capacity(64);
+        for b in self.hash {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{b:02x}");
+        }
+        out
+    }
+
+    /// The first 128 bits: what the in-upload set stores to keep memory small (collisions
+    /// need ~2^64 keys).
+    fn short(&self) -> u128 {
+        let mut first = [0u8; 16];
+        first.copy_from_slice(&self.hash[..16]);
+        u128::from_be_bytes(first)
+    }
+}
+
+pub fn email_key(email: &Email) -> DedupeKey {
+    DedupeKey::new(KeyKind::Email, &email.normalized())
+}
+
+pub fn phone_key(phone: &PhoneE164) -> DedupeKey {
+    DedupeKey::new(KeyKind::Phone, phone.as_str())
+}
+
+/// `None` when the name or the address folds to nothing: an empty half would make every
+/// nameless row at one address collide.
+pub fn name_address_key(name: &str, address: &str) -> Option<DedupeKey> {
+    let name = fold(name);
+    let address = fold(address);
+    if name.is_empty() || address.is_empty() {
+        return None;
+    }
+    Some(DedupeKey::new(
+        KeyKind::NameAddress,
+        &format!("{name}\n{address}"),
+    ))
+}
+
+/// The keys of one contact.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DedupeKeys {
+    pub email: Option<DedupeKey>,
+    pub phone: Option<DedupeKey>,
+    pub name_address: Option<DedupeKey>,
+}
+
+impl DedupeKeys {
+    pub fn of(contact: &ContactDetails) -> Self {
+        Self {
+            email: contact.email.as_ref().map(email_key),
+            phone: contact.phone.as_ref().map(phone_key),
+            name_address: contact
+                .address
+                .as_deref()
+                .and_then(|a| name_address_key(contact.name.as_str(), a)),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &DedupeKey> {
+        [&self.email, &self.phone, &self.name_address]
+            .into_iter()
+            .flatten()
+    }
+}
+
+/// A row that collided with an earlier row of the same upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Collision {
+    pub kind: KeyKind,
+    /// The row that first had the key.
+    pub first_row: u64,
+}
+
+/// Duplicates within one upload. Memory grows with distinct keys (16 bytes each plus the row
+/// number), not with row width.
+#[derive(Debug, Default)]
+pub struct UploadDeduper {
+    seen: HashMap<u128, (KeyKind, u64)>,
+}
+
+impl UploadDeduper {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records the row's keys, or reports the first collision and records nothing (a rejected
+    /// row must not shadow a later good one).
+    pub fn check_and_insert(&mut self, row: u64, keys: &DedupeKeys) -> Result<(), Collision> {
+        if let Some((kind, first_row)) =
+            keys.iter().find_map(|k| self.seen.get(&k.short()).copied())
+        {
+            return Err(Collision { kind, first_row });
+        }
+        for key in keys.iter() {
+            self.seen.insert(key.short(), (key.kind, row));
+        }
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
+/// What happens when a new lead collides with an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Reject the incoming lead (the usual case).
+    RejectIncoming,
+    /// The incoming lead is platform-owned and the existing one a partner's: the platform's
+    /// lead is kept and the partner's lead is withdrawn (seed 001 decision 5).
+    ReplaceExisting,
+}
+
+pub fn resolve(existing_platform_owned: bool, incoming_platform_owned: bool) -> Resolution {
+    if incoming_platform_owned && !existing_platform_owned {
+        Resolution::ReplaceExisting
+    } else {
+        Resolution::RejectIncoming
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::contact::PersonName;
+
+    #[test]
+    fn keys_are_normalised_and_hashed() {
+        let a = email_key(&Email::parse(" Rajesh.K@Email.COM").unwrap());
+        let b = email_key(&Email::parse("rajesh.k@email.com").unwrap());
+        assert_eq!(a, b);
+        assert_eq!(a.hex().len(), 64);
+        assert_ne!(a, email_key(&Email::parse("rajesh.k2@email.com").unwrap()));
+        assert_eq!(
+            name_address_key("Rajesh  KUMAR", "Flat 4B, Sea View Rd."),
+            name_address_key("rajesh kumar", "flat 4b sea-view rd")
+        );
+        assert_eq!(name_address_key("", "Flat 4B"), None);
+        // Known vector: SHA-256("email\0a@b.co").
+        let mut h = Sha256::new();
+        h.update(b"email\x00a@b.co");
+        let expected: [u8; 32] = h.finalize().into();
+        assert_eq!(email_key(&Email::parse("A@B.co").unwrap()).hash, expected);
+    }
+
+    #[test]
+    fn duplicates_within_an_upload_name_the_key_and_first_row() {
+        let contact = |email: &str, phone: &str| {
+            ContactDetails::new(
+                PersonName::parse("Priya Sharma").unwrap(),
+                Some(Email::parse(email).unwrap()),
+                Some(PhoneE164::from_e164(phone).unwrap()),
+                None,
+            )
+            .unwrap()
+        };
+        let mut d = UploadDeduper::new();
+        d.check_and_insert(1, &DedupeKeys::of(&contact("p@x.com", "+919876543210")))
+            .unwrap();
+        d.check_and_insert(2, &DedupeKeys::of(&contact("q@x.com", "+919876543211")))
+            .unwrap();
+        assert_eq!(
+            d.check_and_insert(3, &DedupeKeys::of(&contact("r@x.com", "+919876543210"))),
+            Err(Collision {
+                kind: KeyKind::Phone,
+                first_row: 1
+            })
+        );
+        assert_eq!(
+            d.check_and_insert(4, &DedupeKeys::of(&contact("Q@X.com", "+919800000000"))),
+            Err(Collision {
+                kind: KeyKind::Email,
+                first_row: 2
+            })
+        );
+        // Row 3 was rejected, so its email is free for row 5.
+        assert!(
+            d.check_and_insert(5, &DedupeKeys::of(&contact("r@x.com", "+919811111111")))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn platform_leads_win() {
+        assert_eq!(resolve(false, true), Resolution::ReplaceExisting);
+        assert_eq!(resolve(true, false), Resolution::RejectIncoming);
+        assert_eq!(resolve(false, false), Resolution::RejectIncoming);
+        assert_eq!(resolve(true, true), Resolution::RejectIncoming);
+    }
+}

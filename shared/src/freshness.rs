@@ -23,7 +23,12 @@ pub struct FreshnessConfig {
 
 impl Default for FreshnessConfig {
     fn default() -> Self {
-        Self { max: 100.0, steepness: 0.15, midpoint_days: 30.0, floor: 5.0 }
+        Self {
+            max: 100.0,
+            steepness: 0.15,
+            midpoint_days: 30.0,
+            floor: 5.0,
+        }
     }
 }
 
@@ -38,14 +43,22 @@ impl Freshness {
     // The formula is a float formula by specification; the result is a score, not money.
     #[allow(clippy::float_arithmetic)]
     pub fn at_age_days(days: f64, config: &FreshnessConfig) -> Self {
-        let days = if days.is_finite() { days.max(0.0) } else { f64::MAX };
+        let days = if days.is_finite() {
+            days.max(0.0)
+        } else {
+            f64::MAX
+        };
         let raw = config.max / (1.0 + (config.steepness * (days - config.midpoint_days)).exp());
         Self(raw.max(config.floor).min(config.max))
     }
 
     /// Freshness of a lead captured at `created_at`, seen at `now`.
     #[allow(clippy::float_arithmetic)]
-    pub fn between(created_at: DateTime<Utc>, now: DateTime<Utc>, config: &FreshnessConfig) -> Self {
+    pub fn between(
+        created_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        config: &FreshnessConfig,
+    ) -> Self {
         // Whole seconds are plenty: the curve moves by ~1e-6 per second at its steepest.
         let seconds = (now - created_at).num_seconds();
         Self::at_age_days(seconds as f64 / SECONDS_PER_DAY, config)
@@ -78,19 +91,37 @@ mod tests {
         assert!((at(0.0) - 98.90).abs() < 0.01, "day 0 = {}", at(0.0));
         assert!((at(14.0) - 91.68).abs() < 0.01, "day 14 = {}", at(14.0));
         assert!((at(30.0) - 50.0).abs() < 1e-9, "day 30 = {}", at(30.0));
-        assert!((at(45.0) - 9.53).abs() < 0.01, "day 45 = {} (seed says ~15; the formula wins)", at(45.0));
+        assert!(
+            (at(45.0) - 9.53).abs() < 0.01,
+            "day 45 = {} (seed says ~15; the formula wins)",
+            at(45.0)
+        );
         assert_eq!(at(60.0), 5.0, "floored at 5");
-        assert_eq!(at(50.0), 5.0, "the raw curve is 4.74 at day 50, below the floor");
+        assert_eq!(
+            at(50.0),
+            5.0,
+            "the raw curve is 4.74 at day 50, below the floor"
+        );
         assert!(at(49.0) > 5.0, "day 49 is still above the floor");
     }
 
     #[test]
     fn freshness_comes_from_timestamps() {
-        let created = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("valid date");
+        let created = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("valid date");
         let cfg = FreshnessConfig::default();
         let f = Freshness::between(created, created + Duration::days(30), &cfg);
         assert_eq!(f.rounded(), 50);
-        assert_eq!(Freshness::between(created, created - Duration::days(3), &cfg).rounded(), 99, "skew counts as day 0");
-        assert!(Freshness::between(created, created + Duration::days(1), &cfg) < Freshness::between(created, created, &cfg));
+        assert_eq!(
+            Freshness::between(created, created - Duration::days(3), &cfg).rounded(),
+            99,
+            "skew counts as day 0"
+        );
+        assert!(
+            Freshness::between(created, created + Duration::days(1), &cfg)
+                < Freshness::between(created, created, &cfg)
+        );
     }
 }

@@ -103,7 +103,10 @@ mod tests {
     fn ids_are_strings_on_the_wire() {
         let id = LeadId::new(9_007_199_254_740_993).unwrap();
         let json = serde_json::to_string(&id).unwrap();
-        assert_eq!(json, "\"9007199254740993\"", "above 2^53 must survive JavaScript");
+        assert_eq!(
+            json, "\"9007199254740993\"",
+            "above 2^53 must survive JavaScript"
+        );
         assert_eq!(serde_json::from_str::<LeadId>(&json).unwrap(), id);
     }
 
@@ -114,6 +117,9 @@ mod tests {
         for bad in ["", "-1", "+1", " 1", "1a", "0", "99999999999999999999"] {
             assert!(bad.parse::<LeadId>().is_err(), "{bad:?} is not an id");
         }
-        assert!(serde_json::from_str::<LeadId>("5").is_err(), "numbers are not accepted");
+        assert!(
+            serde_json::from_str::<LeadId>("5").is_err(),
+            "numbers are not accepted"
+        );
     }
 }

@@ -49,7 +49,8 @@ impl Category {
                 && !s.starts_with('-')
                 && !s.ends_with('-')
                 && !s.contains("--")
-                && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         };
         let segments: Vec<&str> = slug.split('/').collect();
         if segments.len() > 2 || !segments.iter().all(|s| segment_ok(s)) {
@@ -237,7 +238,9 @@ impl Urgency {
         let found = match folded.as_str() {
             "immediate" | "immediately" | "asap" | "urgent" | "now" | "today" => Self::Immediate,
             "this week" | "this_week" | "within a week" | "1 week" | "week" => Self::ThisWeek,
-            "within month" | "within a month" | "this month" | "1 month" | "month" => Self::WithinMonth,
+            "within month" | "within a month" | "this month" | "1 month" | "month" => {
+                Self::WithinMonth
+            }
             "within 3 months" | "3 months" | "1 3 months" | "quarter" => Self::Within3Months,
             "flexible" | "no rush" | "not sure" | "later" => Self::Flexible,
             _ => return Self::parse(&folded.replace(' ', "_")),
@@ -309,14 +312,20 @@ impl BuyerCap {
     pub const DEFAULT_SHARED: u32 = 3;
 
     pub fn exclusive() -> Self {
-        Self { exclusivity: Exclusivity::Exclusive, max_buyers: 1 }
+        Self {
+            exclusivity: Exclusivity::Exclusive,
+            max_buyers: 1,
+        }
     }
 
     pub fn shared(max_buyers: u32) -> Result<Self, LeadError> {
         if max_buyers < 2 {
             return Err(LeadError::InvalidBuyerCap(max_buyers));
         }
-        Ok(Self { exclusivity: Exclusivity::Shared, max_buyers })
+        Ok(Self {
+            exclusivity: Exclusivity::Shared,
+            max_buyers,
+        })
     }
 
     pub fn exclusivity(self) -> Exclusivity {
@@ -392,7 +401,12 @@ impl Lead {
     }
 
     /// The price now, in credits.
-    pub fn price(&self, now: DateTime<Utc>, pricing: &PricingConfig, freshness: &FreshnessConfig) -> Credits {
+    pub fn price(
+        &self,
+        now: DateTime<Utc>,
+        pricing: &PricingConfig,
+        freshness: &FreshnessConfig,
+    ) -> Credits {
         price(
             &PriceInput {
                 score: self.score.score(),
@@ -406,12 +420,21 @@ impl Lead {
     }
 
     /// The masked view, priced and aged at `now`.
-    pub fn preview(&self, now: DateTime<Utc>, pricing: &PricingConfig, freshness: &FreshnessConfig) -> LeadPreview {
+    pub fn preview(
+        &self,
+        now: DateTime<Utc>,
+        pricing: &PricingConfig,
+        freshness: &FreshnessConfig,
+    ) -> LeadPreview {
         let redact = |text: &str| redact_contact_text(text, &self.contact);
         LeadPreview {
             id: self.id,
             category: self.category.clone(),
-            attributes: self.attributes.iter().map(|(k, v)| (k.clone(), redact(v))).collect(),
+            attributes: self
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.clone(), redact(v)))
+                .collect(),
             title: redact(&self.title),
             description: redact(&self.description),
             location: self.location.clone(),
@@ -446,10 +469,16 @@ pub fn redact_contact_text(text: &str, contact: &ContactDetails) -> String {
         Some(address) => replace_ignoring_case(text, address),
         None => text.to_owned(),
     };
-    let name_words: Vec<String> =
-        fold(contact.name.as_str()).split(' ').filter(|w| w.chars().count() >= 2).map(str::to_owned).collect();
+    let name_words: Vec<String> = fold(contact.name.as_str())
+        .split(' ')
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_owned)
+        .collect();
     let no_names = redact_words(&without_address, |word| {
-        word.contains('@') || name_words.iter().any(|n| fold(word).split(' ').any(|w| w == n))
+        word.contains('@')
+            || name_words
+                .iter()
+                .any(|n| fold(word).split(' ').any(|w| w == n))
     });
     redact_digit_runs(&no_names)
 }
@@ -507,7 +536,9 @@ fn redact_digit_runs(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < chars.len() {
-        if chars[i].is_ascii_digit() || (chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+        if chars[i].is_ascii_digit()
+            || (chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
             // Extend over digits and phone punctuation; count digits.
             let mut j = i;
             let mut digits = 0;
@@ -544,8 +575,15 @@ mod tests {
         let plumbing = Category::parse("Home-Services/Plumbing").unwrap();
         assert_eq!(plumbing.as_str(), "home-services/plumbing");
         assert!(Category::parse("home-services").unwrap().covers(&plumbing));
-        assert!(!Category::parse("home").unwrap().covers(&plumbing), "a prefix of a group is not the group");
-        assert!(!Category::parse("home-services/electrical").unwrap().covers(&plumbing));
+        assert!(
+            !Category::parse("home").unwrap().covers(&plumbing),
+            "a prefix of a group is not the group"
+        );
+        assert!(
+            !Category::parse("home-services/electrical")
+                .unwrap()
+                .covers(&plumbing)
+        );
         for bad in ["", "a/b/c", "-x", "x--y", "real estate", "a/"] {
             assert!(Category::parse(bad).is_err(), "{bad:?}");
         }
@@ -562,9 +600,18 @@ mod tests {
         let buyer = BudgetRange::new(CurrencyCode::INR, lakh(60), lakh(150)).unwrap();
         let lead = BudgetRange::new(CurrencyCode::INR, lakh(90), lakh(110)).unwrap();
         assert!(buyer.overlaps(&lead));
-        assert!(!BudgetRange::new(CurrencyCode::INR, lakh(20), lakh(50)).unwrap().overlaps(&lead));
+        assert!(
+            !BudgetRange::new(CurrencyCode::INR, lakh(20), lakh(50))
+                .unwrap()
+                .overlaps(&lead)
+        );
         assert!(BudgetRange::new(CurrencyCode::INR, lakh(2), lakh(1)).is_err());
-        assert_eq!(BuyerCap::shared(BuyerCap::DEFAULT_SHARED).unwrap().max_buyers(), 3);
+        assert_eq!(
+            BuyerCap::shared(BuyerCap::DEFAULT_SHARED)
+                .unwrap()
+                .max_buyers(),
+            3
+        );
         assert!(BuyerCap::shared(1).is_err());
         assert_eq!(BuyerCap::exclusive().max_buyers(), 1);
     }
@@ -572,10 +619,19 @@ mod tests {
     #[test]
     fn urgency_reads_loose_spellings() {
         assert_eq!(Urgency::parse_loose("ASAP").unwrap(), Urgency::Immediate);
-        assert_eq!(Urgency::parse_loose("This Week").unwrap(), Urgency::ThisWeek);
-        assert_eq!(Urgency::parse_loose("within_3_months").unwrap(), Urgency::Within3Months);
+        assert_eq!(
+            Urgency::parse_loose("This Week").unwrap(),
+            Urgency::ThisWeek
+        );
+        assert_eq!(
+            Urgency::parse_loose("within_3_months").unwrap(),
+            Urgency::Within3Months
+        );
         assert!(Urgency::parse_loose("someday maybe").is_err());
-        assert!(Urgency::Immediate < Urgency::Flexible, "ordered most urgent first");
+        assert!(
+            Urgency::Immediate < Urgency::Flexible,
+            "ordered most urgent first"
+        );
     }
 
     #[test]
@@ -592,6 +648,9 @@ mod tests {
         assert!(!red.to_lowercase().contains("rajesh"), "{red}");
         assert!(!red.contains("98765"), "{red}");
         assert!(!red.to_lowercase().contains("sea view"), "{red}");
-        assert!(red.contains("90,00,000") && red.contains("3BHK"), "non-contact facts stay: {red}");
+        assert!(
+            red.contains("90,00,000") && red.contains("3BHK"),
+            "non-contact facts stay: {red}"
+        );
     }
 }

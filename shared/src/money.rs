@@ -253,7 +253,10 @@ pub struct CreditValue {
 
 impl Default for CreditValue {
     fn default() -> Self {
-        Self { currency: CurrencyCode::INR, per_credit: Money::whole(100) }
+        Self {
+            currency: CurrencyCode::INR,
+            per_credit: Money::whole(100),
+        }
     }
 }
 
@@ -314,7 +317,12 @@ impl Default for CreditPackages {
             credits: Credits::whole(credits),
             price: Money::whole(price),
         };
-        Self(vec![pack(10, 1_000), pack(50, 4_500), pack(100, 8_000), pack(250, 18_750)])
+        Self(vec![
+            pack(10, 1_000),
+            pack(50, 4_500),
+            pack(100, 8_000),
+            pack(250, 18_750),
+        ])
     }
 }
 
@@ -334,7 +342,11 @@ pub struct AutoRecharge {
 
 impl AutoRecharge {
     /// The package to buy now, if the balance has dropped below the threshold.
-    pub fn due<'a>(&self, balance: Credits, packages: &'a CreditPackages) -> Option<&'a CreditPackage> {
+    pub fn due<'a>(
+        &self,
+        balance: Credits,
+        packages: &'a CreditPackages,
+    ) -> Option<&'a CreditPackage> {
         if !self.enabled || balance >= self.below {
             return None;
         }
@@ -352,7 +364,8 @@ pub fn format_inr_compact(amount: Money) -> String {
     let crore = Decimal::from(10_000_000);
     let lakh = Decimal::from(100_000);
     let short = |unit: Decimal, suffix: &str| {
-        let scaled = (value / unit).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+        let scaled =
+            (value / unit).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
         format!("₹{}{suffix}", scaled.normalize())
     };
     if value >= crore {
@@ -373,7 +386,7 @@ pub fn group_en_in(value: Decimal) -> String {
     // Last three digits form one group; the rest go in pairs.
     let head_len = digits.len().saturating_sub(3);
     for (i, d) in digits[..head_len].iter().enumerate() {
-        if i > 0 && (head_len - i) % 2 == 0 {
+        if i > 0 && (head_len - i).is_multiple_of(2) {
             out.push(',');
         }
         out.push(char::from(*d));
@@ -403,11 +416,23 @@ mod tests {
     fn amounts_parse_instead_of_validate() {
         assert_eq!(Credits::new(dec!(3)).unwrap().to_string(), "3.00");
         assert_eq!("4.5".parse::<Credits>().unwrap().amount(), dec!(4.50));
-        assert_eq!(Credits::new(dec!(-0.01)), Err(AmountError::Negative(dec!(-0.01))));
-        assert!(matches!(Credits::new(dec!(1.005)), Err(AmountError::TooPrecise(_))));
+        assert_eq!(
+            Credits::new(dec!(-0.01)),
+            Err(AmountError::Negative(dec!(-0.01)))
+        );
+        assert!(matches!(
+            Credits::new(dec!(1.005)),
+            Err(AmountError::TooPrecise(_))
+        ));
         assert!("1e3".parse::<Money>().is_err());
-        assert!(serde_json::from_str::<Credits>("\"-1\"").is_err(), "the wire cannot smuggle negatives");
-        assert_eq!(serde_json::to_string(&Credits::whole(12)).unwrap(), "\"12.00\"");
+        assert!(
+            serde_json::from_str::<Credits>("\"-1\"").is_err(),
+            "the wire cannot smuggle negatives"
+        );
+        assert_eq!(
+            serde_json::to_string(&Credits::whole(12)).unwrap(),
+            "\"12.00\""
+        );
     }
 
     #[test]
@@ -428,24 +453,58 @@ mod tests {
     fn seed_000_credit_packages() {
         let value = CreditValue::default();
         let packs = CreditPackages::default();
-        let expected = [(10, 1_000, 100, 0), (50, 4_500, 90, 10), (100, 8_000, 80, 20), (250, 18_750, 75, 25)];
+        let expected = [
+            (10, 1_000, 100, 0),
+            (50, 4_500, 90, 10),
+            (100, 8_000, 80, 20),
+            (250, 18_750, 75, 25),
+        ];
         assert_eq!(packs.0.len(), expected.len());
         for (pack, (credits, price, per, saved)) in packs.0.iter().zip(expected) {
             assert_eq!(pack.credits, Credits::whole(credits));
             assert_eq!(pack.price, Money::whole(price));
-            assert_eq!(pack.price_per_credit(), Some(Money::whole(per)), "{} credits", credits);
-            assert_eq!(pack.discount(&value), Rate::percent(saved).unwrap(), "{} credits save {saved}%", credits);
+            assert_eq!(
+                pack.price_per_credit(),
+                Some(Money::whole(per)),
+                "{} credits",
+                credits
+            );
+            assert_eq!(
+                pack.discount(&value),
+                Rate::percent(saved).unwrap(),
+                "{} credits save {saved}%",
+                credits
+            );
         }
-        assert_eq!(value.to_money(Credits::whole(15)), Money::whole(1_500), "seed: 15 credits = ₹1,500");
+        assert_eq!(
+            value.to_money(Credits::whole(15)),
+            Money::whole(1_500),
+            "seed: 15 credits = ₹1,500"
+        );
     }
 
     #[test]
     fn auto_recharge_buys_below_threshold_only() {
         let packs = CreditPackages::default();
-        let rule = AutoRecharge { enabled: true, below: Credits::whole(5), package_code: "pack-50".into() };
-        assert_eq!(rule.due(Credits::whole(5), &packs), None, "at the threshold is not below it");
-        assert_eq!(rule.due(Credits::new(dec!(4.99)).unwrap(), &packs).map(|p| p.price), Some(Money::whole(4_500)));
-        let off = AutoRecharge { enabled: false, ..rule };
+        let rule = AutoRecharge {
+            enabled: true,
+            below: Credits::whole(5),
+            package_code: "pack-50".into(),
+        };
+        assert_eq!(
+            rule.due(Credits::whole(5), &packs),
+            None,
+            "at the threshold is not below it"
+        );
+        assert_eq!(
+            rule.due(Credits::new(dec!(4.99)).unwrap(), &packs)
+                .map(|p| p.price),
+            Some(Money::whole(4_500))
+        );
+        let off = AutoRecharge {
+            enabled: false,
+            ..rule
+        };
         assert_eq!(off.due(Credits::ZERO, &packs), None);
     }
 
@@ -465,6 +524,11 @@ mod tests {
         assert!(Rate::new(dec!(1.01)).is_err());
         assert!(Rate::new(dec!(-0.01)).is_err());
         assert_eq!(Rate::percent(30).unwrap().to_string(), "30%");
-        assert_eq!(Rate::percent(80).unwrap().saturating_add(Rate::percent(40).unwrap()), Rate::ONE);
+        assert_eq!(
+            Rate::percent(80)
+                .unwrap()
+                .saturating_add(Rate::percent(40).unwrap()),
+            Rate::ONE
+        );
     }
 }

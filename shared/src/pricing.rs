@@ -34,7 +34,10 @@ impl Default for PricingConfig {
         let score = |v: u8| Score::new(v).unwrap_or(Score::clamped(i64::from(v)));
         Self {
             base: Credits::whole(3),
-            quality_tiers: vec![(score(67), Decimal::new(25, 1)), (score(34), Decimal::new(15, 1))],
+            quality_tiers: vec![
+                (score(67), Decimal::new(25, 1)),
+                (score(34), Decimal::new(15, 1)),
+            ],
             fresh_at_least: 80.0,
             fresh_multiplier: Decimal::new(15, 1),
             stale_below: 30.0,
@@ -71,7 +74,11 @@ pub struct PriceBreakdown {
 
 impl PricingConfig {
     pub fn quality_multiplier(&self, score: Score) -> Decimal {
-        self.quality_tiers.iter().find(|(min, _)| score >= *min).map(|(_, m)| *m).unwrap_or(Decimal::ONE)
+        self.quality_tiers
+            .iter()
+            .find(|(min, _)| score >= *min)
+            .map(|(_, m)| *m)
+            .unwrap_or(Decimal::ONE)
     }
 
     pub fn freshness_multiplier(&self, freshness: Freshness) -> Decimal {
@@ -135,7 +142,13 @@ mod tests {
     use crate::freshness::FreshnessConfig;
     use rust_decimal_macros::dec;
 
-    fn input(score: u8, days: f64, exclusivity: Exclusivity, phone: bool, email: VerificationStatus) -> PriceInput {
+    fn input(
+        score: u8,
+        days: f64,
+        exclusivity: Exclusivity,
+        phone: bool,
+        email: VerificationStatus,
+    ) -> PriceInput {
         PriceInput {
             score: Score::new(score).unwrap(),
             freshness: Freshness::at_age_days(days, &FreshnessConfig::default()),
@@ -149,16 +162,44 @@ mod tests {
     fn design_formula_examples() {
         let cfg = PricingConfig::default();
         // Seed 000's 92-point lead, fresh, exclusive, both verified: 3 × 2.5 × 1.5 × 1.5 + 0.75.
-        let top = input(92, 0.0, Exclusivity::Exclusive, true, VerificationStatus::Valid);
-        assert_eq!(price(&top, &cfg).amount(), dec!(17.63), "16.875 + 0.75 = 17.625 rounds half-up");
+        let top = input(
+            92,
+            0.0,
+            Exclusivity::Exclusive,
+            true,
+            VerificationStatus::Valid,
+        );
+        assert_eq!(
+            price(&top, &cfg).amount(),
+            dec!(17.63),
+            "16.875 + 0.75 = 17.625 rounds half-up"
+        );
         // Middling score, mid-life, shared, nothing verified: 3 × 1.5 = 4.50.
-        let mid = input(50, 30.0, Exclusivity::Shared, false, VerificationStatus::Pending);
+        let mid = input(
+            50,
+            30.0,
+            Exclusivity::Shared,
+            false,
+            VerificationStatus::Pending,
+        );
         assert_eq!(price(&mid, &cfg).amount(), dec!(4.50));
         // Same but catch-all: 4.50 × 0.85 = 3.825 → 3.83 (half-up, not banker's 3.82).
-        let catch_all = input(50, 30.0, Exclusivity::Shared, false, VerificationStatus::CatchAll);
+        let catch_all = input(
+            50,
+            30.0,
+            Exclusivity::Shared,
+            false,
+            VerificationStatus::CatchAll,
+        );
         assert_eq!(price(&catch_all, &cfg).amount(), dec!(3.83));
         // Low score, stale: 3 × 1 × 0.5 + 0.50 phone = 2.00.
-        let stale = input(20, 60.0, Exclusivity::Shared, true, VerificationStatus::Invalid);
+        let stale = input(
+            20,
+            60.0,
+            Exclusivity::Shared,
+            true,
+            VerificationStatus::Invalid,
+        );
         assert_eq!(price(&stale, &cfg).amount(), dec!(2.00));
     }
 
@@ -171,9 +212,25 @@ mod tests {
         assert_eq!(cfg.quality_multiplier(s(34)), dec!(1.5));
         assert_eq!(cfg.quality_multiplier(s(33)), dec!(1));
         let f = |d| Freshness::at_age_days(d, &FreshnessConfig::default());
-        assert_eq!(cfg.freshness_multiplier(f(20.0)), dec!(1.5), "freshness 81.8 ≥ 80");
-        assert_eq!(cfg.freshness_multiplier(f(21.0)), dec!(1), "freshness 79.4 < 80");
-        assert_eq!(cfg.freshness_multiplier(f(35.0)), dec!(1), "freshness 32 ≥ 30");
-        assert_eq!(cfg.freshness_multiplier(f(36.0)), dec!(0.5), "freshness 28.9 < 30");
+        assert_eq!(
+            cfg.freshness_multiplier(f(20.0)),
+            dec!(1.5),
+            "freshness 81.8 ≥ 80"
+        );
+        assert_eq!(
+            cfg.freshness_multiplier(f(21.0)),
+            dec!(1),
+            "freshness 79.4 < 80"
+        );
+        assert_eq!(
+            cfg.freshness_multiplier(f(35.0)),
+            dec!(1),
+            "freshness 32 ≥ 30"
+        );
+        assert_eq!(
+            cfg.freshness_multiplier(f(36.0)),
+            dec!(0.5),
+            "freshness 28.9 < 30"
+        );
     }
 }

@@ -81,7 +81,11 @@ pub enum PurchaseDenied {
     #[error("the price {price} is above your per-lead maximum {max}")]
     PerLeadMaxExceeded { price: Credits, max: Credits },
     #[error("buying for {price} would pass your daily limit of {limit} ({spent} spent today)")]
-    DailyLimitReached { limit: Credits, spent: Credits, price: Credits },
+    DailyLimitReached {
+        limit: Credits,
+        spent: Credits,
+        price: Credits,
+    },
     #[error("the lead costs {price} credits and your balance is {balance}")]
     InsufficientCredits { balance: Credits, price: Credits },
 }
@@ -150,11 +154,18 @@ pub fn check_purchase(
     if let Some(limit) = agent.budget.daily_limit {
         let after = buyer.spent_today.checked_add(price);
         if after.is_none_or(|after| after > limit) {
-            return Err(PurchaseDenied::DailyLimitReached { limit, spent: buyer.spent_today, price });
+            return Err(PurchaseDenied::DailyLimitReached {
+                limit,
+                spent: buyer.spent_today,
+                price,
+            });
         }
     }
     if buyer.balance < price {
-        return Err(PurchaseDenied::InsufficientCredits { balance: buyer.balance, price });
+        return Err(PurchaseDenied::InsufficientCredits {
+            balance: buyer.balance,
+            price,
+        });
     }
     Ok(())
 }
@@ -182,10 +193,14 @@ pub fn plan_purchase(
     commission_config: &CommissionConfig,
 ) -> Result<PurchasePlan, PurchaseDenied> {
     check_purchase(buyer, lead, price, now)?;
-    let balance_after = buyer
-        .balance
-        .checked_sub(price)
-        .ok_or(PurchaseDenied::InsufficientCredits { balance: buyer.balance, price })?;
+    let balance_after =
+        buyer
+            .balance
+            .checked_sub(price)
+            .ok_or(PurchaseDenied::InsufficientCredits {
+                balance: buyer.balance,
+                price,
+            })?;
     let purchases_after = lead.purchases.saturating_add(1);
     Ok(PurchasePlan {
         lead: lead.id,
@@ -193,10 +208,15 @@ pub fn plan_purchase(
         balance_after,
         purchases_after,
         closes_lead: purchases_after >= lead.cap.max_buyers(),
-        commission: lead
-            .partner
-            .as_ref()
-            .map(|p| commission(credit_value.to_money(price), lead.created_at, now, p, commission_config)),
+        commission: lead.partner.as_ref().map(|p| {
+            commission(
+                credit_value.to_money(price),
+                lead.created_at,
+                now,
+                p,
+                commission_config,
+            )
+        }),
     })
 }
 
@@ -224,7 +244,10 @@ mod tests {
             tier: 1,
             response_rate: Rate::percent(80).unwrap(),
             categories: vec![Category::parse("real-estate").unwrap()],
-            service_areas: vec![ServiceArea::new("IN", "Maharashtra", Some("Mumbai"), Some("Andheri West")).unwrap()],
+            service_areas: vec![
+                ServiceArea::new("IN", "Maharashtra", Some("Mumbai"), Some("Andheri West"))
+                    .unwrap(),
+            ],
             preferences: LeadPreferences::default(),
             budget: BudgetControls {
                 daily_limit: Some(Credits::whole(20)),
@@ -238,7 +261,8 @@ mod tests {
         LeadOffer {
             id: LeadId::new(1234).unwrap(),
             category: Category::parse("real-estate/buy").unwrap(),
-            location: Location::new("IN", "Maharashtra", "Mumbai", Some("Andheri West"), None).unwrap(),
+            location: Location::new("IN", "Maharashtra", "Mumbai", Some("Andheri West"), None)
+                .unwrap(),
             status: ListingStatus::Listed,
             created_at: now() - Duration::days(2),
             expires_at: Some(now() + Duration::days(28)),
@@ -253,20 +277,38 @@ mod tests {
     }
 
     fn buyer(profile: &AgentProfile) -> BuyerState<'_> {
-        BuyerState { profile, balance: Credits::whole(15), spent_today: Credits::whole(12), already_purchased: false }
+        BuyerState {
+            profile,
+            balance: Credits::whole(15),
+            spent_today: Credits::whole(12),
+            already_purchased: false,
+        }
     }
 
     #[test]
     fn an_eligible_purchase_plans_debit_close_and_commission() {
         let a = agent();
-        let plan = plan_purchase(&buyer(&a), &offer(), Credits::whole(4), now(), &CreditValue::default(), &CommissionConfig::default())
-            .unwrap();
+        let plan = plan_purchase(
+            &buyer(&a),
+            &offer(),
+            Credits::whole(4),
+            now(),
+            &CreditValue::default(),
+            &CommissionConfig::default(),
+        )
+        .unwrap();
         assert_eq!(plan.balance_after, Credits::whole(11));
         assert_eq!(plan.purchases_after, 3);
-        assert!(plan.closes_lead, "the third buyer of a 3-buyer lead closes it");
+        assert!(
+            plan.closes_lead,
+            "the third buyer of a 3-buyer lead closes it"
+        );
         let c = plan.commission.unwrap();
         // ₹400 sale, fresh (2 days) + 96% pass rate → 45% = ₹180, payable 14 days later.
-        assert_eq!((c.rate, c.amount), (Rate::percent(45).unwrap(), Money::whole(180)));
+        assert_eq!(
+            (c.rate, c.amount),
+            (Rate::percent(45).unwrap(), Money::whole(180))
+        );
         assert_eq!(c.payable_at, now() + Duration::days(14));
     }
 
@@ -281,28 +323,96 @@ mod tests {
         };
         let a = agent();
         assert_eq!(check(&a, &|_, _| {}), Ok(()));
-        assert_eq!(check(&AgentProfile { role: Role::Partner, ..agent() }, &|_, _| {}), Err("not_an_agent"));
-        assert_eq!(check(&AgentProfile { verified: false, ..agent() }, &|_, _| {}), Err("agent_not_verified"));
-        assert_eq!(check(&AgentProfile { active: false, ..agent() }, &|_, _| {}), Err("agent_inactive"));
-        assert_eq!(check(&a, &|_, o| o.status = ListingStatus::Draft), Err("lead_not_listed"));
-        assert_eq!(check(&a, &|_, o| o.expires_at = Some(now())), Err("lead_expired"));
-        assert_eq!(check(&a, &|_, o| o.purchases = 3), Err("lead_sold_out"));
-        assert_eq!(check(&a, &|b, _| b.already_purchased = true), Err("already_purchased"));
-        assert_eq!(check(&a, &|_, o| o.category = Category::parse("insurance/auto").unwrap()), Err("category_not_served"));
         assert_eq!(
-            check(&a, &|_, o| o.location = Location::new("IN", "Maharashtra", "Mumbai", Some("Powai"), None).unwrap()),
+            check(
+                &AgentProfile {
+                    role: Role::Partner,
+                    ..agent()
+                },
+                &|_, _| {}
+            ),
+            Err("not_an_agent")
+        );
+        assert_eq!(
+            check(
+                &AgentProfile {
+                    verified: false,
+                    ..agent()
+                },
+                &|_, _| {}
+            ),
+            Err("agent_not_verified")
+        );
+        assert_eq!(
+            check(
+                &AgentProfile {
+                    active: false,
+                    ..agent()
+                },
+                &|_, _| {}
+            ),
+            Err("agent_inactive")
+        );
+        assert_eq!(
+            check(&a, &|_, o| o.status = ListingStatus::Draft),
+            Err("lead_not_listed")
+        );
+        assert_eq!(
+            check(&a, &|_, o| o.expires_at = Some(now())),
+            Err("lead_expired")
+        );
+        assert_eq!(check(&a, &|_, o| o.purchases = 3), Err("lead_sold_out"));
+        assert_eq!(
+            check(&a, &|b, _| b.already_purchased = true),
+            Err("already_purchased")
+        );
+        assert_eq!(
+            check(&a, &|_, o| o.category =
+                Category::parse("insurance/auto").unwrap()),
+            Err("category_not_served")
+        );
+        assert_eq!(
+            check(&a, &|_, o| o.location = Location::new(
+                "IN",
+                "Maharashtra",
+                "Mumbai",
+                Some("Powai"),
+                None
+            )
+            .unwrap()),
             Err("outside_service_area")
         );
-        assert_eq!(check(&a, &|b, _| b.spent_today = Credits::whole(17)), Err("daily_limit_reached"));
-        assert_eq!(check(&a, &|b, _| b.spent_today = Credits::whole(16)), Ok(()), "exactly at the limit is allowed");
-        assert_eq!(check(&a, &|b, _| b.balance = Credits::new("3.99".parse().unwrap()).unwrap()), Err("insufficient_credits"));
-        let strict = AgentProfile { budget: BudgetControls { per_lead_max: Some(Credits::whole(3)), ..agent().budget }, ..agent() };
+        assert_eq!(
+            check(&a, &|b, _| b.spent_today = Credits::whole(17)),
+            Err("daily_limit_reached")
+        );
+        assert_eq!(
+            check(&a, &|b, _| b.spent_today = Credits::whole(16)),
+            Ok(()),
+            "exactly at the limit is allowed"
+        );
+        assert_eq!(
+            check(&a, &|b, _| b.balance =
+                Credits::new("3.99".parse().unwrap()).unwrap()),
+            Err("insufficient_credits")
+        );
+        let strict = AgentProfile {
+            budget: BudgetControls {
+                per_lead_max: Some(Credits::whole(3)),
+                ..agent().budget
+            },
+            ..agent()
+        };
         assert_eq!(check(&strict, &|_, _| {}), Err("per_lead_max_exceeded"));
     }
 
     #[test]
     fn denial_codes_serialise_as_the_api_code() {
-        let json = serde_json::to_value(PurchaseDenied::InsufficientCredits { balance: Credits::whole(1), price: Credits::whole(4) }).unwrap();
+        let json = serde_json::to_value(PurchaseDenied::InsufficientCredits {
+            balance: Credits::whole(1),
+            price: Credits::whole(4),
+        })
+        .unwrap();
         assert_eq!(json["code"], "insufficient_credits");
         assert_eq!(json["price"], "4.00");
     }

@@ -17,7 +17,10 @@ pub struct RefundConfig {
 
 impl Default for RefundConfig {
     fn default() -> Self {
-        Self { window_days: 7, other_note_min_chars: 10 }
+        Self {
+            window_days: 7,
+            other_note_min_chars: 10,
+        }
     }
 }
 
@@ -34,8 +37,14 @@ pub enum RefundReason {
 }
 
 impl RefundReason {
-    pub const ALL: &'static [RefundReason] =
-        &[Self::WrongNumber, Self::Fake, Self::Duplicate, Self::NotInterestedInService, Self::OutsideArea, Self::Other];
+    pub const ALL: &'static [RefundReason] = &[
+        Self::WrongNumber,
+        Self::Fake,
+        Self::Duplicate,
+        Self::NotInterestedInService,
+        Self::OutsideArea,
+        Self::Other,
+    ];
 
     /// The label a buyer picks from.
     pub fn label(self) -> &'static str {
@@ -92,7 +101,9 @@ pub fn check_refund_request(
         return Err(RefundDenied::RefundWindowClosed { deadline });
     }
     if reason == RefundReason::Other && note.trim().chars().count() < config.other_note_min_chars {
-        return Err(RefundDenied::RefundNoteRequired { min_chars: config.other_note_min_chars });
+        return Err(RefundDenied::RefundNoteRequired {
+            min_chars: config.other_note_min_chars,
+        });
     }
     Ok(())
 }
@@ -114,11 +125,21 @@ pub struct RefundEffects {
     pub reverse_commission: bool,
 }
 
-pub fn refund_effects(approved: bool, price_paid: Credits, commission: Option<CommissionStatus>) -> RefundEffects {
+pub fn refund_effects(
+    approved: bool,
+    price_paid: Credits,
+    commission: Option<CommissionStatus>,
+) -> RefundEffects {
     if !approved {
-        return RefundEffects { credit_buyer: Credits::ZERO, reverse_commission: false };
+        return RefundEffects {
+            credit_buyer: Credits::ZERO,
+            reverse_commission: false,
+        };
     }
-    RefundEffects { credit_buyer: price_paid, reverse_commission: commission.is_some_and(refund_reverses) }
+    RefundEffects {
+        credit_buyer: price_paid,
+        reverse_commission: commission.is_some_and(refund_reverses),
+    }
 }
 
 #[cfg(test)]
@@ -131,18 +152,25 @@ mod tests {
     fn seven_day_window() {
         let cfg = RefundConfig::default();
         let bought = Utc.with_ymd_and_hms(2026, 2, 1, 10, 0, 0).single().unwrap();
-        let ok = |now| check_refund_request(bought, now, false, RefundReason::WrongNumber, "", &cfg);
-        assert_eq!(ok(bought + Duration::days(7)), Ok(()), "the 7th day is still inside");
+        let ok =
+            |now| check_refund_request(bought, now, false, RefundReason::WrongNumber, "", &cfg);
+        assert_eq!(
+            ok(bought + Duration::days(7)),
+            Ok(()),
+            "the 7th day is still inside"
+        );
         assert_eq!(
             ok(bought + Duration::days(7) + Duration::seconds(1)).map_err(|e| e.code()),
             Err("refund_window_closed")
         );
         assert_eq!(
-            check_refund_request(bought, bought, true, RefundReason::Fake, "", &cfg).map_err(|e| e.code()),
+            check_refund_request(bought, bought, true, RefundReason::Fake, "", &cfg)
+                .map_err(|e| e.code()),
             Err("refund_already_requested")
         );
         assert_eq!(
-            check_refund_request(bought, bought, false, RefundReason::Other, "meh", &cfg).map_err(|e| e.code()),
+            check_refund_request(bought, bought, false, RefundReason::Other, "meh", &cfg)
+                .map_err(|e| e.code()),
             Err("refund_note_required")
         );
     }
@@ -150,9 +178,21 @@ mod tests {
     #[test]
     fn approval_credits_the_buyer_and_reverses_held_commission_only() {
         let paid = Credits::whole(4);
-        assert_eq!(refund_effects(true, paid, Some(CommissionStatus::Held)), RefundEffects { credit_buyer: paid, reverse_commission: true });
+        assert_eq!(
+            refund_effects(true, paid, Some(CommissionStatus::Held)),
+            RefundEffects {
+                credit_buyer: paid,
+                reverse_commission: true
+            }
+        );
         assert!(!refund_effects(true, paid, Some(CommissionStatus::Paid)).reverse_commission);
-        assert!(!refund_effects(true, paid, None).reverse_commission, "platform leads have no commission");
-        assert_eq!(refund_effects(false, paid, Some(CommissionStatus::Held)).credit_buyer, Credits::ZERO);
+        assert!(
+            !refund_effects(true, paid, None).reverse_commission,
+            "platform leads have no commission"
+        );
+        assert_eq!(
+            refund_effects(false, paid, Some(CommissionStatus::Held)).credit_buyer,
+            Credits::ZERO
+        );
     }
 }

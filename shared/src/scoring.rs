@@ -87,7 +87,10 @@ pub struct ScoreBreakdown {
 impl ScoreBreakdown {
     pub fn from_signals(signals: Vec<Signal>) -> Self {
         let total: i64 = signals.iter().map(|s| i64::from(s.points)).sum();
-        Self { score: Score::clamped(total), signals }
+        Self {
+            score: Score::clamped(total),
+            signals,
+        }
     }
 
     pub fn signals(&self) -> &[Signal] {
@@ -146,25 +149,48 @@ pub struct ConsumerFacts {
 }
 
 /// A consumer form is complete when it has a description, a budget, an email and a phone.
-pub fn form_complete(description: &str, has_budget: bool, has_email: bool, has_phone: bool) -> bool {
+pub fn form_complete(
+    description: &str,
+    has_budget: bool,
+    has_email: bool,
+    has_phone: bool,
+) -> bool {
     !description.trim().is_empty() && has_budget && has_email && has_phone
 }
 
 /// Whether a `financing` attribute says pre-approved ("Pre-approved", "pre_approved", …).
 pub fn is_pre_approved(financing: &str) -> bool {
-    matches!(fold(financing).as_str(), "pre approved" | "preapproved" | "approved")
+    matches!(
+        fold(financing).as_str(),
+        "pre approved" | "preapproved" | "approved"
+    )
 }
 
 pub fn score_consumer(facts: &ConsumerFacts, rules: &ConsumerRules) -> ScoreBreakdown {
     let mut signals = Vec::with_capacity(7);
     let mut add = |fired: bool, label: &str, points: i32| {
         if fired {
-            signals.push(Signal { label: label.to_owned(), points });
+            signals.push(Signal {
+                label: label.to_owned(),
+                points,
+            });
         }
     };
-    add(facts.budget_verified, "Budget verified", rules.budget_verified);
-    add(facts.urgency.is_some_and(Urgency::is_urgent), "Urgent timeline", rules.urgent_timeline);
-    add(facts.location_specific, "Location specific", rules.location_specific);
+    add(
+        facts.budget_verified,
+        "Budget verified",
+        rules.budget_verified,
+    );
+    add(
+        facts.urgency.is_some_and(Urgency::is_urgent),
+        "Urgent timeline",
+        rules.urgent_timeline,
+    );
+    add(
+        facts.location_specific,
+        "Location specific",
+        rules.location_specific,
+    );
     add(facts.pre_approved, "Pre-approved loan", rules.pre_approved);
     add(facts.form_complete, "Complete form", rules.complete_form);
     add(facts.phone_verified, "Verified phone", rules.verified_phone);
@@ -189,8 +215,16 @@ impl Seniority {
     pub fn from_title(title: &str) -> Self {
         let t = format!(" {} ", fold(title));
         let has = |w: &str| t.contains(&format!(" {w} "));
-        if has("ceo") || has("cfo") || has("cto") || has("coo") || has("cmo") || has("cio") || has("chief")
-            || has("founder") || has("owner") || (has("president") && !has("vice"))
+        if has("ceo")
+            || has("cfo")
+            || has("cto")
+            || has("coo")
+            || has("cmo")
+            || has("cio")
+            || has("chief")
+            || has("founder")
+            || has("owner")
+            || (has("president") && !has("vice"))
         {
             Self::CSuite
         } else if has("vp") || has("svp") || has("evp") || t.contains(" vice president ") {
@@ -245,13 +279,39 @@ impl Default for B2bRules {
             domain_matches_company: 10,
             complete: 10,
             generic_domains: strings(&[
-                "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.in", "hotmail.com", "outlook.com", "live.com",
-                "msn.com", "aol.com", "icloud.com", "me.com", "proton.me", "protonmail.com", "rediffmail.com",
-                "zoho.com", "gmx.com", "mail.com", "yandex.com",
+                "gmail.com",
+                "googlemail.com",
+                "yahoo.com",
+                "yahoo.co.in",
+                "hotmail.com",
+                "outlook.com",
+                "live.com",
+                "msn.com",
+                "aol.com",
+                "icloud.com",
+                "me.com",
+                "proton.me",
+                "protonmail.com",
+                "rediffmail.com",
+                "zoho.com",
+                "gmx.com",
+                "mail.com",
+                "yandex.com",
             ]),
             generic_local_parts: strings(&[
-                "info", "sales", "contact", "admin", "support", "hello", "office", "team", "enquiry", "enquiries",
-                "mail", "noreply", "no-reply",
+                "info",
+                "sales",
+                "contact",
+                "admin",
+                "support",
+                "hello",
+                "office",
+                "team",
+                "enquiry",
+                "enquiries",
+                "mail",
+                "noreply",
+                "no-reply",
             ]),
         }
     }
@@ -274,8 +334,13 @@ impl B2bRules {
     pub fn is_generic_email(&self, email: &Email) -> bool {
         let domain = email.domain();
         let local = email.local_part();
-        self.generic_domains.iter().any(|d| d.eq_ignore_ascii_case(&domain))
-            || self.generic_local_parts.iter().any(|l| l.eq_ignore_ascii_case(&local))
+        self.generic_domains
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(&domain))
+            || self
+                .generic_local_parts
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(&local))
     }
 }
 
@@ -284,7 +349,10 @@ pub fn bare_domain(raw: &str) -> String {
     let lower = raw.trim().to_ascii_lowercase();
     let no_scheme = lower.split("://").last().unwrap_or(&lower);
     let host = no_scheme.split(['/', '?', '#']).next().unwrap_or(no_scheme);
-    host.strip_prefix("www.").unwrap_or(host).trim_end_matches('.').to_owned()
+    host.strip_prefix("www.")
+        .unwrap_or(host)
+        .trim_end_matches('.')
+        .to_owned()
 }
 
 /// The email's domain is the company's or one of its subdomains (`j@mail.acme.com` ↔ `acme.com`).
@@ -303,7 +371,10 @@ pub fn score_b2b(facts: &B2bFacts, rules: &B2bRules) -> ScoreBreakdown {
         Seniority::Manager => ("Manager-level contact", rules.manager),
         Seniority::Other => ("Individual contributor", rules.other_seniority),
     };
-    signals.push(Signal { label: label.to_owned(), points });
+    signals.push(Signal {
+        label: label.to_owned(),
+        points,
+    });
 
     let employees = facts.company_employees.unwrap_or(0);
     let (label, points) = rules
@@ -316,20 +387,35 @@ pub fn score_b2b(facts: &B2bFacts, rules: &B2bRules) -> ScoreBreakdown {
 
     match &facts.email {
         Some(email) if !rules.is_generic_email(email) => {
-            signals.push(Signal { label: "Direct work email".into(), points: rules.work_email });
+            signals.push(Signal {
+                label: "Direct work email".into(),
+                points: rules.work_email,
+            });
         }
-        _ => signals.push(Signal { label: "No direct work email".into(), points: rules.generic_email }),
+        _ => signals.push(Signal {
+            label: "No direct work email".into(),
+            points: rules.generic_email,
+        }),
     }
     if facts.has_phone {
-        signals.push(Signal { label: "Has phone".into(), points: rules.phone });
+        signals.push(Signal {
+            label: "Has phone".into(),
+            points: rules.phone,
+        });
     }
     if let (Some(email), Some(domain)) = (&facts.email, &facts.company_domain)
         && email_matches_company(email, domain)
     {
-        signals.push(Signal { label: "Email matches company".into(), points: rules.domain_matches_company });
+        signals.push(Signal {
+            label: "Email matches company".into(),
+            points: rules.domain_matches_company,
+        });
     }
     if facts.complete {
-        signals.push(Signal { label: "Complete profile".into(), points: rules.complete });
+        signals.push(Signal {
+            label: "Complete profile".into(),
+            points: rules.complete,
+        });
     }
     ScoreBreakdown::from_signals(signals)
 }
@@ -354,14 +440,25 @@ mod tests {
         let lines: Vec<String> = b.signals().iter().map(ToString::to_string).collect();
         assert_eq!(
             lines,
-            ["Budget verified +25", "Urgent timeline +20", "Location specific +15", "Pre-approved loan +20", "Complete form +12"]
+            [
+                "Budget verified +25",
+                "Urgent timeline +20",
+                "Location specific +15",
+                "Pre-approved loan +20",
+                "Complete form +12"
+            ]
         );
         assert_eq!(b.score().value(), 92);
     }
 
     #[test]
     fn consumer_scores_clamp_to_1_and_100() {
-        assert_eq!(score_consumer(&ConsumerFacts::default(), &ConsumerRules::default()).score().value(), 1);
+        assert_eq!(
+            score_consumer(&ConsumerFacts::default(), &ConsumerRules::default())
+                .score()
+                .value(),
+            1
+        );
         let all = ConsumerFacts {
             budget_verified: true,
             urgency: Some(Urgency::ThisWeek),
@@ -371,8 +468,16 @@ mod tests {
             phone_verified: true,
             email_verified: true,
         };
-        assert_eq!(score_consumer(&all, &ConsumerRules::default()).score().value(), 100);
-        let generous = ConsumerRules { budget_verified: 90, ..ConsumerRules::default() };
+        assert_eq!(
+            score_consumer(&all, &ConsumerRules::default())
+                .score()
+                .value(),
+            100
+        );
+        let generous = ConsumerRules {
+            budget_verified: 90,
+            ..ConsumerRules::default()
+        };
         let b = score_consumer(&all, &generous);
         assert_eq!((b.raw_total(), b.score().value()), (165, 100));
     }
@@ -416,11 +521,18 @@ mod tests {
     #[test]
     fn seniority_from_titles() {
         assert_eq!(Seniority::from_title("CEO & Founder"), Seniority::CSuite);
-        assert_eq!(Seniority::from_title("Vice President, Sales"), Seniority::Vp);
+        assert_eq!(
+            Seniority::from_title("Vice President, Sales"),
+            Seniority::Vp
+        );
         assert_eq!(Seniority::from_title("Head of Growth"), Seniority::Director);
         assert_eq!(Seniority::from_title("Sales Manager"), Seniority::Manager);
         assert_eq!(Seniority::from_title("Accountant"), Seniority::Other);
-        assert_eq!(Seniority::from_title("Vice President"), Seniority::Vp, "not a president");
+        assert_eq!(
+            Seniority::from_title("Vice President"),
+            Seniority::Vp,
+            "not a president"
+        );
     }
 
     #[test]

@@ -2,10 +2,20 @@
 //!
 //! Money and 64-bit ids travel as strings (JavaScript numbers cannot hold them exactly).
 
+use crate::commission::{CommissionBonus, CommissionStatus};
+use crate::csv_rules::{HeaderMapping, LeadField, RowProblem};
+use crate::lead::{Exclusivity, LeadPreview, Urgency, VerificationStatus};
+use crate::ledger::LedgerReason;
+use crate::money::{CreditPackage, CreditValue, Credits};
+use crate::pipeline::{ContactChannel, PipelineStage};
+use crate::purchase::PurchaseDenied;
+use crate::refund::{RefundDenied, RefundReason, RefundStatus};
+use crate::scoring::ScoreBreakdown;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use specta::Type;
+use std::collections::BTreeMap;
 
 /// A listed lead as a buyer sees it before buying. This type has no contact fields at all, so a
 /// handler that serialises it cannot leak a name, email, phone or address by mistake.
@@ -61,4 +71,408 @@ pub struct ApiErrorDetail {
     pub code: String,
     /// Human-readable explanation.
     pub message: String,
+}
+
+impl ApiErrorBody {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            error: ApiErrorDetail {
+                code: code.into(),
+                message: message.into(),
+            },
+        }
+    }
+}
+
+impl From<&PurchaseDenied> for ApiErrorBody {
+    fn from(denied: &PurchaseDenied) -> Self {
+        Self::new(denied.code(), denied.to_string())
+    }
+}
+
+impl From<&RefundDenied> for ApiErrorBody {
+    fn from(denied: &RefundDenied) -> Self {
+        Self::new(denied.code(), denied.to_string())
+    }
+}
+
+impl LeadCard {
+    /// The card of a preview. A lead without a budget shows `0 – 0` (the card's budget fields
+    /// predate optional budgets); `title` is already redacted by the preview.
+    pub fn from_preview(preview: &LeadPreview, marketplace_currency: &str) -> Self {
+        let (currency, budget_min, budget_max) = match &preview.budget {
+            Some(b) => (b.currency().to_string(), b.min().amount(), b.max().amount()),
+            None => (
+                marketplace_currency.to_owned(),
+                Decimal::ZERO,
+                Decimal::ZERO,
+            ),
+        };
+        Self {
+            id: preview.id.to_string(),
+            category: preview.category.to_string(),
+            title: preview.title.clone(),
+            country: preview.location.country().to_owned(),
+            region: preview.location.region().to_owned(),
+            city: preview.location.city().to_owned(),
+            area: preview.location.area().unwrap_or_default().to_owned(),
+            currency,
+            budget_min,
+            budget_max,
+            urgency: preview.urgency.to_string(),
+            score: preview.score.score().value(),
+            price_credits: preview.price.amount(),
+            exclusivity: preview.cap.exclusivity().to_string(),
+            max_buyers: preview.cap.max_buyers(),
+            purchases: preview.purchases,
+            views: preview.views,
+            listed_at: preview.listed_at.unwrap_or_default(),
+        }
+    }
+}
+
+/// One line of a score breakdown ("Budget verified", +25).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ScoreSignal {
+    pub label: String,
+    pub points: i32,
+}
+
+pub fn score_signals(breakdown: &ScoreBreakdown) -> Vec<ScoreSignal> {
+    breakdown
+        .signals()
+        .iter()
+        .map(|s| ScoreSignal {
+            label: s.label.clone(),
+            points: s.points,
+        })
+        .collect()
+}
+
+/// The preview modal: the card plus what a buyer may know before buying. No contact fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LeadPreviewDto {
+    pub card: LeadCard,
+    pub description: String,
+    pub attributes: BTreeMap<String, String>,
+    pub postal_code: Option<String>,
+    pub score_breakdown: Vec<ScoreSignal>,
+    /// Freshness 5–100, rounded.
+    pub freshness: u8,
+    pub verification_status: VerificationStatus,
+    pub phone_verified: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl LeadPreviewDto {
+    pub fn from_preview(preview: &LeadPreview, marketplace_currency: &str) -> Self {
+        Self {
+            card: LeadCard::from_preview(preview, marketplace_currency),
+            description: preview.description.clone(),
+            attributes: preview.attributes.clone(),
+            postal_code: preview.location.postal_code().map(str::to_owned),
+            score_breakdown: score_signals(&preview.score),
+            freshness: preview.freshness.rounded(),
+            verification_status: preview.verification,
+            phone_verified: preview.phone_verified,
+            expires_at: preview.expires_at,
+        }
+    }
+}
+
+/// Contact details, sent only to a buyer who bought the lead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactDto {
+    pub name: String,
+    pub email: Option<String>,
+    /// E.164, e.g. `+919876543210`.
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+impl From<&crate::contact::ContactDetails> for ContactDto {
+    fn from(c: &crate::contact::ContactDetails) -> Self {
+        Self {
+            name: c.name.as_str().to_owned(),
+            email: c.email.as_ref().map(|e| e.as_str().to_owned()),
+            phone: c.phone.as_ref().map(|p| p.as_str().to_owned()),
+            address: c.address.clone(),
+        }
+    }
+}
+
+/// A lead the buyer owns: everything, plus their pipeline (My Leads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PurchasedLead {
+    pub purchase_id: String,
+    pub lead: LeadPreviewDto,
+    pub contact: ContactDto,
+    pub price_paid: Decimal,
+    pub purchased_at: DateTime<Utc>,
+    pub refund_deadline: DateTime<Utc>,
+    pub stage: PipelineStage,
+    pub deal_value: Option<Decimal>,
+    pub notes: Vec<LeadNote>,
+    pub contact_log: Vec<ContactLogEntry>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LeadNote {
+    pub id: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactLogEntry {
+    pub id: String,
+    pub channel: ContactChannel,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
+}
+
+/// `POST /v1/marketplace/leads/{id}/purchase` answer (the request carries an `Idempotency-Key`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PurchaseResponse {
+    pub purchase: PurchasedLead,
+    pub balance: CreditBalance,
+}
+
+/// A pipeline change made by the app, replayable from the outbox by its mutation id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StageUpdate {
+    pub client_mutation_id: String,
+    pub stage: PipelineStage,
+    pub deal_value: Option<Decimal>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CreditBalance {
+    pub credits: Decimal,
+    /// Nominal value of the credits in `currency`.
+    pub value: Decimal,
+    pub currency: String,
+}
+
+impl CreditBalance {
+    pub fn new(credits: Credits, value: &CreditValue) -> Self {
+        Self {
+            credits: credits.amount(),
+            value: value.to_money(credits).amount(),
+            currency: value.currency.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CreditPackageDto {
+    pub code: String,
+    pub credits: Decimal,
+    pub price: Decimal,
+    pub currency: String,
+    pub price_per_credit: Decimal,
+    /// "Save 10%" → `10`.
+    pub save_percent: Decimal,
+}
+
+impl CreditPackageDto {
+    pub fn new(pack: &CreditPackage, value: &CreditValue) -> Self {
+        Self {
+            code: pack.code.clone(),
+            credits: pack.credits.amount(),
+            price: pack.price.amount(),
+            currency: value.currency.to_string(),
+            price_per_credit: pack
+                .price_per_credit()
+                .map(|m| m.amount())
+                .unwrap_or_default(),
+            save_percent: (pack.discount(value).value() * Decimal::ONE_HUNDRED).normalize(),
+        }
+    }
+}
+
+/// One line of the buyer's statement: a signed change of their wallet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerLine {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub reason: LedgerReason,
+    pub description: String,
+    pub reference: String,
+    /// Negative for spending.
+    pub credits: Decimal,
+    pub balance_after: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AutoRechargeDto {
+    pub enabled: bool,
+    pub below: Decimal,
+    pub package_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundRequest {
+    pub purchase_id: String,
+    pub reason: RefundReason,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundDto {
+    pub id: String,
+    pub purchase_id: String,
+    pub lead_id: String,
+    pub reason: RefundReason,
+    pub note: String,
+    pub status: RefundStatus,
+    pub credits: Decimal,
+    pub requested_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundDecision {
+    pub approve: bool,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceAreaDto {
+    pub country: String,
+    pub region: String,
+    pub city: Option<String>,
+    pub area: Option<String>,
+}
+
+/// An agent's settings page: what they serve, what they want, how much they spend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentPreferencesDto {
+    pub categories: Vec<String>,
+    pub service_areas: Vec<ServiceAreaDto>,
+    pub min_score: Option<u8>,
+    pub budget_min: Option<Decimal>,
+    pub budget_max: Option<Decimal>,
+    pub exclusivity: Option<Exclusivity>,
+    pub max_price: Option<Decimal>,
+    pub urgencies: Vec<Urgency>,
+    pub daily_limit: Option<Decimal>,
+    pub per_lead_max: Option<Decimal>,
+    pub auto_buy_score_above: Option<u8>,
+    pub auto_buy_max_price: Option<Decimal>,
+}
+
+/// A partner's commission on one sale. Never names the buyer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CommissionDto {
+    pub lead_id: String,
+    pub sold_at: DateTime<Utc>,
+    pub sale_value: Decimal,
+    /// `0.45` for 45%.
+    pub rate: Decimal,
+    pub amount: Decimal,
+    pub bonuses: Vec<CommissionBonus>,
+    pub status: CommissionStatus,
+    pub payable_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EarningsSummary {
+    pub currency: String,
+    pub held: Decimal,
+    pub payable: Decimal,
+    pub paid: Decimal,
+    pub minimum_payout: Decimal,
+    pub payout_due: bool,
+}
+
+/// The column mapping of an upload, as the mapping screen shows and edits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnMappingDto {
+    pub index: u32,
+    pub header: String,
+    pub field: Option<LeadField>,
+    /// 0–100.
+    pub confidence: u8,
+    /// Set when another column maps to the same field with higher confidence.
+    pub duplicate_of: Option<u32>,
+}
+
+impl ColumnMappingDto {
+    pub fn from_mapping(mapping: &HeaderMapping) -> Vec<Self> {
+        mapping
+            .columns()
+            .iter()
+            .map(|c| Self {
+                index: u32::try_from(c.index).unwrap_or(u32::MAX),
+                header: c.header.clone(),
+                field: c.field,
+                confidence: c.confidence,
+                duplicate_of: c.duplicate_of.map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
+            })
+            .collect()
+    }
+}
+
+/// One problem of one rejected row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RowProblemDto {
+    /// 1-based data row number (the header is row 0).
+    pub row: u64,
+    pub column: Option<String>,
+    pub field: Option<LeadField>,
+    /// Stable code (`invalid_email`, `duplicate_in_file`, …).
+    pub code: String,
+    pub message: String,
+}
+
+impl RowProblemDto {
+    pub fn new(row: u64, problem: &RowProblem, mapping: &HeaderMapping) -> Self {
+        Self {
+            row,
+            column: problem
+                .column
+                .and_then(|i| mapping.columns().get(i))
+                .map(|c| c.header.clone()),
+            field: problem.field,
+            code: problem.issue.code().to_owned(),
+            message: problem.issue.to_string(),
+        }
+    }
+}
+
+/// Progress of an upload job (`upload.progress` events and the history screen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadProgress {
+    pub upload_id: String,
+    pub rows_seen: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub duplicates: u64,
+    pub done: bool,
 }
