@@ -18,7 +18,6 @@ use phonenumber::country::Id as Region;
 use phonenumber::metadata::{DATABASE, Descriptor};
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -81,24 +80,7 @@ impl Email {
     }
 }
 
-impl TryFrom<String> for Email {
-    type Error = ContactError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Email> for String {
-    fn from(value: Email) -> String {
-        value.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype_conversions!(Email, ContactError, Self::parse);
 
 /// A valid phone number in E.164 form (`+919876543210`). Made by [`PhoneParser::parse`], or
 /// read back from storage with [`PhoneE164::from_e164`].
@@ -131,24 +113,7 @@ impl PhoneE164 {
     }
 }
 
-impl TryFrom<String> for PhoneE164 {
-    type Error = ContactError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::from_e164(&value)
-    }
-}
-
-impl From<PhoneE164> for String {
-    fn from(value: PhoneE164) -> String {
-        value.0
-    }
-}
-
-impl fmt::Display for PhoneE164 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype_conversions!(PhoneE164, ContactError, Self::from_e164);
 
 /// A person's name as entered, trimmed, non-empty, at most [`PersonName::MAX`] characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -174,18 +139,7 @@ impl PersonName {
     }
 }
 
-impl TryFrom<String> for PersonName {
-    type Error = ContactError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<PersonName> for String {
-    fn from(value: PersonName) -> String {
-        value.0
-    }
-}
+string_newtype_conversions!(PersonName, ContactError, Self::parse);
 
 /// Everything that identifies and reaches a person. Masked until bought.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -75,24 +75,7 @@ impl Category {
     }
 }
 
-impl TryFrom<String> for Category {
-    type Error = LeadError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Category> for String {
-    fn from(value: Category) -> String {
-        value.0
-    }
-}
-
-impl fmt::Display for Category {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype_conversions!(Category, LeadError, Self::parse);
 
 /// Where the lead is: country (ISO alpha-2), region, city, and optionally area/suburb and postal
 /// code. Names keep their spelling for display; comparisons fold case and punctuation.

@@ -28,6 +28,31 @@
 //! | [`csv_rules`] | CSV header auto-mapping and per-row validation (no files) |
 //! | [`wire`] | DTOs that cross HTTP and IPC |
 
+/// `TryFrom<String>` (through the type's parser), `From<T> for String` and `Display` for a
+/// newtype over `String`, so serde's `try_from`/`into` run the same constructor as everyone.
+macro_rules! string_newtype_conversions {
+    ($name:ident, $error:ty, $parse:path) => {
+        impl TryFrom<String> for $name {
+            type Error = $error;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                $parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
 pub mod account;
 pub mod agent;
 pub mod commission;
