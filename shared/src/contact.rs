@@ -326,6 +326,12 @@ impl FastRegion {
         }
         let digits = std::str::from_utf8(&buf[..n]).ok()?;
         let nsn = if plus {
+            // The library reads the digits before the first separator after `+` as the calling
+            // code ("+916-000…" is code 916, an error): a first group must be exactly ours.
+            let first_group = body.split([' ', '-', '.']).next().unwrap_or(body);
+            if first_group.len() != body.len() && first_group != self.country_code {
+                return None;
+            }
             digits.strip_prefix(self.country_code.as_str())?
         } else {
             if digits.starts_with('0')

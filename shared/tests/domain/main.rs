@@ -1,0 +1,16 @@
+//! Property tests of the marketplace rules: one integration-test binary, one module per rule.
+
+#![allow(clippy::unwrap_used)]
+
+use leadmart_shared::contact::PhoneParser;
+use std::sync::LazyLock;
+
+/// Built once: compiling the region's patterns per proptest case would dominate the run.
+pub static INDIA: LazyLock<PhoneParser> = LazyLock::new(|| PhoneParser::new("IN").unwrap());
+
+mod commission;
+mod dedupe;
+mod phone;
+mod pipeline;
+mod preview;
+mod pricing;
