@@ -334,16 +334,29 @@ impl FastRegion {
             }
             digits.strip_prefix(self.country_code.as_str())?
         } else {
-            if digits.starts_with('0')
-                || self
-                    .international_prefix
-                    .as_ref()
-                    .is_some_and(|p| p.regex.is_match(digits))
-                || self
-                    .national_prefix
-                    .as_deref()
-                    .is_some_and(|p| digits.starts_with(p))
+            if self
+                .international_prefix
+                .as_ref()
+                .is_some_and(|p| p.regex.is_match(digits))
             {
+                return None;
+            }
+            if let Some(trunk) = self.national_prefix.as_deref()
+                && let Some(rest) = digits.strip_prefix(trunk)
+            {
+                // "098765 43210": the library strips the national (trunk) prefix when the region
+                // has no prefix-for-parsing pattern and the rest is not too short. Mirrored only
+                // for the plain case; a second prefix or a pattern goes to the library.
+                if self.national_prefix_for_parsing.is_some()
+                    || rest.starts_with(trunk)
+                    || rest.starts_with('0')
+                    || self.too_short(rest.len())
+                {
+                    return None;
+                }
+                return self.finish(rest);
+            }
+            if digits.starts_with('0') {
                 return None;
             }
             // The library strips a leading country code from a national-looking number unless
@@ -360,9 +373,6 @@ impl FastRegion {
                 _ => digits,
             }
         };
-        if nsn.len() < 4 || nsn.len() > MAX_NSN || nsn.starts_with('0') {
-            return None;
-        }
         if self
             .national_prefix
             .as_deref()
@@ -374,10 +384,25 @@ impl FastRegion {
         {
             return None;
         }
+        self.finish(nsn)
+    }
+
+    /// The verdict on a national significant number, as the library would reach it.
+    fn finish(&self, nsn: &str) -> Option<Option<PhoneE164>> {
+        if nsn.len() < 4 || nsn.len() > MAX_NSN || nsn.starts_with('0') {
+            return None;
+        }
         Some(
             self.is_valid(nsn)
                 .then(|| PhoneE164(format!("+{}{nsn}", self.country_code))),
         )
+    }
+
+    /// The library's `validator::length(..) == TooShort` for the general descriptor.
+    fn too_short(&self, len: usize) -> bool {
+        let len = len as u16;
+        !self.general_local_lengths.contains(&len)
+            && self.general_lengths.first().is_some_and(|min| len < *min)
     }
 }
 
@@ -425,6 +450,15 @@ impl PhoneParser {
         }
         let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
         PhoneE164::from_e164(&e164)
+    }
+
+    /// A parser that always uses the full library: the reference the fast path is measured
+    /// and checked against.
+    pub fn library_only(region: &str) -> Result<Self, ContactError> {
+        Ok(Self {
+            fast: None,
+            ..Self::new(region)?
+        })
     }
 
     /// Whether the fast path decided this input (for tests and benchmarks).

@@ -489,18 +489,31 @@ impl RowValidator {
         rules: RowRules,
         phone_region: &str,
     ) -> Result<Self, ContactError> {
+        Ok(Self::with_phone_parser(
+            mapping,
+            rules,
+            PhoneParser::new(phone_region)?,
+        ))
+    }
+
+    /// With a given phone parser (e.g. [`PhoneParser::library_only`] as the reference).
+    pub fn with_phone_parser(
+        mapping: &HeaderMapping,
+        rules: RowRules,
+        phones: PhoneParser,
+    ) -> Self {
         let mut columns = [None; FIELD_COUNT];
         for c in mapping.columns() {
             if let (Some(field), None) = (c.field, c.duplicate_of) {
                 columns[field as usize] = Some(c.index);
             }
         }
-        Ok(Self {
+        Self {
             rules,
-            phones: PhoneParser::new(phone_region)?,
+            phones,
             width: mapping.columns().len(),
             columns,
-        })
+        }
     }
 
     pub fn phones(&self) -> &PhoneParser {
