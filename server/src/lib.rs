@@ -1,0 +1,62 @@
+//! `leadmart-server`: the central API every Leadmart desktop app syncs with.
+//!
+//! [`app`] builds the router from a ready [`AppState`]; [`serve`] runs it on a listener. Tests use
+//! both directly on a random loopback port; the binary in `main.rs` adds configuration and a CLI.
+
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod marketplace;
+
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub use db::Db;
+
+/// Everything a request handler may need, built once at start-up.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Arc<Db>,
+    pub market: Arc<MarketConfig>,
+}
+
+impl AppState {
+    /// State over `db` with the marketplace's default rules.
+    pub fn new(db: Db) -> Self {
+        Self {
+            db: Arc::new(db),
+            market: Arc::new(MarketConfig::default()),
+        }
+    }
+}
+
+/// The numbers behind the marketplace's rules: defaults from DESIGN.md, kept in configuration
+/// rather than code so an operator can tune them.
+#[derive(Debug, Clone, Default)]
+pub struct MarketConfig {
+    pub pricing: leadmart_shared::pricing::PricingConfig,
+    pub freshness: leadmart_shared::freshness::FreshnessConfig,
+}
+
+/// The whole HTTP API, versioned under `/v1`.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .nest("/v1", marketplace::routes())
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

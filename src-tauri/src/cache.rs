@@ -1,0 +1,142 @@
+//! The app's local SQLite cache (`migrations/local`): WAL, busy timeout, foreign keys, migrations
+//! applied at start-up with a backup of the previous file taken first.
+//!
+//! Ownership of each table is written next to it in the migrations: server-owned tables are
+//! replaced by sync; device-owned ones (the outbox, later) are never overwritten by the server.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use leadmart_shared::wire::LeadCard;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/local");
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("could not create the data folder {path}: {source}")]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("local database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("local database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("a cached record could not be read: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+#[derive(Debug, Clone)]
+pub struct Cache {
+    pool: SqlitePool,
+}
+
+/// The last marketplace page the app saw, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedFeed {
+    pub leads: Vec<LeadCard>,
+    pub synced_at: Option<DateTime<Utc>>,
+}
+
+impl Cache {
+    /// Opens (creating if needed) the cache at `path` and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self, CacheError> {
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|source| CacheError::Folder {
+                path: folder.to_owned(),
+                source,
+            })?;
+        }
+        let existed = path.exists();
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        let cache = Self { pool };
+        if existed {
+            cache.backup_before_migrating(path).await?;
+        }
+        MIGRATOR.run(&cache.pool).await?;
+        Ok(cache)
+    }
+
+    /// Copies the database aside (`cache.db.bak-vN`) when migrations newer than its schema are
+    /// about to run, so a bad migration never costs a user their offline edits.
+    async fn backup_before_migrating(&self, path: &Path) -> Result<(), CacheError> {
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await
+                .unwrap_or(None);
+        let latest = MIGRATOR.iter().map(|m| m.version).max();
+        if let (Some(applied), Some(latest)) = (applied, latest)
+            && applied < latest
+        {
+            let backup = path.with_extension(format!("db.bak-v{applied}"));
+            let _ = std::fs::remove_file(&backup);
+            sqlx::query("VACUUM INTO $1")
+                .bind(backup.to_string_lossy().into_owned())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the cached marketplace page with `leads`, seen at `synced_at`.
+    pub async fn replace_marketplace(
+        &self,
+        leads: &[LeadCard],
+        synced_at: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM marketplace_leads")
+            .execute(&mut *tx)
+            .await?;
+        for (position, lead) in leads.iter().enumerate() {
+            sqlx::query("INSERT INTO marketplace_leads (id, position, card) VALUES ($1, $2, $3)")
+                .bind(&lead.id)
+                .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                .bind(serde_json::to_string(lead)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO sync_state (key, value) VALUES ('marketplace_synced_at', $1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(synced_at.to_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The cached marketplace page, in the order the server gave it.
+    pub async fn marketplace(&self) -> Result<CachedFeed, CacheError> {
+        let cards: Vec<String> =
+            sqlx::query_scalar("SELECT card FROM marketplace_leads ORDER BY position")
+                .fetch_all(&self.pool)
+                .await?;
+        let leads = cards
+            .iter()
+            .map(|card| serde_json::from_str(card))
+            .collect::<Result<Vec<LeadCard>, _>>()?;
+        let synced_at: Option<String> =
+            sqlx::query_scalar("SELECT value FROM sync_state WHERE key = 'marketplace_synced_at'")
+                .fetch_optional(&self.pool)
+                .await?;
+        let synced_at = synced_at
+            .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
+            .map(|time| time.with_timezone(&Utc));
+        Ok(CachedFeed { leads, synced_at })
+    }
+}

@@ -1,0 +1,55 @@
+//! The error every command returns: a stable `code` the UI switches on, plus a message a person
+//! can act on. Exported to TypeScript by tauri-specta.
+
+use serde::Serialize;
+use specta::Type;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Type, thiserror::Error)]
+#[serde(
+    tag = "code",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+pub enum AppError {
+    /// The central API could not be reached (no network, server down).
+    #[error("{message}")]
+    Offline { message: String },
+    /// The API answered with an error of its own (its `code` is passed through).
+    #[error("{message}")]
+    Server { api_code: String, message: String },
+    /// The local cache failed; details are in the log.
+    #[error("{message}")]
+    Cache { message: String },
+}
+
+impl From<crate::api::ApiError> for AppError {
+    fn from(err: crate::api::ApiError) -> Self {
+        match err {
+            crate::api::ApiError::Unreachable(_) => AppError::Offline {
+                message:
+                    "Could not reach the marketplace. Showing what was saved on this computer."
+                        .to_owned(),
+            },
+            crate::api::ApiError::Api { code, message, .. } => AppError::Server {
+                api_code: code,
+                message,
+            },
+            crate::api::ApiError::Protocol(detail) => {
+                tracing::error!(%detail, "unexpected answer from the API");
+                AppError::Server {
+                    api_code: "protocol".to_owned(),
+                    message: "The marketplace sent an answer this version of Leadmart does not understand. Please update the app.".to_owned(),
+                }
+            }
+        }
+    }
+}
+
+impl From<crate::cache::CacheError> for AppError {
+    fn from(err: crate::cache::CacheError) -> Self {
+        tracing::error!(error = %err, "local cache error");
+        AppError::Cache {
+            message: "Leadmart could not read its local data. Restart the app; if this persists, sign out and in again to rebuild it.".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The marketplace feed: live from a real server into the real cache file, then from the cache
+//! alone, marked offline, once the server is gone.
+
+use leadmart_app::api::ApiClient;
+use leadmart_app::cache::Cache;
+use leadmart_app::marketplace::{Connection, load_feed};
+use leadmart_server::{AppState, Db, demo};
+use tokio::net::TcpListener;
+
+struct Server {
+    url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn start_server(dir: &std::path::Path) -> Server {
+    let db = Db::connect(&format!("sqlite://{}", dir.join("server.db").display()))
+        .await
+        .expect("server database");
+    db.migrate().await.expect("server migrations");
+    demo::seed_demo(&db, chrono::Utc::now())
+        .await
+        .expect("demo data");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("free port");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        leadmart_server::serve(listener, AppState::new(db), async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    Server { url, stop, task }
+}
+
+#[tokio::test]
+async fn feed_is_cached_online_and_served_from_cache_offline() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start_server(dir.path()).await;
+    let api = ApiClient::new(&server.url).expect("client");
+    let cache_path = dir.path().join("app").join("cache.db");
+    let cache = Cache::open(&cache_path).await.expect("cache opens");
+    let first_sync = chrono::Utc::now();
+
+    let live = load_feed(&api, &cache, first_sync)
+        .await
+        .expect("live feed");
+    assert_eq!(live.connection, Connection::Online);
+    assert_eq!(
+        live.leads.len(),
+        demo::DEMO_LEADS.len(),
+        "every demo lead arrives"
+    );
+    assert_eq!(live.last_synced_at, Some(first_sync));
+
+    let _ = server.stop.send(());
+    server.task.await.expect("server stops");
+    // Reopen the cache from disk, as a restarted app would.
+    drop(cache);
+    let cache = Cache::open(&cache_path).await.expect("cache reopens");
+
+    let later = first_sync + chrono::Duration::minutes(5);
+    let offline = load_feed(&api, &cache, later).await.expect("offline feed");
+    assert_eq!(
+        offline.connection,
+        Connection::Offline,
+        "a dead server means offline"
+    );
+    assert_eq!(
+        offline.leads, live.leads,
+        "the cached page is exactly what was fetched"
+    );
+    assert_eq!(
+        offline.last_synced_at.map(|t| t.timestamp_millis()),
+        Some(first_sync.timestamp_millis()),
+        "offline shows when the data was fetched, not now"
+    );
+}
+
+#[tokio::test]
+async fn offline_before_any_sync_is_an_empty_offline_feed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Nothing listens on port 9 (discard) on loopback in the test sandbox.
+    let api = ApiClient::new("http://127.0.0.1:9").expect("client");
+    let cache = Cache::open(&dir.path().join("cache.db"))
+        .await
+        .expect("cache");
+    let feed = load_feed(&api, &cache, chrono::Utc::now())
+        .await
+        .expect("feed");
+    assert_eq!(feed.connection, Connection::Offline);
+    assert!(feed.leads.is_empty());
+    assert_eq!(feed.last_synced_at, None);
+}

@@ -1,0 +1,224 @@
+//! Processes an end-to-end test needs: a headless X display, the API server, and a WebDriver
+//! session that launches the app. Each is killed when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// How long the UI may take to show something before a test fails.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+fn binary(name: &str) -> Result<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let path = target.join("debug").join(name);
+    if !path.exists() {
+        bail!(
+            "{} is missing: build it first (`cargo build -p leadmart-server -p leadmart-app`)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+pub fn artifacts_dir() -> PathBuf {
+    let dir = workspace_root().join("target").join("e2e-artifacts");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// A child process killed (and reaped) on drop.
+pub struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Reads lines from a child's stdout until one starts with `prefix`; returns the rest of it.
+fn wait_for_line(child: &mut Child, prefix: &str) -> Result<String> {
+    let stdout = child.stdout.take().context("child stdout")?;
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            bail!("process exited before printing {prefix:?}");
+        }
+        if let Some(rest) = line.trim().strip_prefix(prefix) {
+            let rest = rest.to_owned();
+            // Keep draining so the child never blocks on a full pipe.
+            std::thread::spawn(move || for _ in reader.lines() {});
+            return Ok(rest);
+        }
+    }
+}
+
+/// A virtual X display. `-displayfd 1` makes Xvfb pick a free display and print its number.
+pub fn start_xvfb() -> Result<(Process, String)> {
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1400x900x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("start Xvfb (apt-get install xvfb)")?;
+    let display = wait_for_line(&mut child, "")?;
+    Ok((Process(child), format!(":{display}")))
+}
+
+/// The real `leadmart-server` on a free loopback port with demo data in `dir`.
+pub fn start_server(dir: &Path) -> Result<(Process, String)> {
+    let database_url = format!("sqlite://{}", dir.join("server.db").display());
+    let mut child = Command::new(binary("leadmart-server")?)
+        .args([
+            "--database-url",
+            &database_url,
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--seed-demo",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("start leadmart-server")?;
+    let url = wait_for_line(&mut child, "listening on ")?;
+    Ok((Process(child), url))
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// The environment one app installation sees: its display, its API and its own data folders.
+pub struct AppEnv {
+    pub display: String,
+    pub api_url: String,
+    pub home: PathBuf,
+}
+
+/// tauri-driver, which starts WebKitWebDriver, which starts the app for each session.
+pub struct Driver {
+    _process: Process,
+    url: String,
+}
+
+impl Driver {
+    pub fn start(env: &AppEnv) -> Result<Self> {
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let child = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("DISPLAY", &env.display)
+            .env("LEADMART_API_URL", &env.api_url)
+            .env("XDG_DATA_HOME", env.home.join("data"))
+            .env("XDG_CONFIG_HOME", env.home.join("config"))
+            .env("XDG_CACHE_HOME", env.home.join("cache"))
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("start tauri-driver (cargo install tauri-driver --locked)")?;
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("tauri-driver did not listen on {port}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(Self {
+            _process: Process(child),
+            url,
+        })
+    }
+
+    /// Launches the app in a new WebDriver session.
+    pub async fn launch_app(&self) -> Result<Client> {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": binary("leadmart-app")? }),
+        );
+        let client = ClientBuilder::rustls()?
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .context("WebDriver session (is WebKitWebDriver installed?)")?;
+        Ok(client)
+    }
+}
+
+/// Polls until `count` elements match `css`, or fails after [`UI_TIMEOUT`].
+pub async fn wait_for_count(
+    client: &Client,
+    css: &str,
+    count: usize,
+) -> Result<Vec<fantoccini::elements::Element>> {
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        let found = client.find_all(Locator::Css(css)).await?;
+        if found.len() == count {
+            return Ok(found);
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "expected {count} elements matching {css:?}, found {}",
+                found.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Polls until the element matching `css` has `attr` equal to `value`.
+pub async fn wait_for_attr(client: &Client, css: &str, attr: &str, value: &str) -> Result<()> {
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && element.attr(attr).await?.as_deref() == Some(value)
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("{css:?} never had {attr}={value:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+pub async fn save_screenshot(client: &Client, name: &str) -> Result<PathBuf> {
+    let png = client.screenshot().await?;
+    let path = artifacts_dir().join(format!("{name}.png"));
+    std::fs::write(&path, png)?;
+    Ok(path)
+}

@@ -1,0 +1,1 @@
+//! Shared plumbing for the workspace-level tests lives in `e2e/`; this crate has no library code.

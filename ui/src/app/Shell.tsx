@@ -1,0 +1,91 @@
+import type { ReactNode } from "react";
+import {
+  BarChart3,
+  CreditCard,
+  HelpCircle,
+  LayoutDashboard,
+  MessageSquare,
+  Settings,
+  Users,
+  Zap,
+  type LucideIcon,
+} from "lucide-react";
+import { ConnectionStatus } from "../components/ConnectionStatus";
+
+export type PageId =
+  | "dashboard"
+  | "available"
+  | "my-leads"
+  | "messages"
+  | "analytics"
+  | "billing"
+  | "settings"
+  | "help";
+
+/** The left navigation of seed 000, in its order. */
+export const NAV: ReadonlyArray<{ id: PageId; label: string; icon: LucideIcon }> = [
+  { id: "dashboard", label: "Dashboard", icon: LayoutDashboard },
+  { id: "available", label: "Available Leads", icon: Zap },
+  { id: "my-leads", label: "My Leads", icon: Users },
+  { id: "messages", label: "Messages", icon: MessageSquare },
+  { id: "analytics", label: "Analytics", icon: BarChart3 },
+  { id: "billing", label: "Billing", icon: CreditCard },
+  { id: "settings", label: "Settings", icon: Settings },
+  { id: "help", label: "Help", icon: HelpCircle },
+];
+
+export function pageTitle(page: PageId): string {
+  return NAV.find((item) => item.id === page)?.label ?? "";
+}
+
+export function Shell(props: {
+  page: PageId;
+  onNavigate: (page: PageId) => void;
+  children: ReactNode;
+}) {
+  return (
+    <div className="flex h-screen overflow-hidden">
+      <nav
+        aria-label="Main"
+        className="flex w-60 shrink-0 flex-col border-r border-slate-200 bg-white"
+      >
+        <div className="flex items-center gap-2 px-5 py-5">
+          <span className="grid h-8 w-8 place-items-center rounded-lg bg-brand-700 font-bold text-white">
+            L
+          </span>
+          <span className="text-lg font-semibold tracking-tight">Leadmart</span>
+        </div>
+        <ul className="flex flex-1 flex-col gap-0.5 px-3">
+          {NAV.map(({ id, label, icon: Icon }) => {
+            const current = props.page === id;
+            return (
+              <li key={id}>
+                <button
+                  type="button"
+                  data-testid={`nav-${id}`}
+                  aria-current={current ? "page" : undefined}
+                  onClick={() => props.onNavigate(id)}
+                  className={`flex w-full items-center gap-3 rounded-md px-3 py-2 text-left text-sm font-medium ${
+                    current
+                      ? "bg-brand-50 text-brand-800"
+                      : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  }`}
+                >
+                  <Icon aria-hidden size={18} />
+                  {label}
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      </nav>
+      <div className="flex min-w-0 flex-1 flex-col">
+        <header className="flex items-center justify-between border-b border-slate-200 bg-white px-8 py-4">
+          <h1 className="text-xl font-semibold">{pageTitle(props.page)}</h1>
+          <ConnectionStatus />
+        </header>
+        <main className="flex-1 overflow-y-auto px-8 py-6">{props.children}</main>
+      </div>
+    </div>
+  );
+}

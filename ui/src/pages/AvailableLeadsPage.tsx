@@ -1,0 +1,5 @@
+import { LeadFeed } from "../components/LeadFeed";
+
+export function AvailableLeadsPage() {
+  return <LeadFeed />;
+}

@@ -1,0 +1,193 @@
+//! The project's two commands (see README.md):
+//!
+//! - `cargo xtask run`: install what is missing, start the central API on its embedded SQLite file
+//!   with demo data, and open the desktop app against it.
+//! - `cargo xtask test`: install what is missing, then every quality gate and every test,
+//!   including the end-to-end tests through the real window under Xvfb.
+//!
+//! Plus `cargo xtask bindings`, which rewrites `ui/src/bindings.ts` from the Rust commands.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+mod setup;
+
+fn main() -> Result<()> {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match task.as_str() {
+        "run" => run_product(&root),
+        "test" => test_everything(&root),
+        "bindings" => cargo(&["test", "-p", "leadmart-app", "--test", "app", "bindings"])
+            .env("LEADMART_WRITE_BINDINGS", "1")
+            .status_ok(),
+        _ => {
+            eprintln!("usage: cargo xtask <run|test|bindings>");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Where cargo puts binaries: `$CARGO_TARGET_DIR` or the workspace's `target/`.
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn run_product(root: &Path) -> Result<()> {
+    setup::system_packages(setup::RUN_PACKAGES)?;
+    build_ui(root)?;
+    cargo(&["build", "-p", "leadmart-server", "-p", "leadmart-app"]).status_ok()?;
+
+    let bin = target_dir(root).join("debug");
+    let data = root.join("target").join("demo");
+    std::fs::create_dir_all(&data)?;
+    let database_url = format!("sqlite://{}", data.join("server.db").display());
+    let mut server = Command::new(bin.join("leadmart-server"))
+        .args([
+            "--database-url",
+            &database_url,
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--seed-demo",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("start leadmart-server")?;
+    let api_url = match read_listening_url(&mut server) {
+        Ok(url) => url,
+        Err(err) => {
+            let _ = server.kill();
+            return Err(err);
+        }
+    };
+    println!(
+        "Leadmart API on {api_url} (demo data in {})",
+        data.display()
+    );
+    let app = Command::new(bin.join("leadmart-app"))
+        .env("LEADMART_API_URL", &api_url)
+        .status();
+    let _ = server.kill();
+    let _ = server.wait();
+    let status = app.context("start leadmart-app")?;
+    if !status.success() {
+        bail!("leadmart-app exited with {status}");
+    }
+    Ok(())
+}
+
+/// Reads the server's `listening on http://ADDR` line.
+fn read_listening_url(server: &mut Child) -> Result<String> {
+    use std::io::BufRead;
+    let stdout = server.stdout.take().context("server stdout")?;
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    line.trim()
+        .strip_prefix("listening on ")
+        .map(str::to_owned)
+        .with_context(|| format!("leadmart-server did not start (said {line:?})"))
+}
+
+fn build_ui(root: &Path) -> Result<()> {
+    let ui = root.join("ui");
+    npm(&ui, &["ci", "--no-audit", "--no-fund"])?;
+    npm(&ui, &["run", "build"])
+}
+
+fn test_everything(root: &Path) -> Result<()> {
+    setup::system_packages(&[setup::RUN_PACKAGES, setup::TEST_PACKAGES].concat())?;
+    setup::tauri_driver()?;
+    setup::postgres_running()?;
+    let ui = root.join("ui");
+
+    step("format (cargo fmt --check)");
+    cargo(&["fmt", "--all", "--", "--check"]).status_ok()?;
+
+    step("UI: install, type-check, lint, build");
+    npm(&ui, &["ci", "--no-audit", "--no-fund"])?;
+    npm(&ui, &["run", "typecheck"])?;
+    npm(&ui, &["run", "lint"])?;
+    npm(&ui, &["run", "build"])?;
+
+    step("clippy (all targets, warnings are errors)");
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])
+    .status_ok()?;
+
+    step("Rust tests: domain, server on SQLite and PostgreSQL, app core, bindings are current");
+    cargo(&["test", "--workspace", "--exclude", "leadmart-tests"]).status_ok()?;
+
+    step("end to end: the real window under Xvfb through WebDriver");
+    cargo(&["build", "-p", "leadmart-server", "-p", "leadmart-app"]).status_ok()?;
+    // A private D-Bus session (GTK and WebKit otherwise spawn daemons that outlive the test) and a
+    // fresh session keyring (the sandbox's default one refuses writes).
+    let mut e2e = Command::new("dbus-run-session");
+    e2e.args([
+        "--",
+        "keyctl",
+        "session",
+        "-",
+        "cargo",
+        "test",
+        "-p",
+        "leadmart-tests",
+        "--test",
+        "e2e",
+    ]);
+    e2e.status_ok()?;
+    step("all checks passed");
+    Ok(())
+}
+
+fn step(name: &str) {
+    println!("\n==> {name}");
+}
+
+fn cargo(args: &[&str]) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    command.args(args);
+    command
+}
+
+fn npm(dir: &Path, args: &[&str]) -> Result<()> {
+    Command::new("npm").args(args).current_dir(dir).status_ok()
+}
+
+trait StatusOk {
+    fn status_ok(&mut self) -> Result<()>;
+}
+
+impl StatusOk for Command {
+    fn status_ok(&mut self) -> Result<()> {
+        let status = self
+            .status()
+            .with_context(|| format!("could not start {:?}", self.get_program()))?;
+        if !status.success() {
+            bail!(
+                "{:?} {:?} failed with {status}",
+                self.get_program(),
+                self.get_args().collect::<Vec<_>>()
+            );
+        }
+        Ok(())
+    }
+}
