@@ -1,1 +1,190 @@
-fn main() {}
+//! CSV row validation throughput (email + phone to E.164 + required fields + dedupe keys), single
+//! thread, in rows/s: the phone fast path against the full `phonenumber` library as baseline.
+//!
+//! Before measuring, the fast path is checked against the library on a large generated set of
+//! phone strings (valid and not, many formats); the run aborts on any disagreement.
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use leadmart_shared::contact::PhoneParser;
+use leadmart_shared::csv_rules::{HeaderMapping, RowRules, RowValidator};
+use leadmart_shared::dedupe::UploadDeduper;
+use std::hint::black_box;
+use std::time::Duration;
+
+const ROWS: usize = 10_000;
+const EQUALITY_SET: usize = 200_000;
+
+/// xorshift64: deterministic data without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn digits(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const FIRST: &[&str] = &[
+    "Rajesh", "Priya", "Amit", "Sneha", "Vikram", "Anita", "Rahul", "Deepa", "Arjun", "Kavya",
+];
+const LAST: &[&str] = &[
+    "Kumar", "Sharma", "Patel", "Iyer", "Singh", "Reddy", "Nair", "Gupta", "Das", "Mehta",
+];
+const DOMAINS: &[&str] = &[
+    "gmail.com",
+    "yahoo.co.in",
+    "outlook.com",
+    "acme.in",
+    "example.com",
+];
+const CITIES: &[&str] = &["Mumbai", "Pune", "Thane", "Bengaluru", "Delhi"];
+
+/// A phone cell as real files write Indian mobiles: mostly well-formed, some trunk-prefixed or
+/// international, a few broken or foreign.
+fn phone_cell(rng: &mut Rng) -> String {
+    let mobile = format!("{}{}", 6 + rng.below(4), rng.digits(9));
+    let (a, b) = mobile.split_at(5);
+    match rng.below(1000) {
+        0..=349 => mobile.clone(),
+        350..=549 => format!("{a} {b}"),
+        550..=729 => format!("+91 {a} {b}"),
+        730..=829 => format!("+91-{mobile}"),
+        830..=899 => format!("0{mobile}"),
+        900..=954 => format!("{}-{}-{}", &mobile[..3], &mobile[3..6], &mobile[6..]),
+        // Library fallbacks: foreign numbers and bracketed forms (1.5% of rows).
+        955..=964 => format!("+44 20 7946 {}", rng.digits(4)),
+        965..=969 => format!("({a}) {b}"),
+        // Broken: too short.
+        _ => rng.digits(5),
+    }
+}
+
+fn rows(rng: &mut Rng) -> Vec<Vec<String>> {
+    (0..ROWS)
+        .map(|i| {
+            let first = rng.pick(FIRST);
+            let last = rng.pick(LAST);
+            let email = match rng.below(20) {
+                0 => "not-an-email".to_owned(),
+                1 => String::new(),
+                _ => format!("{}.{}{}@{}", first, last, i, rng.pick(DOMAINS)),
+            };
+            vec![
+                first.to_owned(),
+                last.to_owned(),
+                email,
+                phone_cell(rng),
+                rng.pick(CITIES).to_owned(),
+                format!("Flat {}, Tower {}", rng.below(900) + 100, rng.below(20)),
+            ]
+        })
+        .collect()
+}
+
+/// The proof the fast path may be used: it agrees with the library on every generated input.
+#[allow(clippy::float_arithmetic)] // a percentage for the report, not money
+fn check_equality() {
+    let fast = PhoneParser::new("IN").expect("IN is a region");
+    let library = PhoneParser::library_only("IN").expect("IN is a region");
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let shapes = [
+        "", "+91", "+91 ", "0", "0091 ", "91", "+", "+1 ", "+44 ", "(+91) ",
+    ];
+    let seps = ["", " ", "-", ".", "  ", "/"];
+    let mut fast_decided = 0usize;
+    for i in 0..EQUALITY_SET {
+        let raw = if i % 2 == 0 {
+            phone_cell(&mut rng)
+        } else {
+            let len = 3 + rng.below(12) as usize;
+            let d = rng.digits(len);
+            let cut = rng.below(len as u64) as usize;
+            format!(
+                "{}{}{}{}",
+                rng.pick(&shapes),
+                &d[..cut],
+                rng.pick(&seps),
+                &d[cut..]
+            )
+        };
+        if fast.is_fast_path(&raw) {
+            fast_decided += 1;
+        }
+        let (a, b) = (fast.parse(&raw).ok(), library.parse_with_library(&raw).ok());
+        assert_eq!(a, b, "fast path and library disagree on {raw:?}");
+    }
+    println!(
+        "phone fast path: equal to the library on {EQUALITY_SET} generated inputs; decided {fast_decided} ({:.1}%) itself",
+        100.0 * fast_decided as f64 / EQUALITY_SET as f64
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    check_equality();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let data = rows(&mut rng);
+    let headers = [
+        "First Name",
+        "Last Name",
+        "E-mail",
+        "Mobile",
+        "City",
+        "Address",
+    ];
+    let mapping = HeaderMapping::auto(&headers);
+    let rules = RowRules::default();
+    let fast = RowValidator::new(&mapping, rules.clone(), "IN").expect("IN");
+    let library = RowValidator::with_phone_parser(
+        &mapping,
+        rules,
+        PhoneParser::library_only("IN").expect("IN"),
+    );
+
+    let accepted = data.iter().filter(|r| fast.validate(r).is_ok()).count();
+    let phones_fast = data
+        .iter()
+        .filter(|r| fast.phones().is_fast_path(&r[3]))
+        .count();
+    println!(
+        "{ROWS} rows per iteration, {accepted} valid, {phones_fast} phones decided by the fast path"
+    );
+
+    let mut group = c.benchmark_group("row_validation");
+    group.throughput(Throughput::Elements(ROWS as u64));
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(3));
+    for (name, validator) in [("fast_path", &fast), ("library_baseline", &library)] {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                UploadDeduper::new,
+                |mut dedupe| {
+                    for (i, row) in data.iter().enumerate() {
+                        if let Ok(valid) = validator.validate(row) {
+                            let _ = black_box(dedupe.check_and_insert(i as u64, &valid.keys));
+                        }
+                    }
+                    dedupe
+                },
+                BatchSize::LargeInput,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -5,7 +5,7 @@
 //! uploads.
 
 use crate::contact::{ContactDetails, Email, PhoneE164};
-use crate::normalize::fold;
+use crate::normalize::fold_each;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use specta::Type;
@@ -78,7 +78,25 @@ impl DedupeKey {
 }
 
 pub fn email_key(email: &Email) -> DedupeKey {
-    DedupeKey::new(KeyKind::Email, &email.normalized())
+    let mut hasher = Sha256::new();
+    hasher.update(KeyKind::Email.prefix());
+    let raw = email.as_str();
+    if raw.is_ascii() {
+        // Lower-case in a stack buffer: this runs once per uploaded row.
+        let mut buf = [0u8; 64];
+        for chunk in raw.as_bytes().chunks(buf.len()) {
+            let out = &mut buf[..chunk.len()];
+            out.copy_from_slice(chunk);
+            out.make_ascii_lowercase();
+            hasher.update(&*out);
+        }
+    } else {
+        hasher.update(email.normalized().as_bytes());
+    }
+    DedupeKey {
+        kind: KeyKind::Email,
+        hash: hasher.finalize().into(),
+    }
 }
 
 pub fn phone_key(phone: &PhoneE164) -> DedupeKey {
@@ -86,17 +104,23 @@ pub fn phone_key(phone: &PhoneE164) -> DedupeKey {
 }
 
 /// `None` when the name or the address folds to nothing: an empty half would make every
-/// nameless row at one address collide.
+/// nameless row at one address collide. Hashes `fold(name) + "\n" + fold(address)`, streamed.
 pub fn name_address_key(name: &str, address: &str) -> Option<DedupeKey> {
-    let name = fold(name);
-    let address = fold(address);
-    if name.is_empty() || address.is_empty() {
+    let mut hasher = Sha256::new();
+    hasher.update(KeyKind::NameAddress.prefix());
+    let mut utf8 = [0u8; 4];
+    let mut feed = |ch: char| hasher.update(ch.encode_utf8(&mut utf8).as_bytes());
+    if fold_each(name, &mut feed) == 0 {
         return None;
     }
-    Some(DedupeKey::new(
-        KeyKind::NameAddress,
-        &format!("{name}\n{address}"),
-    ))
+    feed('\n');
+    if fold_each(address, &mut feed) == 0 {
+        return None;
+    }
+    Some(DedupeKey {
+        kind: KeyKind::NameAddress,
+        hash: hasher.finalize().into(),
+    })
 }
 
 /// The keys of one contact.
@@ -205,6 +229,17 @@ mod tests {
             name_address_key("rajesh kumar", "flat 4b sea-view rd")
         );
         assert_eq!(name_address_key("", "Flat 4B"), None);
+        assert_eq!(name_address_key("Priya", " ,. "), None);
+        let mut h = Sha256::new();
+        h.update(b"name+address\x00rajesh kumar\nflat 4b sea view rd");
+        let expected: [u8; 32] = h.finalize().into();
+        assert_eq!(
+            name_address_key("Rajesh Kumar", "Flat 4B, Sea View Rd.")
+                .unwrap()
+                .hash,
+            expected,
+            "streamed = fold then hash"
+        );
         // Known vector: SHA-256("email\0a@b.co").
         let mut h = Sha256::new();
         h.update(b"email\x00a@b.co");

@@ -7,24 +7,38 @@
 /// Folds case, punctuation and whitespace. Letters and digits of every script are kept.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    fold_each(text, |ch| out.push(ch));
+    out
+}
+
+/// The characters of [`fold`]`(text)`, handed to `sink` one by one without allocating (dedupe
+/// hashes them straight into SHA-256). Returns how many were produced.
+pub fn fold_each(text: &str, mut sink: impl FnMut(char)) -> usize {
+    let mut produced = 0;
     let mut pending_space = false;
+    let mut emit = |ch: char, produced: &mut usize| {
+        sink(ch);
+        *produced += 1;
+    };
     for ch in text.chars() {
         if ch.is_alphanumeric() {
-            if pending_space && !out.is_empty() {
-                out.push(' ');
+            if pending_space && produced > 0 {
+                emit(' ', &mut produced);
             }
             pending_space = false;
             // ASCII first: it is most of the data and avoids the Unicode tables.
             if ch.is_ascii() {
-                out.push(ch.to_ascii_lowercase());
+                emit(ch.to_ascii_lowercase(), &mut produced);
             } else {
-                out.extend(ch.to_lowercase());
+                for lower in ch.to_lowercase() {
+                    emit(lower, &mut produced);
+                }
             }
         } else {
             pending_space = true;
         }
     }
-    out
+    produced
 }
 
 /// Whether two names fold to the same text.
