@@ -131,6 +131,56 @@ impl LeadCard {
     }
 }
 
+// ---- Auth -------------------------------------------------------------------------------
+
+/// `POST /v1/auth/signin`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// `POST /v1/auth/signup`. Only `agent` and `partner` may sign themselves up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SignUpRequest {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    pub role: crate::account::Role,
+}
+
+/// `POST /v1/auth/refresh` and `POST /v1/auth/signout`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// `GET /v1/me`: who the token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MeDto {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: crate::account::Role,
+    /// Agents must be verified before they may buy.
+    pub verified: bool,
+}
+
+/// The answer of sign-in, sign-up and refresh. Refresh tokens rotate: each refresh returns a
+/// new one and retires the old.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthSession {
+    pub access_token: String,
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_token: String,
+    pub user: MeDto,
+}
+
 /// One line of a score breakdown ("Budget verified", +25).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
