@@ -593,7 +593,7 @@ impl RowValidator {
             (None, Some((_, only)), None) | (None, None, Some((_, only))) => Some(only.to_owned()),
             (None, None, None) => None,
         };
-        let name = full_name.as_deref().and_then(|n| PersonName::parse(n).ok());
+        let name = full_name.and_then(|n| PersonName::parse_owned(n).ok());
 
         for &field in &self.rules.required {
             if cell(field).is_none() {
