@@ -130,3 +130,86 @@ mod decimal_column {
         }
     }
 }
+
+/// A write transaction on either engine. Purchases and every other balance change run in one,
+/// so the rule checks and the effects see the same rows.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$conn` bound to the concrete connection of the transaction `$tx`
+/// (a `&mut Tx`); like [`with_pool!`], the body is written once and must be portable SQL.
+#[macro_export]
+macro_rules! with_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::db::Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Begins a transaction that may write. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that read first and then tried to write would
+    /// fail with `SQLITE_BUSY` instead of waiting. On PostgreSQL, rows are locked where they are
+    /// read (see [`Tx::for_update`]).
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+}
+
+impl Tx {
+    /// The row-lock suffix of a `SELECT` that a later write depends on: `FOR UPDATE` on
+    /// PostgreSQL; nothing on SQLite, whose `BEGIN IMMEDIATE` already excludes other writers.
+    pub fn for_update(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "",
+            Tx::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+impl Db {
+    /// A read-only transaction: one consistent snapshot for a view assembled from several
+    /// queries, with the same [`Tx`] type the write paths use so loaders serve both.
+    pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+}
+
+/// Shared enums (`PipelineStage`, `RefundReason`, `LedgerReason`, …) are stored as TEXT under
+/// their serde (snake_case) name, so the wire and the database spell them the same way.
+pub fn enum_to_column<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+pub fn enum_from_column<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<T, crate::error::ApiError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(crate::error::ApiError::corrupt)
+}

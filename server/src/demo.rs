@@ -1,11 +1,37 @@
-//! `seed-demo`: realistic leads drawn from the seeds' own examples, so a fresh install has a
-//! marketplace worth looking at. Idempotent: it does nothing when leads already exist.
+//! `seed-demo`: a demo agent (verified, with credits and preferences), a demo partner and an
+//! admin, plus realistic leads drawn from the seeds' own examples ([`DEMO_LEADS`]) and, on
+//! request, a few hundred deterministic generated ones (real estate in Mumbai, home services in
+//! Cape Town, auto insurance), so every page of the app has something real to show.
+//! Idempotent: users are created once; leads only when the marketplace has none.
+
+mod generated;
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use leadmart_shared::account::Role;
+use leadmart_shared::ids::UserId;
+use leadmart_shared::lead::Urgency;
+use leadmart_shared::ledger::credit_purchase;
+use leadmart_shared::money::Credits;
+use leadmart_shared::scoring::{ConsumerFacts, ConsumerRules, Signal, score_consumer};
+use leadmart_shared::wire::{AgentPreferencesDto, ServiceAreaDto};
 use rust_decimal::Decimal;
 
+use crate::auth::{NewUser, create_user};
 use crate::db::{Db, DbDecimal};
-use crate::with_pool;
+use crate::error::ApiError;
+use crate::{ledger, preferences, with_pool, with_tx};
+
+/// The demo accounts (printed by `seed-demo`; the README's run command signs in as the agent).
+pub const DEMO_AGENT_EMAIL: &str = "agent@demo.leadmart.test";
+pub const DEMO_PARTNER_EMAIL: &str = "partner@demo.leadmart.test";
+pub const DEMO_ADMIN_EMAIL: &str = "admin@demo.leadmart.test";
+pub const DEMO_PASSWORD: &str = "leadmart-demo";
+/// Credits the demo agent starts with.
+pub const DEMO_AGENT_CREDITS: u32 = 250;
+/// Generated leads `serve --seed-demo` and `seed-demo` add by default.
+pub const DEFAULT_GENERATED_LEADS: usize = 300;
 
 /// One demo lead, in the seeds' words.
 pub struct DemoLead {
@@ -181,24 +207,242 @@ pub const DEMO_LEADS: &[DemoLead] = &[
     },
 ];
 
-/// Inserts [`DEMO_LEADS`] unless the marketplace already has leads. Returns how many it inserted.
-pub async fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
+/// Demo users and [`DEMO_LEADS`] (no generated leads). Returns how many leads it inserted.
+pub async fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<usize, ApiError> {
+    seed_demo_with(db, now, 0).await
+}
+
+/// Demo users, [`DEMO_LEADS`] and `generated` deterministic generated leads. Returns how many
+/// leads it inserted (0 when the marketplace already had leads).
+pub async fn seed_demo_with(
+    db: &Db,
+    now: DateTime<Utc>,
+    generated: usize,
+) -> Result<usize, ApiError> {
+    let users = seed_users(db, now).await?;
     let existing: i64 = with_pool!(db, pool => {
         sqlx::query_scalar("SELECT COUNT(*) FROM leads").fetch_one(pool).await?
     });
     if existing > 0 {
         return Ok(0);
     }
+    let mut leads: Vec<SeedLead> = DEMO_LEADS.iter().map(SeedLead::from_demo).collect();
+    leads.extend(generated::leads(generated, users.partner));
     // Oldest first, so ids grow with listing time as they would in production.
-    let mut by_age: Vec<&DemoLead> = DEMO_LEADS.iter().collect();
-    by_age.sort_by_key(|lead| std::cmp::Reverse(lead.listed_hours_ago));
-    for lead in by_age {
-        insert_demo_lead(db, lead, now).await?;
+    leads.sort_by_key(|lead| std::cmp::Reverse(lead.listed_hours_ago));
+    for lead in &leads {
+        insert_lead(db, lead, now).await?;
     }
-    Ok(DEMO_LEADS.len())
+    Ok(leads.len())
 }
 
-async fn insert_demo_lead(db: &Db, lead: &DemoLead, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+struct DemoUsers {
+    partner: i64,
+}
+
+async fn user_id_by_email(db: &Db, email: &str) -> Result<Option<i64>, ApiError> {
+    Ok(with_pool!(db, pool => {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(pool)
+            .await?
+    }))
+}
+
+async fn ensure_user(
+    db: &Db,
+    email: &str,
+    name: &str,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<(i64, bool), ApiError> {
+    if let Some(id) = user_id_by_email(db, email).await? {
+        return Ok((id, false));
+    }
+    let user = NewUser {
+        email,
+        password: DEMO_PASSWORD,
+        name,
+        role,
+        verified: true,
+    };
+    Ok((create_user(db, user, now).await?, true))
+}
+
+async fn seed_users(db: &Db, now: DateTime<Utc>) -> Result<DemoUsers, ApiError> {
+    let (agent, new_agent) =
+        ensure_user(db, DEMO_AGENT_EMAIL, "Asha Deshmukh", Role::Agent, now).await?;
+    let (partner, new_partner) = ensure_user(
+        db,
+        DEMO_PARTNER_EMAIL,
+        "Prime Leads Pvt Ltd",
+        Role::Partner,
+        now,
+    )
+    .await?;
+    ensure_user(db, DEMO_ADMIN_EMAIL, "Marketplace Admin", Role::Admin, now).await?;
+    if new_agent {
+        preferences::save(db, agent, &demo_preferences()).await?;
+        grant_credits(db, agent, Credits::whole(DEMO_AGENT_CREDITS), now).await?;
+    }
+    if new_partner {
+        // A partner with a high verification pass rate and a large upload history, so demo
+        // sales show commission bonuses.
+        with_pool!(db, pool => {
+            sqlx::query(
+                "INSERT INTO partner_profiles (user_id, verification_pass_rate, total_uploaded) \
+                 VALUES ($1, $2, $3)",
+            )
+            .bind(partner)
+            .bind(DbDecimal(Decimal::new(96, 2)))
+            .bind(12_000_i64)
+            .execute(pool)
+            .await?;
+        });
+    }
+    Ok(DemoUsers { partner })
+}
+
+/// The demo agent serves all three demo markets.
+fn demo_preferences() -> AgentPreferencesDto {
+    let area = |country: &str, region: &str, city: &str| ServiceAreaDto {
+        country: country.to_owned(),
+        region: region.to_owned(),
+        city: Some(city.to_owned()),
+        area: None,
+    };
+    AgentPreferencesDto {
+        categories: vec![
+            "real-estate".to_owned(),
+            "home-services".to_owned(),
+            "insurance/auto".to_owned(),
+        ],
+        service_areas: vec![
+            area("IN", "Maharashtra", "Mumbai"),
+            area("IN", "Maharashtra", "Pune"),
+            area("ZA", "Western Cape", "Cape Town"),
+        ],
+        daily_limit: Some(Decimal::from(200)),
+        per_lead_max: Some(Decimal::from(25)),
+        confirm_above: Some(Decimal::from(10)),
+        category_attributes: BTreeMap::from([(
+            "property_type".to_owned(),
+            vec!["2BHK".to_owned(), "3BHK".to_owned()],
+        )]),
+        ..preferences::empty()
+    }
+}
+
+/// Credits paid through the `dev` provider, recorded like any other settled payment.
+pub async fn grant_credits(
+    db: &Db,
+    user: i64,
+    credits: Credits,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let mut tx = db.begin_write().await?;
+    let payment: i64 = with_tx!(&mut tx, conn => {
+        sqlx::query_scalar(
+            "INSERT INTO payments (user_id, package_code, credits, amount, currency, provider, \
+             provider_ref, status, auto, created_at, settled_at) \
+             VALUES ($1, 'grant', $2, $3, 'INR', 'dev', 'grant', 'settled', FALSE, $4, $4) RETURNING id",
+        )
+        .bind(user)
+        .bind(DbDecimal(credits.amount()))
+        .bind(DbDecimal(Decimal::ZERO))
+        .bind(now)
+        .fetch_one(conn)
+        .await?
+    });
+    let user = UserId::new(user).map_err(ApiError::corrupt)?;
+    let transfer = credit_purchase(user, credits, &format!("payment:{payment}"), false);
+    ledger::post(&mut tx, &transfer, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A lead to insert, whichever list it came from.
+struct SeedLead {
+    category: String,
+    title: String,
+    description: String,
+    country: String,
+    region: String,
+    city: String,
+    area: String,
+    postal_code: String,
+    currency: String,
+    budget_min: i64,
+    budget_max: i64,
+    urgency: Urgency,
+    score: i32,
+    signals: Vec<Signal>,
+    exclusive: bool,
+    contact_name: String,
+    contact_email: String,
+    contact_phone: String,
+    contact_address: String,
+    phone_verified: bool,
+    email_verification: &'static str,
+    listed_hours_ago: i64,
+    attributes: BTreeMap<String, String>,
+    partner: Option<i64>,
+}
+
+impl SeedLead {
+    fn from_demo(lead: &DemoLead) -> Self {
+        let urgency = Urgency::parse(lead.urgency).unwrap_or(Urgency::Flexible);
+        let phone_verified = lead.score >= 80;
+        let facts = ConsumerFacts {
+            budget_verified: lead.score >= 70,
+            urgency: Some(urgency),
+            location_specific: true,
+            pre_approved: lead.description.contains("pre-approved"),
+            form_complete: true,
+            phone_verified,
+            email_verified: true,
+        };
+        let mut signals = score_consumer(&facts, &ConsumerRules::default())
+            .signals()
+            .to_vec();
+        // The hand-picked demo scores are kept: the difference shows as a reviewer's adjustment.
+        let computed: i32 = signals.iter().map(|s| s.points).sum();
+        if computed != lead.score {
+            signals.push(Signal {
+                label: "Reviewer adjustment".to_owned(),
+                points: lead.score - computed,
+            });
+        }
+        Self {
+            category: lead.category.to_owned(),
+            title: lead.title.to_owned(),
+            description: lead.description.to_owned(),
+            country: lead.country.to_owned(),
+            region: lead.region.to_owned(),
+            city: lead.city.to_owned(),
+            area: lead.area.to_owned(),
+            postal_code: lead.postal_code.to_owned(),
+            currency: lead.currency.to_owned(),
+            budget_min: lead.budget_min,
+            budget_max: lead.budget_max,
+            urgency,
+            score: lead.score,
+            signals,
+            exclusive: lead.exclusive,
+            contact_name: lead.contact_name.to_owned(),
+            contact_email: lead.contact_email.to_owned(),
+            contact_phone: lead.contact_phone.to_owned(),
+            contact_address: lead.contact_address.to_owned(),
+            phone_verified,
+            email_verification: "valid",
+            listed_hours_ago: lead.listed_hours_ago,
+            attributes: BTreeMap::new(),
+            partner: None,
+        }
+    }
+}
+
+async fn insert_lead(db: &Db, lead: &SeedLead, now: DateTime<Utc>) -> Result<(), ApiError> {
     let listed_at = now - Duration::hours(lead.listed_hours_ago);
     let expires_at = listed_at + Duration::days(30);
     let (exclusivity, max_buyers) = if lead.exclusive {
@@ -206,39 +450,50 @@ async fn insert_demo_lead(db: &Db, lead: &DemoLead, now: DateTime<Utc>) -> Resul
     } else {
         ("shared", 3)
     };
+    let signals = serde_json::to_string(&lead.signals).map_err(ApiError::corrupt)?;
+    let attributes = serde_json::to_string(&lead.attributes).map_err(ApiError::corrupt)?;
+    let source = if lead.partner.is_some() {
+        "partner_upload"
+    } else {
+        "admin"
+    };
     with_pool!(db, pool => {
         sqlx::query(
             "INSERT INTO leads (category, title, description, country, region, city, area, \
              postal_code, currency, budget_min, budget_max, urgency, score, exclusivity, \
              max_buyers, contact_name, contact_email, contact_phone, contact_address, \
              phone_verified, verification, source, status, created_at, \
-             listed_at, expires_at) \
+             listed_at, expires_at, partner_id, attributes, score_signals) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, 'admin', 'listed', $22, $22, $23)",
+             $18, $19, $20, $21, $22, 'listed', $23, $23, $24, $25, $26, $27)",
         )
-        .bind(lead.category)
-        .bind(lead.title)
-        .bind(lead.description)
-        .bind(lead.country)
-        .bind(lead.region)
-        .bind(lead.city)
-        .bind(lead.area)
-        .bind(lead.postal_code)
-        .bind(lead.currency)
+        .bind(&lead.category)
+        .bind(&lead.title)
+        .bind(&lead.description)
+        .bind(&lead.country)
+        .bind(&lead.region)
+        .bind(&lead.city)
+        .bind(&lead.area)
+        .bind(&lead.postal_code)
+        .bind(&lead.currency)
         .bind(DbDecimal(Decimal::new(lead.budget_min * 100, 2)))
         .bind(DbDecimal(Decimal::new(lead.budget_max * 100, 2)))
-        .bind(lead.urgency)
+        .bind(lead.urgency.as_str())
         .bind(lead.score)
         .bind(exclusivity)
         .bind(max_buyers)
-        .bind(lead.contact_name)
-        .bind(lead.contact_email)
-        .bind(lead.contact_phone)
-        .bind(lead.contact_address)
-        .bind(lead.score >= 80)
-        .bind("valid")
+        .bind(&lead.contact_name)
+        .bind(&lead.contact_email)
+        .bind(&lead.contact_phone)
+        .bind(&lead.contact_address)
+        .bind(lead.phone_verified)
+        .bind(lead.email_verification)
+        .bind(source)
         .bind(listed_at)
         .bind(expires_at)
+        .bind(lead.partner)
+        .bind(attributes)
+        .bind(signals)
         .execute(pool)
         .await?;
     });

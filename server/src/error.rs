@@ -1,36 +1,131 @@
 //! The API's error type: every failure leaves as `{ "error": { "code", "message" } }` with the
 //! status that fits it. Internal details are logged, never sent.
+//!
+//! Domain refusals from `leadmart-shared` keep their own stable codes (`PurchaseDenied::code`,
+//! `RefundDenied::code`); this module only decides their HTTP status.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use leadmart_shared::pipeline::TransitionError;
+use leadmart_shared::purchase::PurchaseDenied;
+use leadmart_shared::refund::RefundDenied;
 use leadmart_shared::wire::{ApiErrorBody, ApiErrorDetail};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// A malformed request (bad query parameter, unparsable cursor).
     #[error("{0}")]
     BadRequest(String),
+    /// A refusal the client can act on, with its stable code.
+    #[error("{message}")]
+    Coded {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     /// Stored data that breaks an invariant (a bug or a bad manual edit); logged, never shown.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// A failure of an outside service (the payment provider); logged, shown generically.
+    #[error("upstream service failed: {0}")]
+    Upstream(String),
 }
 
 impl ApiError {
     pub fn corrupt(err: impl std::fmt::Display) -> Self {
         ApiError::Corrupt(err.to_string())
     }
-}
 
-impl ApiError {
+    pub fn coded(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Coded {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// No token, or a token that is unknown or expired.
+    pub fn unauthorized() -> Self {
+        Self::coded(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Please sign in again.",
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::coded(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::coded(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+
+    /// Input that parsed but breaks a rule (an invalid email, an unknown package).
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::coded(StatusCode::UNPROCESSABLE_ENTITY, "validation", message)
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Coded { status, code, .. } => (*status, code),
             ApiError::Database(_) | ApiError::Corrupt(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
+            ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "payment_provider_unavailable"),
         }
+    }
+}
+
+impl From<PurchaseDenied> for ApiError {
+    fn from(denied: PurchaseDenied) -> Self {
+        use PurchaseDenied as D;
+        let status = match denied {
+            // Who the buyer is: no retry helps until their account changes.
+            D::NotAnAgent | D::AgentNotVerified | D::AgentInactive => StatusCode::FORBIDDEN,
+            D::InsufficientCredits { .. } => StatusCode::PAYMENT_REQUIRED,
+            // The lead's state or the buyer's own settings stand in the way.
+            D::LeadNotListed
+            | D::LeadExpired
+            | D::LeadSoldOut
+            | D::AlreadyPurchased
+            | D::CategoryNotServed
+            | D::OutsideServiceArea
+            | D::PerLeadMaxExceeded { .. }
+            | D::DailyLimitReached { .. } => StatusCode::CONFLICT,
+        };
+        Self::coded(status, denied.code(), denied.to_string())
+    }
+}
+
+impl From<RefundDenied> for ApiError {
+    fn from(denied: RefundDenied) -> Self {
+        let status = match denied {
+            RefundDenied::RefundNoteRequired { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            RefundDenied::RefundWindowClosed { .. } | RefundDenied::RefundAlreadyRequested => {
+                StatusCode::CONFLICT
+            }
+        };
+        Self::coded(status, denied.code(), denied.to_string())
+    }
+}
+
+impl From<TransitionError> for ApiError {
+    fn from(err: TransitionError) -> Self {
+        let code = match err {
+            TransitionError::Illegal { .. } | TransitionError::OutOfOrder => "illegal_transition",
+            TransitionError::DealValueRequired => "deal_value_required",
+            TransitionError::DealValueNotAllowed => "deal_value_not_allowed",
+        };
+        Self::coded(StatusCode::CONFLICT, code, err.to_string())
     }
 }
 
@@ -42,6 +137,11 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = %self, "internal error while serving a request");
                 "Something went wrong on our side. Please try again in a moment.".to_owned()
             }
+            ApiError::Upstream(_) => {
+                tracing::error!(error = %self, "payment provider failed");
+                "The payment provider could not be reached. Nothing was charged; please try again."
+                    .to_owned()
+            }
             other => other.to_string(),
         };
         let body = ApiErrorBody {
@@ -51,5 +151,24 @@ impl IntoResponse for ApiError {
             },
         };
         (status, Json(body)).into_response()
+    }
+}
+
+/// A JSON body extractor whose rejection is our coded error instead of axum's plain text, so a
+/// malformed body answers `{ "error": { "code": "validation", … } }` like everything else.
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(JsonBody(value)),
+            Err(rejection) => Err(ApiError::validation(rejection.body_text())),
+        }
     }
 }

@@ -3,10 +3,20 @@
 //! [`app`] builds the router from a ready [`AppState`]; [`serve`] runs it on a listener. Tests use
 //! both directly on a random loopback port; the binary in `main.rs` adds configuration and a CLI.
 
+pub mod admin;
+pub mod auth;
+pub mod credits;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod idempotency;
+pub mod ledger;
 pub mod marketplace;
+pub mod my_leads;
+pub mod openapi;
+pub mod preferences;
+pub mod purchases;
+pub mod refunds;
 
 use std::sync::Arc;
 
@@ -21,15 +31,23 @@ pub use db::Db;
 pub struct AppState {
     pub db: Arc<Db>,
     pub market: Arc<MarketConfig>,
+    /// Where credit purchases are paid: the `dev` provider unless Stripe is configured.
+    pub payments: Arc<dyn credits::provider::PaymentProvider>,
 }
 
 impl AppState {
-    /// State over `db` with the marketplace's default rules.
+    /// State over `db` with the marketplace's default rules and the `dev` payment provider.
     pub fn new(db: Db) -> Self {
         Self {
             db: Arc::new(db),
             market: Arc::new(MarketConfig::default()),
+            payments: Arc::new(credits::provider::DevProvider),
         }
+    }
+
+    pub fn with_payments(mut self, payments: Arc<dyn credits::provider::PaymentProvider>) -> Self {
+        self.payments = payments;
+        self
     }
 }
 
@@ -39,12 +57,29 @@ impl AppState {
 pub struct MarketConfig {
     pub pricing: leadmart_shared::pricing::PricingConfig,
     pub freshness: leadmart_shared::freshness::FreshnessConfig,
+    pub credit_value: leadmart_shared::money::CreditValue,
+    pub packages: leadmart_shared::money::CreditPackages,
+    pub commission: leadmart_shared::commission::CommissionConfig,
+    pub refunds: leadmart_shared::refund::RefundConfig,
+    pub tokens: auth::tokens::TokenConfig,
 }
 
 /// The whole HTTP API, versioned under `/v1`.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .nest("/v1", marketplace::routes())
+        .nest(
+            "/v1",
+            Router::new()
+                .merge(auth::routes())
+                .merge(preferences::routes())
+                .merge(credits::routes())
+                .merge(marketplace::routes())
+                .merge(purchases::routes())
+                .merge(my_leads::routes())
+                .merge(refunds::routes())
+                .merge(admin::routes())
+                .merge(openapi::routes()),
+        )
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

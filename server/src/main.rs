@@ -1,10 +1,15 @@
-//! The `leadmart-server` binary: `serve`, `migrate`, `seed-demo`.
+//! The `leadmart-server` binary: `serve`, `migrate`, `seed-demo`, `create-user`.
 
 use std::net::SocketAddr;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use std::sync::Arc;
+
+use leadmart_server::auth::{NewUser, create_user};
+use leadmart_server::credits::provider::StripeCheckout;
 use leadmart_server::{AppState, Db, demo};
+use leadmart_shared::account::Role;
 use tokio::net::TcpListener;
 
 #[derive(Debug, Parser)]
@@ -27,11 +32,48 @@ enum Command {
         /// Insert the demo data first (no-op when leads exist).
         #[arg(long)]
         seed_demo: bool,
+        /// How many generated leads the demo data adds to the hand-written ones.
+        #[arg(long, default_value_t = demo::DEFAULT_GENERATED_LEADS)]
+        demo_generated_leads: usize,
     },
     /// Apply migrations and exit.
     Migrate,
     /// Apply migrations and insert demo data (no-op when leads exist).
-    SeedDemo,
+    SeedDemo {
+        /// How many generated leads to add to the hand-written ones.
+        #[arg(long, default_value_t = demo::DEFAULT_GENERATED_LEADS)]
+        demo_generated_leads: usize,
+    },
+    /// Create an account (the way admins are made).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "LEADMART_NEW_USER_PASSWORD")]
+        password: String,
+        /// `agent`, `partner` or `admin`.
+        #[arg(long)]
+        role: Role,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Mark the account verified (agents must be verified to buy).
+        #[arg(long)]
+        verified: bool,
+    },
+}
+
+/// Stripe Checkout when `STRIPE_SECRET_KEY` is set; otherwise the `dev` provider settles at once.
+fn with_payment_provider(state: AppState) -> AppState {
+    match std::env::var("STRIPE_SECRET_KEY") {
+        Ok(key) if !key.is_empty() => {
+            let success = std::env::var("STRIPE_SUCCESS_URL")
+                .unwrap_or_else(|_| "https://leadmart.invalid/billing/success".to_owned());
+            let cancel = std::env::var("STRIPE_CANCEL_URL")
+                .unwrap_or_else(|_| "https://leadmart.invalid/billing/cancel".to_owned());
+            tracing::info!("credit purchases go through Stripe Checkout");
+            state.with_payments(Arc::new(StripeCheckout::new(key, success, cancel)))
+        }
+        _ => state,
+    }
 }
 
 #[tokio::main]
@@ -50,13 +92,45 @@ async fn main() -> anyhow::Result<()> {
     db.migrate().await.context("could not apply migrations")?;
     match cli.command {
         Command::Migrate => println!("migrations applied ({})", db.engine()),
-        Command::SeedDemo => {
-            let inserted = demo::seed_demo(&db, chrono::Utc::now()).await?;
+        Command::SeedDemo {
+            demo_generated_leads,
+        } => {
+            let inserted =
+                demo::seed_demo_with(&db, chrono::Utc::now(), demo_generated_leads).await?;
             println!("demo data: {inserted} leads inserted");
+            println!(
+                "sign in as {} / {} (agent), {} (partner) or {} (admin), password {}",
+                demo::DEMO_AGENT_EMAIL,
+                demo::DEMO_PASSWORD,
+                demo::DEMO_PARTNER_EMAIL,
+                demo::DEMO_ADMIN_EMAIL,
+                demo::DEMO_PASSWORD
+            );
         }
-        Command::Serve { bind, seed_demo } => {
+        Command::CreateUser {
+            email,
+            password,
+            role,
+            name,
+            verified,
+        } => {
+            let user = NewUser {
+                email: &email,
+                password: &password,
+                name: &name,
+                role,
+                verified,
+            };
+            let id = create_user(&db, user, chrono::Utc::now()).await?;
+            println!("created {role} {email} (id {id})");
+        }
+        Command::Serve {
+            bind,
+            seed_demo,
+            demo_generated_leads,
+        } => {
             if seed_demo {
-                demo::seed_demo(&db, chrono::Utc::now()).await?;
+                demo::seed_demo_with(&db, chrono::Utc::now(), demo_generated_leads).await?;
             }
             let listener = TcpListener::bind(bind)
                 .await
@@ -64,7 +138,8 @@ async fn main() -> anyhow::Result<()> {
             let addr = listener.local_addr()?;
             // Parsed by the run command and the end-to-end tests to learn the chosen port.
             println!("listening on http://{addr}");
-            leadmart_server::serve(listener, AppState::new(db), shutdown_signal()).await?;
+            let state = with_payment_provider(AppState::new(db));
+            leadmart_server::serve(listener, state, shutdown_signal()).await?;
         }
     }
     Ok(())

@@ -269,6 +269,47 @@ pub struct PurchasedLead {
     pub notes: Vec<LeadNote>,
     pub contact_log: Vec<ContactLogEntry>,
     pub updated_at: DateTime<Utc>,
+    /// Every stage change, oldest first, with its time.
+    #[serde(default)]
+    pub stage_history: Vec<StageChangeDto>,
+    /// The refund request on this purchase, if any.
+    #[serde(default)]
+    pub refund: Option<RefundDto>,
+}
+
+/// One recorded pipeline move.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StageChangeDto {
+    pub from: PipelineStage,
+    pub to: PipelineStage,
+    pub at: DateTime<Utc>,
+}
+
+/// `GET /v1/my/leads`: the buyer's purchased leads, newest purchase first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MyLeadsPage {
+    pub leads: Vec<PurchasedLead>,
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /v1/my/leads/{leadId}/notes`, replayable by its mutation id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NewNote {
+    pub client_mutation_id: String,
+    pub body: String,
+}
+
+/// `POST /v1/my/leads/{leadId}/contacts`: the agent called, emailed, messaged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NewContactLog {
+    pub client_mutation_id: String,
+    pub channel: ContactChannel,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -367,6 +408,54 @@ pub struct LedgerLine {
     pub balance_after: Decimal,
 }
 
+/// `POST /v1/credits/purchase`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CreditPurchaseRequest {
+    pub package_code: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    /// Paid; the credits are in the wallet.
+    Settled,
+    /// Waiting for the buyer to pay at `checkoutUrl` (Stripe Checkout).
+    Pending,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CreditPurchaseResult {
+    pub payment_id: String,
+    pub status: PaymentStatus,
+    pub checkout_url: Option<String>,
+    pub credits: Decimal,
+    pub price: Decimal,
+    pub balance: CreditBalance,
+}
+
+/// `GET /v1/credits/transactions`: the wallet's statement, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerPage {
+    pub lines: Vec<LedgerLine>,
+    pub next_cursor: Option<String>,
+}
+
+/// One month of the spending chart (`GET /v1/credits/spending`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MonthlySpend {
+    /// `YYYY-MM`, UTC.
+    pub month: String,
+    pub spent_credits: Decimal,
+    pub refunded_credits: Decimal,
+    pub bought_credits: Decimal,
+    pub leads_bought: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AutoRechargeDto {
@@ -430,6 +519,15 @@ pub struct AgentPreferencesDto {
     pub per_lead_max: Option<Decimal>,
     pub auto_buy_score_above: Option<u8>,
     pub auto_buy_max_price: Option<Decimal>,
+    /// Currency of `budget_min`/`budget_max`; the marketplace currency when absent.
+    #[serde(default)]
+    pub budget_currency: Option<String>,
+    /// Wanted values of category attributes, e.g. `property_type: ["2BHK", "3BHK"]`.
+    #[serde(default)]
+    pub category_attributes: BTreeMap<String, Vec<String>>,
+    /// Ask the agent to confirm purchases above this many credits (seed 000 budget controls).
+    #[serde(default)]
+    pub confirm_above: Option<Decimal>,
 }
 
 /// A partner's commission on one sale. Never names the buyer.

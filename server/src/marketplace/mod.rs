@@ -1,111 +1,334 @@
-//! The marketplace feed: listed leads as buyers browse them, contact details masked.
+//! The marketplace: browse listed leads (every filter of seed 000's filter bar and seed 001
+//! §6.1, three sorts, cursor paging) and preview one (counts a view). Contact details are masked:
+//! rows become the shared [`Lead`](leadmart_shared::lead::Lead) and leave only as its
+//! `preview`, whose wire types have no contact fields at all.
 //!
-//! Rows are read into [`LeadRow`] (which knows the contact columns exist but never selects them)
-//! and turned into the wire type [`LeadCard`], which has no contact fields at all.
+//! Prices depend on freshness, which changes with time, so no price is stored: the selective
+//! filters run in SQL, then the remaining set is priced, filtered and sorted in Rust. That keeps
+//! every sort exact at the cost of reading all open leads that pass the SQL filters — fine for
+//! the tens of thousands of open leads one marketplace lists; past that, store a price snapshot
+//! refreshed by a job and sort on it in SQL.
 
-use axum::extract::{Query, State};
+pub mod record;
+
+use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{DateTime, Utc};
-use leadmart_shared::freshness::Freshness;
-use leadmart_shared::lead::{Exclusivity, VerificationStatus};
-use leadmart_shared::pricing::{PriceInput, price};
-use leadmart_shared::scoring::Score;
-use leadmart_shared::wire::{LeadCard, LeadPage};
+use chrono::{DateTime, Duration, Utc};
+use leadmart_shared::agent::{AgentProfile, LeadTraits};
+use leadmart_shared::lead::{BudgetRange, Category, LeadPreview, Urgency};
+use leadmart_shared::money::{Credits, Money};
+use leadmart_shared::normalize::fold;
+use leadmart_shared::wire::{LeadCard, LeadPage, LeadPreviewDto};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::db::DbDecimal;
+use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::{AppState, MarketConfig, with_pool};
+use crate::{AppState, with_pool};
+use record::{LEAD_COLUMNS, LeadRecord};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/marketplace/leads", get(list_leads))
+    Router::new()
+        .route("/marketplace/leads", get(list_leads))
+        .route("/marketplace/leads/{id}", get(preview_lead))
 }
 
-/// Query string of `GET /v1/marketplace/leads`.
-#[derive(Debug, Deserialize)]
+/// Query string of `GET /v1/marketplace/leads`. Every filter is optional; lists are
+/// comma-separated.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     /// Page size, 1–100 (default 20).
     pub limit: Option<u32>,
-    /// Opaque cursor from the previous page's `nextCursor`.
+    /// Opaque cursor from the previous page's `nextCursor` (same filters and sort).
     pub cursor: Option<String>,
+    /// `newest` (default), `score` (highest first) or `price` (lowest first).
+    pub sort: Option<String>,
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub area: Option<String>,
+    /// A category (`real-estate/buy`) or a whole group (`real-estate`).
+    pub category: Option<String>,
+    /// Leads whose budget range overlaps `budgetMin..budgetMax` (in the lead's currency).
+    pub budget_min: Option<Decimal>,
+    pub budget_max: Option<Decimal>,
+    /// Category attributes, `key:value|value,key:value` (e.g. `property_type:2BHK|3BHK`).
+    pub attributes: Option<String>,
+    /// Timelines, e.g. `immediate,this_week`.
+    pub urgency: Option<String>,
+    pub min_score: Option<u8>,
+    /// `exclusive` or `shared`.
+    pub exclusivity: Option<String>,
+    pub has_phone: Option<bool>,
+    pub verified_email: Option<bool>,
+    /// Listed within this many hours.
+    pub max_age_hours: Option<u32>,
+    /// Freshness score (5–100) at least this.
+    pub min_freshness: Option<u8>,
+    /// Price in credits at most this.
+    pub max_price: Option<Decimal>,
+    /// Only leads the signed-in agent serves and whose preferences admit them.
+    pub matching: Option<bool>,
 }
 
 const DEFAULT_PAGE: u32 = 20;
 const MAX_PAGE: u32 = 100;
 
-/// The columns a buyer may see before buying. Contact columns are deliberately absent.
-const CARD_COLUMNS: &str = "id, category, title, country, region, city, area, currency, \
-     budget_min, budget_max, urgency, score, exclusivity, max_buyers, purchases, views, \
-     phone_verified, verification, created_at, listed_at";
-
-#[derive(Debug, sqlx::FromRow)]
-struct LeadRow {
-    id: i64,
-    category: String,
-    title: String,
-    country: String,
-    region: String,
-    city: String,
-    area: String,
-    currency: String,
-    budget_min: DbDecimal,
-    budget_max: DbDecimal,
-    urgency: String,
-    score: i32,
-    exclusivity: String,
-    max_buyers: i32,
-    purchases: i32,
-    views: i32,
-    phone_verified: bool,
-    verification: String,
-    created_at: DateTime<Utc>,
-    listed_at: DateTime<Utc>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Newest,
+    Score,
+    Price,
 }
 
-impl LeadRow {
-    /// The buyer-facing card, priced now from the shared rule (freshness decays with time, so
-    /// a price is never stored).
-    fn into_card(self, market: &MarketConfig, now: DateTime<Utc>) -> Result<LeadCard, ApiError> {
-        let exclusivity = Exclusivity::parse(&self.exclusivity).map_err(ApiError::corrupt)?;
-        let email_status =
-            VerificationStatus::parse(&self.verification).map_err(ApiError::corrupt)?;
-        let score = Score::clamped(i64::from(self.score));
-        let price_credits = price(
-            &PriceInput {
-                score,
-                freshness: Freshness::between(self.created_at, now, &market.freshness),
-                exclusivity,
-                phone_verified: self.phone_verified,
-                email_status,
-            },
-            &market.pricing,
+impl Sort {
+    fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
+        match raw.unwrap_or("newest") {
+            "newest" => Ok(Sort::Newest),
+            "score" => Ok(Sort::Score),
+            "price" => Ok(Sort::Price),
+            other => Err(ApiError::BadRequest(format!(
+                "sort must be newest, score or price, got {other:?}"
+            ))),
+        }
+    }
+}
+
+/// A position in one sort order: the key of the last lead shown and its id.
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+enum SortKey {
+    /// Listing time in milliseconds (descending).
+    Newest(i64, i64),
+    /// Score (descending).
+    Score(i64, i64),
+    /// Price in credits (ascending).
+    Price(Decimal, i64),
+}
+
+impl SortKey {
+    fn of(sort: Sort, preview: &LeadPreview) -> Self {
+        let id = preview.id.get();
+        match sort {
+            Sort::Newest => {
+                SortKey::Newest(preview.listed_at.map_or(0, |t| t.timestamp_millis()), id)
+            }
+            Sort::Score => SortKey::Score(i64::from(preview.score.score().value()), id),
+            Sort::Price => SortKey::Price(preview.price.amount(), id),
+        }
+    }
+
+    fn cursor(&self) -> String {
+        match self {
+            SortKey::Newest(t, id) => format!("n{t}_{id}"),
+            SortKey::Score(s, id) => format!("s{s}_{id}"),
+            SortKey::Price(p, id) => format!("p{p}_{id}"),
+        }
+    }
+
+    fn parse(sort: Sort, cursor: &str) -> Option<Self> {
+        let (key, id) = cursor.get(1..)?.split_once('_')?;
+        let id: i64 = id.parse().ok()?;
+        match (sort, cursor.as_bytes().first()?) {
+            (Sort::Newest, b'n') => Some(SortKey::Newest(key.parse().ok()?, id)),
+            (Sort::Score, b's') => Some(SortKey::Score(key.parse().ok()?, id)),
+            (Sort::Price, b'p') => Some(SortKey::Price(key.parse().ok()?, id)),
+            _ => None,
+        }
+    }
+
+    /// Whether a lead with this key comes after `cursor` in the sort order.
+    fn is_after(&self, cursor: &SortKey) -> bool {
+        match (self, cursor) {
+            (SortKey::Newest(a, i), SortKey::Newest(b, j))
+            | (SortKey::Score(a, i), SortKey::Score(b, j)) => (a, i) < (b, j),
+            (SortKey::Price(a, i), SortKey::Price(b, j)) => (a, i) > (b, j),
+            _ => false,
+        }
+    }
+}
+
+/// One bound value of the dynamic SQL filter.
+enum Bind {
+    Text(String),
+    Int(i64),
+    Time(DateTime<Utc>),
+}
+
+/// The selective filters in SQL; everything price- or time-dependent stays in Rust.
+fn sql_filters(query: &ListQuery, now: DateTime<Utc>) -> Result<(String, Vec<Bind>), ApiError> {
+    let mut sql = format!(
+        "SELECT {LEAD_COLUMNS} FROM leads \
+         WHERE status = 'listed' AND expires_at > $1 AND purchases < max_buyers"
+    );
+    let mut binds = vec![Bind::Time(now)];
+    // `?` in a clause becomes the next `$n`.
+    fn push(sql: &mut String, clause: &str, bind: Bind, binds: &mut Vec<Bind>) {
+        binds.push(bind);
+        sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
+    }
+    for (column, value) in [
+        ("country", &query.country),
+        ("region", &query.region),
+        ("city", &query.city),
+        ("area", &query.area),
+    ] {
+        if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+            push(
+                &mut sql,
+                &format!(" AND LOWER({column}) = LOWER(?)"),
+                Bind::Text(value.trim().to_owned()),
+                &mut binds,
+            );
+        }
+    }
+    if let Some(raw) = query.category.as_deref().filter(|c| !c.is_empty()) {
+        let category =
+            Category::parse(raw).map_err(|e| ApiError::BadRequest(format!("category: {e}")))?;
+        if category.as_str().contains('/') {
+            push(
+                &mut sql,
+                " AND category = ?",
+                Bind::Text(category.as_str().to_owned()),
+                &mut binds,
+            );
+        } else {
+            // A group covers its sub-categories (shared `Category::covers`, re-checked below).
+            push(
+                &mut sql,
+                " AND category LIKE ?",
+                Bind::Text(format!("{}%", category.as_str())),
+                &mut binds,
+            );
+        }
+    }
+    if let Some(min) = query.min_score {
+        push(
+            &mut sql,
+            " AND score >= ?",
+            Bind::Int(i64::from(min)),
+            &mut binds,
         );
-        Ok(LeadCard {
-            id: self.id.to_string(),
-            category: self.category,
-            title: self.title,
-            country: self.country,
-            region: self.region,
-            city: self.city,
-            area: self.area,
-            currency: self.currency,
-            budget_min: self.budget_min.0,
-            budget_max: self.budget_max.0,
-            urgency: self.urgency,
-            score: score.value(),
-            price_credits: price_credits.amount(),
-            exclusivity: self.exclusivity,
-            max_buyers: u32::try_from(self.max_buyers).map_err(ApiError::corrupt)?,
-            purchases: u32::try_from(self.purchases).map_err(ApiError::corrupt)?,
-            views: u32::try_from(self.views).map_err(ApiError::corrupt)?,
-            listed_at: self.listed_at,
+    }
+    if let Some(ex) = query.exclusivity.as_deref().filter(|e| !e.is_empty()) {
+        leadmart_shared::lead::Exclusivity::parse(ex)
+            .map_err(|e| ApiError::BadRequest(format!("exclusivity: {e}")))?;
+        push(
+            &mut sql,
+            " AND exclusivity = ?",
+            Bind::Text(ex.to_owned()),
+            &mut binds,
+        );
+    }
+    if query.has_phone == Some(true) {
+        sql.push_str(" AND contact_phone IS NOT NULL");
+    }
+    if query.verified_email == Some(true) {
+        sql.push_str(" AND verification = 'valid'");
+    }
+    if let Some(hours) = query.max_age_hours {
+        push(
+            &mut sql,
+            " AND listed_at >= ?",
+            Bind::Time(now - Duration::hours(i64::from(hours))),
+            &mut binds,
+        );
+    }
+    Ok((sql, binds))
+}
+
+/// `key:v1|v2,key2:v3` → wanted values per attribute, folded for comparison.
+fn parse_attributes(raw: &str) -> Result<Vec<(String, Vec<String>)>, ApiError> {
+    raw.split(',')
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| {
+            let (key, values) = part.split_once(':').ok_or_else(|| {
+                ApiError::BadRequest(format!("attributes: {part:?} is not key:value"))
+            })?;
+            Ok((key.trim().to_owned(), values.split('|').map(fold).collect()))
         })
+        .collect()
+}
+
+fn parse_urgencies(raw: &str) -> Result<Vec<Urgency>, ApiError> {
+    raw.split(',')
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| Urgency::parse(u).map_err(|e| ApiError::BadRequest(format!("urgency: {e}"))))
+        .collect()
+}
+
+/// The Rust-side filters, over the priced preview.
+struct PreviewFilter {
+    category: Option<Category>,
+    budget: Option<(Decimal, Decimal)>,
+    attributes: Vec<(String, Vec<String>)>,
+    urgencies: Vec<Urgency>,
+    min_freshness: Option<u8>,
+    max_price: Option<Decimal>,
+    agent: Option<AgentProfile>,
+}
+
+impl PreviewFilter {
+    fn admits(&self, p: &LeadPreview) -> bool {
+        if self
+            .category
+            .as_ref()
+            .is_some_and(|c| !c.covers(&p.category))
+        {
+            return false;
+        }
+        if let (Some((min, max)), Some(lead_budget)) = (self.budget, &p.budget) {
+            let wanted = Money::new(min)
+                .ok()
+                .zip(Money::new(max).ok())
+                .and_then(|(lo, hi)| BudgetRange::new(lead_budget.currency(), lo, hi).ok());
+            if !wanted.is_some_and(|w| w.overlaps(lead_budget)) {
+                return false;
+            }
+        }
+        let attributes_ok = self.attributes.iter().all(|(key, wanted)| {
+            p.attributes
+                .get(key)
+                .is_some_and(|have| wanted.contains(&fold(have)))
+        });
+        if !attributes_ok {
+            return false;
+        }
+        if !self.urgencies.is_empty() && !self.urgencies.contains(&p.urgency) {
+            return false;
+        }
+        if self
+            .min_freshness
+            .is_some_and(|m| p.freshness.rounded() < m)
+        {
+            return false;
+        }
+        if self.max_price.is_some_and(|m| p.price.amount() > m) {
+            return false;
+        }
+        if let Some(agent) = &self.agent {
+            let traits = LeadTraits {
+                score: p.score.score(),
+                budget: p.budget.as_ref(),
+                exclusivity: p.cap.exclusivity(),
+                urgency: p.urgency,
+                price: p.price,
+            };
+            if !(agent.serves_category(&p.category)
+                && agent.serves_location(&p.location)
+                && agent.preferences.admits(&traits))
+            {
+                return false;
+            }
+        }
+        true
     }
 }
 
 async fn list_leads(
     State(state): State<AppState>,
+    user: Option<AuthUser>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<LeadPage>, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
@@ -114,33 +337,139 @@ async fn list_leads(
             "limit must be between 1 and {MAX_PAGE}, got {limit}"
         )));
     }
-    let before_id = match query.cursor.as_deref() {
-        None | Some("") => i64::MAX,
-        Some(cursor) => cursor
-            .parse::<i64>()
-            .map_err(|_| ApiError::BadRequest(format!("cursor {cursor:?} is not valid")))?,
+    let sort = Sort::parse(query.sort.as_deref())?;
+    let after = match query.cursor.as_deref() {
+        None | Some("") => None,
+        Some(cursor) => Some(SortKey::parse(sort, cursor).ok_or_else(|| {
+            ApiError::BadRequest(format!("cursor {cursor:?} is not valid for this sort"))
+        })?),
+    };
+    let budget = match (query.budget_min, query.budget_max) {
+        (None, None) => None,
+        (min, max) => Some((min.unwrap_or(Decimal::ZERO), max.unwrap_or(Decimal::MAX))),
+    };
+    let agent = match (query.matching, &user) {
+        (Some(true), Some(user)) => Some(
+            crate::preferences::profile(&state.db, user, state.market.credit_value.currency)
+                .await?,
+        ),
+        (Some(true), None) => return Err(ApiError::unauthorized()),
+        _ => None,
+    };
+    let filter = PreviewFilter {
+        category: query
+            .category
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(Category::parse)
+            .transpose()
+            .map_err(|e| ApiError::BadRequest(format!("category: {e}")))?,
+        budget,
+        attributes: parse_attributes(query.attributes.as_deref().unwrap_or(""))?,
+        urgencies: parse_urgencies(query.urgency.as_deref().unwrap_or(""))?,
+        min_freshness: query.min_freshness,
+        max_price: query
+            .max_price
+            .map(|m| Credits::new(m).map(Credits::amount))
+            .transpose()
+            .map_err(|e| ApiError::BadRequest(format!("maxPrice: {e}")))?,
+        agent,
     };
     let now = Utc::now();
-    // Built only from constants; every value is a bound parameter.
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {CARD_COLUMNS} FROM leads \
-         WHERE status = 'listed' AND expires_at > $1 AND purchases < max_buyers AND id < $2 \
-         ORDER BY id DESC LIMIT $3"
-    ));
-    // One extra row tells whether another page exists without a second query.
-    let fetch = i64::from(limit) + 1;
-    let mut rows: Vec<LeadRow> = with_pool!(state.db.as_ref(), pool => {
-        sqlx::query_as(sql).bind(now).bind(before_id).bind(fetch).fetch_all(pool).await?
+    let (sql, binds) = sql_filters(&query, now)?;
+    // Built from constants and `$n` placeholders only; every value is bound.
+    let sql = sqlx::AssertSqlSafe(sql);
+    let records: Vec<LeadRecord> = with_pool!(state.db.as_ref(), pool => {
+        let mut q = sqlx::query_as(sql);
+        for bind in binds {
+            q = match bind {
+                Bind::Text(v) => q.bind(v),
+                Bind::Int(v) => q.bind(v),
+                Bind::Time(v) => q.bind(v),
+            };
+        }
+        q.fetch_all(pool).await?
     });
-    let next_cursor = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|row| row.id.to_string())
-    } else {
-        None
-    };
-    let leads = rows
-        .into_iter()
-        .map(|row| row.into_card(&state.market, now))
-        .collect::<Result<_, _>>()?;
+    let market = &state.market;
+    let mut previews: Vec<(SortKey, LeadPreview)> = Vec::with_capacity(records.len());
+    for record in records {
+        let preview = record
+            .into_lead()?
+            .preview(now, &market.pricing, &market.freshness);
+        if filter.admits(&preview) {
+            previews.push((SortKey::of(sort, &preview), preview));
+        }
+    }
+    if let Some(after) = &after {
+        previews.retain(|(key, _)| key.is_after(after));
+    }
+    match sort {
+        Sort::Price => {
+            previews.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal))
+        }
+        Sort::Newest | Sort::Score => {
+            previews.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal))
+        }
+    }
+    let limit = limit as usize;
+    let next_cursor = (previews.len() > limit)
+        .then(|| previews.get(limit - 1).map(|(key, _)| key.cursor()))
+        .flatten();
+    let currency = market.credit_value.currency.to_string();
+    let leads = previews
+        .iter()
+        .take(limit)
+        .map(|(_, p)| LeadCard::from_preview(p, &currency))
+        .collect();
     Ok(Json(LeadPage { leads, next_cursor }))
+}
+
+/// Reads one lead as the shared record.
+pub async fn load_lead(
+    db: &crate::db::Db,
+    id: i64,
+) -> Result<Option<leadmart_shared::lead::Lead>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = $1"));
+    let record: Option<LeadRecord> = with_pool!(db, pool => {
+        sqlx::query_as(sql).bind(id).fetch_optional(pool).await?
+    });
+    record.map(LeadRecord::into_lead).transpose()
+}
+
+pub fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse::<leadmart_shared::ids::LeadId>()
+        .map(|id| id.get())
+        .map_err(|_| ApiError::not_found(what))
+}
+
+/// The preview modal: counts a view, then shows the masked lead with its score breakdown,
+/// price, freshness, views and "N of M claimed" (`purchases` of `maxBuyers`).
+async fn preview_lead(
+    State(state): State<AppState>,
+    _user: Option<AuthUser>,
+    Path(id): Path<String>,
+) -> Result<Json<LeadPreviewDto>, ApiError> {
+    let id = parse_id(&id, "lead")?;
+    let counted = with_pool!(state.db.as_ref(), pool => {
+        sqlx::query(
+            "UPDATE leads SET views = views + 1 \
+             WHERE id = $1 AND status IN ('listed', 'sold_out', 'expired')",
+        )
+        .bind(id)
+        .execute(pool)
+        .await?
+        .rows_affected()
+    });
+    if counted == 0 {
+        return Err(ApiError::not_found("lead"));
+    }
+    let lead = load_lead(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("lead"))?;
+    let market = &state.market;
+    let preview = lead.preview(Utc::now(), &market.pricing, &market.freshness);
+    Ok(Json(LeadPreviewDto::from_preview(
+        &preview,
+        &market.credit_value.currency.to_string(),
+    )))
 }

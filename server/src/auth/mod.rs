@@ -1,0 +1,192 @@
+//! Accounts and sessions: sign-up, sign-in (argon2id), rotating refresh, sign-out, `GET /v1/me`,
+//! and [`create_user`] for the CLI and the demo data.
+
+mod extract;
+pub mod password;
+pub mod tokens;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use leadmart_shared::account::Role;
+use leadmart_shared::contact::Email;
+use leadmart_shared::wire::{AuthSession, MeDto, RefreshRequest, SignInRequest, SignUpRequest};
+
+pub use extract::AuthUser;
+
+use crate::db::Db;
+use crate::error::{ApiError, JsonBody};
+use crate::{AppState, with_pool};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/signup", post(sign_up))
+        .route("/auth/signin", post(sign_in))
+        .route("/auth/refresh", post(refresh))
+        .route("/auth/signout", post(sign_out))
+        .route("/me", get(me))
+}
+
+/// A new account. Emails are stored normalised (the shared `Email` parser), so sign-in is
+/// case-insensitive.
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub verified: bool,
+}
+
+/// Creates a user; `email_taken` when the address is already registered.
+pub async fn create_user(db: &Db, user: NewUser<'_>, now: DateTime<Utc>) -> Result<i64, ApiError> {
+    let email =
+        Email::parse(user.email).map_err(|e| ApiError::validation(format!("email: {e}")))?;
+    if user.password.chars().count() < password::MIN_PASSWORD_CHARS {
+        return Err(ApiError::validation(format!(
+            "password: use at least {} characters",
+            password::MIN_PASSWORD_CHARS
+        )));
+    }
+    let hash = password::hash(user.password.to_owned()).await?;
+    let inserted: Option<i64> = with_pool!(db, pool => {
+        sqlx::query_scalar(
+            "INSERT INTO users (email, password_hash, name, role, verified, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING RETURNING id",
+        )
+        .bind(email.as_str())
+        .bind(hash)
+        .bind(user.name.trim())
+        .bind(user.role.as_str())
+        .bind(user.verified)
+        .bind(now)
+        .fetch_optional(pool)
+        .await?
+    });
+    inserted.ok_or_else(|| {
+        ApiError::coded(
+            StatusCode::CONFLICT,
+            "email_taken",
+            "an account with this email already exists",
+        )
+    })
+}
+
+pub async fn load_me(db: &Db, user_id: i64) -> Result<MeDto, ApiError> {
+    let row: Option<(i64, String, String, String, bool)> = with_pool!(db, pool => {
+        sqlx::query_as("SELECT id, email, name, role, verified FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?
+    });
+    let (id, email, name, role, verified) = row.ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(MeDto {
+        id: id.to_string(),
+        email,
+        name,
+        role: role.parse().map_err(ApiError::corrupt)?,
+        verified,
+    })
+}
+
+async fn session_for(
+    state: &AppState,
+    user_id: i64,
+    session: Option<String>,
+) -> Result<AuthSession, ApiError> {
+    let now = Utc::now();
+    let issued = tokens::issue(&state.db, user_id, session, &state.market.tokens, now).await?;
+    Ok(AuthSession {
+        access_token: issued.access,
+        access_expires_at: issued.access_expires_at,
+        refresh_token: issued.refresh,
+        user: load_me(&state.db, user_id).await?,
+    })
+}
+
+/// Agents and partners sign themselves up (agents start unverified); admins are made with
+/// the `create-user` CLI.
+async fn sign_up(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<SignUpRequest>,
+) -> Result<(StatusCode, Json<AuthSession>), ApiError> {
+    if body.role == Role::Admin {
+        return Err(ApiError::forbidden(
+            "admin accounts are created by an operator",
+        ));
+    }
+    let user = NewUser {
+        email: &body.email,
+        password: &body.password,
+        name: &body.name,
+        role: body.role,
+        verified: false,
+    };
+    let id = create_user(&state.db, user, Utc::now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(session_for(&state, id, None).await?),
+    ))
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<SignInRequest>,
+) -> Result<Json<AuthSession>, ApiError> {
+    let invalid = || {
+        ApiError::coded(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "the email or password is wrong",
+        )
+    };
+    let email = Email::parse(&body.email).map_err(|_| invalid())?;
+    let row: Option<(i64, String, bool)> = with_pool!(state.db.as_ref(), pool => {
+        sqlx::query_as("SELECT id, password_hash, active FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await?
+    });
+    let Some((id, hash, active)) = row else {
+        return Err(invalid());
+    };
+    if !password::verify(body.password, hash).await? {
+        return Err(invalid());
+    }
+    if !active {
+        return Err(ApiError::forbidden("this account is suspended"));
+    }
+    Ok(Json(session_for(&state, id, None).await?))
+}
+
+async fn refresh(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<RefreshRequest>,
+) -> Result<Json<AuthSession>, ApiError> {
+    let (user_id, session) = tokens::consume_refresh(&state.db, &body.refresh_token, Utc::now())
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    Ok(Json(session_for(&state, user_id, Some(session)).await?))
+}
+
+/// Ends a session: the one of the refresh token in the body (`RefreshRequest`, as the app
+/// sends it), or else the one of the bearer access token. Idempotent.
+async fn sign_out(
+    State(state): State<AppState>,
+    user: Option<AuthUser>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, ApiError> {
+    if let Ok(request) = serde_json::from_slice::<RefreshRequest>(&body) {
+        tokens::end_session_of_refresh(&state.db, &request.refresh_token).await?;
+    } else if let Some(user) = user {
+        tokens::end_session(&state.db, &user.session_id).await?;
+    } else {
+        return Err(ApiError::unauthorized());
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<MeDto>, ApiError> {
+    Ok(Json(load_me(&state.db, user.id).await?))
+}

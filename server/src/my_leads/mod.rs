@@ -1,0 +1,320 @@
+//! My Leads: the leads a buyer bought, with full contact details, and their work on them —
+//! pipeline stage changes (shared pipeline rules, time-stamped, won carries the deal value),
+//! notes and a contact log. Every change carries a client mutation id and replays by it, so the
+//! app's offline outbox can resend safely.
+//!
+//! `{id}` in these paths is the lead's id (a buyer buys a lead at most once).
+
+pub mod view;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use leadmart_shared::account::Role;
+use leadmart_shared::money::Money;
+use leadmart_shared::pipeline::PipelineStage;
+use leadmart_shared::wire::{MyLeadsPage, NewContactLog, NewNote, PurchasedLead, StageUpdate};
+use serde::Deserialize;
+
+use crate::auth::AuthUser;
+use crate::db::{DbDecimal, Tx, enum_to_column};
+use crate::error::ApiError;
+use crate::idempotency::{self, Claim};
+use crate::marketplace::parse_id;
+use crate::{AppState, with_tx};
+use view::{PURCHASE_COLUMNS, PurchaseRow};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/my/leads", get(list))
+        .route("/my/leads/{id}", get(detail).patch(change_stage))
+        .route("/my/leads/{id}/notes", post(add_note))
+        .route("/my/leads/{id}/contacts", post(log_contact))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListQuery {
+    /// Only leads in this pipeline stage (`new`, `contacted`, …).
+    stage: Option<PipelineStage>,
+    limit: Option<u32>,
+    /// The previous page's `nextCursor`.
+    cursor: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<MyLeadsPage>, ApiError> {
+    user.require(Role::Agent)?;
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let before = match query.cursor.as_deref() {
+        None | Some("") => i64::MAX,
+        Some(c) => c
+            .parse()
+            .map_err(|_| ApiError::BadRequest(format!("cursor {c:?} is not valid")))?,
+    };
+    let stage = query.stage.map(|s| enum_to_column(&s));
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {PURCHASE_COLUMNS} FROM purchases WHERE buyer_id = $1 AND id < $2 \
+         AND ($3 IS NULL OR stage = $3) ORDER BY id DESC LIMIT $4"
+    ));
+    let mut tx = state.db.begin_read().await?;
+    let mut rows: Vec<PurchaseRow> = with_tx!(&mut tx, conn => {
+        sqlx::query_as(sql)
+            .bind(user.id)
+            .bind(before)
+            .bind(stage)
+            .bind(i64::from(limit) + 1)
+            .fetch_all(conn)
+            .await?
+    });
+    let next_cursor = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id.to_string())
+    } else {
+        None
+    };
+    let now = Utc::now();
+    let mut leads = Vec::with_capacity(rows.len());
+    for row in &rows {
+        leads.push(view::purchased_lead(&mut tx, row, &state.market, now).await?);
+    }
+    tx.commit().await?;
+    Ok(Json(MyLeadsPage { leads, next_cursor }))
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<PurchasedLead>, ApiError> {
+    user.require(Role::Agent)?;
+    let lead_id = parse_id(&id, "purchased lead")?;
+    let mut tx = state.db.begin_read().await?;
+    let purchase = view::find_purchase(&mut tx, user.id, lead_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("purchased lead"))?;
+    let dto = view::purchased_lead(&mut tx, &purchase, &state.market, Utc::now()).await?;
+    tx.commit().await?;
+    Ok(Json(dto))
+}
+
+/// A change of a purchased lead under way: its transaction, the purchase row (locked), and
+/// the client mutation id it will be stored under.
+struct Mutation {
+    tx: Tx,
+    purchase: PurchaseRow,
+    key: String,
+}
+
+/// Opens a change under its client mutation id: `Err(response)` is the stored answer of an
+/// earlier run of the same change (a replay), which must not be applied again.
+async fn begin_mutation(
+    state: &AppState,
+    user: &AuthUser,
+    lead_id: i64,
+    mutation_id: &str,
+    action: &str,
+    body: &[u8],
+) -> Result<Result<Mutation, Response>, ApiError> {
+    user.require(Role::Agent)?;
+    let key = format!("mutation:{mutation_id}");
+    let hash = idempotency::request_hash(&format!("{action} {lead_id}"), body);
+    let mut tx = state.db.begin_write().await?;
+    if let Claim::Replay(stored) =
+        idempotency::claim(&mut tx, user.id, &key, &hash, Utc::now()).await?
+    {
+        return Ok(Err(json_response(StatusCode::OK, stored)));
+    }
+    let purchase = view::find_purchase(&mut tx, user.id, lead_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("purchased lead"))?;
+    Ok(Ok(Mutation { tx, purchase, key }))
+}
+
+/// Closes a change: answers with the lead as it is now and stores that answer for replays.
+async fn finish_mutation(
+    state: &AppState,
+    user: &AuthUser,
+    mut m: Mutation,
+) -> Result<Response, ApiError> {
+    let now = Utc::now();
+    with_tx!(&mut m.tx, conn => {
+        sqlx::query("UPDATE purchases SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(m.purchase.id)
+            .execute(conn)
+            .await?;
+    });
+    let purchase = view::find_purchase(&mut m.tx, user.id, m.purchase.lead_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("purchased lead"))?;
+    let dto = view::purchased_lead(&mut m.tx, &purchase, &state.market, now).await?;
+    let json = serde_json::to_string(&dto).map_err(ApiError::corrupt)?;
+    idempotency::store(&mut m.tx, user.id, &m.key, &json).await?;
+    m.tx.commit().await?;
+    Ok(json_response(StatusCode::OK, json))
+}
+
+pub fn json_response(status: StatusCode, json: String) -> Response {
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        json,
+    )
+        .into_response()
+}
+
+fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::validation(format!("body: {e}")))
+}
+
+/// Moves the lead along the pipeline (`PATCH`, body `StageUpdate`). The change is dated with
+/// the client's `at` (offline changes keep their time), never later than now.
+async fn change_stage(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let lead_id = parse_id(&id, "purchased lead")?;
+    let update: StageUpdate = parse_body(&body)?;
+    let at = update.at.min(Utc::now());
+    let deal_value = update
+        .deal_value
+        .map(Money::new)
+        .transpose()
+        .map_err(|e| ApiError::validation(format!("dealValue: {e}")))?;
+    let mut m = match begin_mutation(
+        &state,
+        &user,
+        lead_id,
+        &update.client_mutation_id,
+        "stage",
+        &body,
+    )
+    .await?
+    {
+        Ok(m) => m,
+        Err(replay) => return Ok(replay),
+    };
+    {
+        let (tx, purchase) = (&mut m.tx, &m.purchase);
+        let mut pipeline = view::pipeline(tx, purchase).await?;
+        let from = pipeline.stage();
+        pipeline.move_to(update.stage, at, deal_value)?;
+        with_tx!(tx, conn => {
+            sqlx::query(
+                "INSERT INTO stage_changes (purchase_id, from_stage, to_stage, at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(purchase.id)
+            .bind(enum_to_column(&from))
+            .bind(enum_to_column(&update.stage))
+            .bind(at)
+            .execute(conn)
+            .await?;
+        });
+        with_tx!(tx, conn => {
+            sqlx::query(
+                "UPDATE purchases SET stage = $1, stage_since = $2, deal_value = $3 WHERE id = $4",
+            )
+            .bind(enum_to_column(&update.stage))
+            .bind(at)
+            .bind(deal_value.map(|d| DbDecimal(d.amount())))
+            .bind(purchase.id)
+            .execute(conn)
+            .await?;
+        });
+    }
+    finish_mutation(&state, &user, m).await
+}
+
+const MAX_NOTE_CHARS: usize = 5_000;
+
+async fn add_note(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let lead_id = parse_id(&id, "purchased lead")?;
+    let note: NewNote = parse_body(&body)?;
+    let text = note.body.trim().to_owned();
+    if text.is_empty() || text.chars().count() > MAX_NOTE_CHARS {
+        return Err(ApiError::validation(format!(
+            "a note has 1 to {MAX_NOTE_CHARS} characters"
+        )));
+    }
+    let now = Utc::now();
+    let mut m = match begin_mutation(
+        &state,
+        &user,
+        lead_id,
+        &note.client_mutation_id,
+        "note",
+        &body,
+    )
+    .await?
+    {
+        Ok(m) => m,
+        Err(replay) => return Ok(replay),
+    };
+    {
+        let purchase_id = m.purchase.id;
+        with_tx!(&mut m.tx, conn => {
+            sqlx::query("INSERT INTO lead_notes (purchase_id, body, created_at) VALUES ($1, $2, $3)")
+                .bind(purchase_id)
+                .bind(&text)
+                .bind(now)
+                .execute(conn)
+                .await?;
+        });
+    }
+    finish_mutation(&state, &user, m).await
+}
+
+async fn log_contact(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let lead_id = parse_id(&id, "purchased lead")?;
+    let entry: NewContactLog = parse_body(&body)?;
+    let at = entry.at.min(Utc::now());
+    let mut m = match begin_mutation(
+        &state,
+        &user,
+        lead_id,
+        &entry.client_mutation_id,
+        "contact",
+        &body,
+    )
+    .await?
+    {
+        Ok(m) => m,
+        Err(replay) => return Ok(replay),
+    };
+    {
+        let purchase_id = m.purchase.id;
+        with_tx!(&mut m.tx, conn => {
+            sqlx::query(
+                "INSERT INTO contact_log (purchase_id, channel, at, note) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(purchase_id)
+            .bind(enum_to_column(&entry.channel))
+            .bind(at)
+            .bind(entry.note.as_deref().map(str::trim))
+            .execute(conn)
+            .await?;
+        });
+    }
+    finish_mutation(&state, &user, m).await
+}

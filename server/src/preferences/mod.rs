@@ -1,0 +1,230 @@
+//! An agent's preferences and budget controls (seed 000 Settings): stored as one JSON document,
+//! validated on the way in by turning it into the shared [`AgentProfile`], which is also what
+//! purchase eligibility and the "matching" feed read.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use leadmart_shared::account::Role;
+use leadmart_shared::agent::{
+    AgentProfile, AutoBuyRule, BudgetControls, LeadPreferences, ServiceArea,
+};
+use leadmart_shared::ids::UserId;
+use leadmart_shared::lead::{BudgetRange, Category};
+use leadmart_shared::money::{Credits, CurrencyCode, Money, Rate};
+use leadmart_shared::scoring::Score;
+use leadmart_shared::wire::AgentPreferencesDto;
+use rust_decimal::Decimal;
+
+use crate::auth::AuthUser;
+use crate::db::{Db, Tx};
+use crate::error::{ApiError, JsonBody};
+use crate::{AppState, with_pool, with_tx};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/me/preferences", get(get_preferences).put(put_preferences))
+}
+
+/// A new agent serves nothing until they say what and where.
+pub fn empty() -> AgentPreferencesDto {
+    AgentPreferencesDto {
+        categories: Vec::new(),
+        service_areas: Vec::new(),
+        min_score: None,
+        budget_min: None,
+        budget_max: None,
+        exclusivity: None,
+        max_price: None,
+        urgencies: Vec::new(),
+        daily_limit: None,
+        per_lead_max: None,
+        auto_buy_score_above: None,
+        auto_buy_max_price: None,
+        budget_currency: None,
+        category_attributes: Default::default(),
+        confirm_above: None,
+    }
+}
+
+/// Who the agent is to the rules (role and flags from `users`).
+pub struct AgentFlags {
+    pub id: i64,
+    pub role: Role,
+    pub verified: bool,
+    pub active: bool,
+}
+
+fn credits(field: &str, value: Option<Decimal>) -> Result<Option<Credits>, String> {
+    value
+        .map(|v| Credits::new(v).map_err(|e| format!("{field}: {e}")))
+        .transpose()
+}
+
+/// The shared profile of an agent with these preferences. Errors name the offending field.
+pub fn to_profile(
+    flags: &AgentFlags,
+    prefs: &AgentPreferencesDto,
+    market_currency: CurrencyCode,
+) -> Result<AgentProfile, String> {
+    let categories = prefs
+        .categories
+        .iter()
+        .map(|c| Category::parse(c).map_err(|e| format!("categories: {e}")))
+        .collect::<Result<_, _>>()?;
+    let service_areas = prefs
+        .service_areas
+        .iter()
+        .map(|a| {
+            ServiceArea::new(&a.country, &a.region, a.city.as_deref(), a.area.as_deref())
+                .map_err(|e| format!("serviceAreas: {e}"))
+        })
+        .collect::<Result<_, _>>()?;
+    let score = |field: &str, v: Option<u8>| {
+        v.map(|s| Score::new(s).map_err(|e| format!("{field}: {e}")))
+            .transpose()
+    };
+    let budget = match (prefs.budget_min, prefs.budget_max) {
+        (Some(min), Some(max)) => {
+            let currency = match &prefs.budget_currency {
+                Some(code) => {
+                    CurrencyCode::new(code).map_err(|e| format!("budgetCurrency: {e}"))?
+                }
+                None => market_currency,
+            };
+            let money = |v| Money::new(v).map_err(|e| format!("budget: {e}"));
+            Some(
+                BudgetRange::new(currency, money(min)?, money(max)?)
+                    .map_err(|e| format!("budget: {e}"))?,
+            )
+        }
+        (None, None) => None,
+        _ => return Err("budget: give both budgetMin and budgetMax, or neither".to_owned()),
+    };
+    let auto_buy = score("autoBuyScoreAbove", prefs.auto_buy_score_above)?.map(|score_above| {
+        Ok::<_, String>(AutoBuyRule {
+            score_above,
+            max_price: credits("autoBuyMaxPrice", prefs.auto_buy_max_price)?,
+        })
+    });
+    credits("confirmAbove", prefs.confirm_above)?;
+    Ok(AgentProfile {
+        id: UserId::new(flags.id).map_err(|e| e.to_string())?,
+        role: flags.role,
+        verified: flags.verified,
+        active: flags.active,
+        premium: false,
+        tier: 1,
+        response_rate: Rate::ZERO,
+        categories,
+        service_areas,
+        preferences: LeadPreferences {
+            min_score: score("minScore", prefs.min_score)?,
+            budget,
+            exclusivity: prefs.exclusivity,
+            max_price: credits("maxPrice", prefs.max_price)?,
+            urgencies: prefs.urgencies.clone(),
+        },
+        budget: BudgetControls {
+            daily_limit: credits("dailyLimit", prefs.daily_limit)?,
+            per_lead_max: credits("perLeadMax", prefs.per_lead_max)?,
+            auto_buy: auto_buy.transpose()?,
+        },
+    })
+}
+
+fn parse_stored(body: Option<String>) -> Result<AgentPreferencesDto, ApiError> {
+    body.map(|b| serde_json::from_str(&b).map_err(ApiError::corrupt))
+        .transpose()
+        .map(|p| p.unwrap_or_else(empty))
+}
+
+pub async fn load(db: &Db, user: i64) -> Result<AgentPreferencesDto, ApiError> {
+    let body: Option<String> = with_pool!(db, pool => {
+        sqlx::query_scalar("SELECT body FROM agent_preferences WHERE user_id = $1")
+            .bind(user)
+            .fetch_optional(pool)
+            .await?
+    });
+    parse_stored(body)
+}
+
+/// The caller's shared profile, read inside a purchase transaction.
+pub async fn profile_in(
+    tx: &mut Tx,
+    user: i64,
+    currency: CurrencyCode,
+) -> Result<AgentProfile, ApiError> {
+    let (role, verified, active, body): (String, bool, bool, Option<String>) = with_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT u.role, u.verified, u.active, p.body FROM users u \
+             LEFT JOIN agent_preferences p ON p.user_id = u.id WHERE u.id = $1",
+        )
+        .bind(user)
+        .fetch_one(conn)
+        .await?
+    });
+    let flags = AgentFlags {
+        id: user,
+        role: role.parse().map_err(ApiError::corrupt)?,
+        verified,
+        active,
+    };
+    to_profile(&flags, &parse_stored(body)?, currency).map_err(ApiError::corrupt)
+}
+
+/// The caller's shared profile outside a transaction (the matching feed).
+pub async fn profile(
+    db: &Db,
+    user: &AuthUser,
+    currency: CurrencyCode,
+) -> Result<AgentProfile, ApiError> {
+    let flags = AgentFlags {
+        id: user.id,
+        role: user.role,
+        verified: user.verified,
+        active: true,
+    };
+    to_profile(&flags, &load(db, user.id).await?, currency).map_err(ApiError::corrupt)
+}
+
+pub async fn save(db: &Db, user: i64, prefs: &AgentPreferencesDto) -> Result<(), ApiError> {
+    let body = serde_json::to_string(prefs).map_err(ApiError::corrupt)?;
+    with_pool!(db, pool => {
+        sqlx::query(
+            "INSERT INTO agent_preferences (user_id, body, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .bind(user)
+        .bind(body)
+        .bind(Utc::now())
+        .execute(pool)
+        .await?;
+    });
+    Ok(())
+}
+
+async fn get_preferences(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<AgentPreferencesDto>, ApiError> {
+    user.require(Role::Agent)?;
+    Ok(Json(load(&state.db, user.id).await?))
+}
+
+async fn put_preferences(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(prefs): JsonBody<AgentPreferencesDto>,
+) -> Result<Json<AgentPreferencesDto>, ApiError> {
+    user.require(Role::Agent)?;
+    let flags = AgentFlags {
+        id: user.id,
+        role: user.role,
+        verified: user.verified,
+        active: true,
+    };
+    to_profile(&flags, &prefs, state.market.credit_value.currency).map_err(ApiError::validation)?;
+    save(&state.db, user.id, &prefs).await?;
+    Ok(Json(prefs))
+}
