@@ -29,8 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(me))
 }
 
-/// A new account. Emails are stored normalised (the shared `Email` parser), so sign-in is
-/// case-insensitive.
+/// A new account. Emails are parsed by the shared `Email` type and stored lower-cased: an
+/// account is one mailbox whatever the case it was typed in, so sign-in is case-insensitive.
 pub struct NewUser<'a> {
     pub email: &'a str,
     pub password: &'a str,
@@ -55,7 +55,7 @@ pub async fn create_user(db: &Db, user: NewUser<'_>, now: DateTime<Utc>) -> Resu
             "INSERT INTO users (email, password_hash, name, role, verified, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING RETURNING id",
         )
-        .bind(email.as_str())
+        .bind(email.as_str().to_lowercase())
         .bind(hash)
         .bind(user.name.trim())
         .bind(user.role.as_str())
@@ -144,7 +144,7 @@ async fn sign_in(
     let email = Email::parse(&body.email).map_err(|_| invalid())?;
     let row: Option<(i64, String, bool)> = with_pool!(state.db.as_ref(), pool => {
         sqlx::query_as("SELECT id, password_hash, active FROM users WHERE email = $1")
-            .bind(email.as_str())
+            .bind(email.as_str().to_lowercase())
             .fetch_optional(pool)
             .await?
     });

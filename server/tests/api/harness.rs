@@ -3,7 +3,13 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use leadmart_server::{AppState, Db, demo};
+use leadmart_server::auth::{NewUser, create_user};
+use leadmart_server::db::DbDecimal;
+use leadmart_server::{AppState, Db, demo, with_pool};
+use leadmart_shared::account::Role;
+use leadmart_shared::money::Credits;
+use leadmart_shared::wire::AuthSession;
+use rust_decimal::Decimal;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -157,3 +163,223 @@ macro_rules! on_both_engines {
         }
     };
 }
+
+/// A signed-in user of a test app.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub token: String,
+}
+
+/// What a test agent serves unless it says otherwise: every demo market.
+pub fn default_preferences() -> serde_json::Value {
+    serde_json::json!({
+        "categories": ["real-estate", "home-services", "insurance"],
+        "serviceAreas": [
+            {"country": "IN", "region": "Maharashtra", "city": "Mumbai", "area": null},
+            {"country": "IN", "region": "Maharashtra", "city": "Pune", "area": null},
+            {"country": "ZA", "region": "Western Cape", "city": "Cape Town", "area": null}
+        ],
+        "minScore": null, "budgetMin": null, "budgetMax": null, "exclusivity": null,
+        "maxPrice": null, "urgencies": [], "dailyLimit": null, "perLeadMax": null,
+        "autoBuyScoreAbove": null, "autoBuyMaxPrice": null
+    })
+}
+
+static EMAILS: AtomicU32 = AtomicU32::new(0);
+
+impl TestApp {
+    /// Creates a user directly in the database and signs them in over HTTP.
+    pub async fn user(&self, role: Role, verified: bool) -> User {
+        let n = EMAILS.fetch_add(1, Ordering::Relaxed);
+        let email = format!("{role}{n}@test.leadmart.test");
+        let user = NewUser {
+            email: &email,
+            password: TEST_PASSWORD,
+            name: "Test User",
+            role,
+            verified,
+        };
+        let id = create_user(&self.db, user, chrono::Utc::now())
+            .await
+            .expect("create a test user");
+        let token = self.sign_in(&email, TEST_PASSWORD).await;
+        User { id, token }
+    }
+
+    /// A verified agent with `credits` and [`default_preferences`] changed by `prefs` (merged).
+    pub async fn agent(&self, credits: u32, prefs: serde_json::Value) -> User {
+        let user = self.user(Role::Agent, true).await;
+        self.set_preferences(&user, prefs).await;
+        if credits > 0 {
+            demo::grant_credits(
+                &self.db,
+                user.id,
+                Credits::whole(credits),
+                chrono::Utc::now(),
+            )
+            .await
+            .expect("grant test credits");
+        }
+        user
+    }
+
+    pub async fn set_preferences(&self, user: &User, changes: serde_json::Value) {
+        let mut prefs = default_preferences();
+        if let (Some(base), Some(changes)) = (prefs.as_object_mut(), changes.as_object()) {
+            for (k, v) in changes {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+        let response = self.put("/v1/me/preferences", &user.token, &prefs).await;
+        assert_eq!(
+            response.status(),
+            200,
+            "test preferences are valid: {prefs}"
+        );
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let response = self
+            .client
+            .post(self.url("/v1/auth/signin"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("sign-in request");
+        assert_eq!(response.status(), 200, "sign-in of {email} succeeds");
+        let session: AuthSession = response.json().await.expect("an AuthSession");
+        session.access_token
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    pub async fn put(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    pub async fn patch(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    /// Buys a lead, with an idempotency key when given.
+    pub async fn buy(&self, user: &User, lead_id: &str, key: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url(&format!("/v1/marketplace/leads/{lead_id}/purchase")))
+            .bearer_auth(&user.token);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send().await.expect("request reaches the server")
+    }
+
+    /// The id of the demo lead in `area`.
+    pub async fn lead_in(&self, area: &str) -> String {
+        let id: i64 = with_pool!(&self.db, pool => {
+            sqlx::query_scalar("SELECT id FROM leads WHERE area = $1")
+                .bind(area)
+                .fetch_one(pool)
+                .await
+                .expect("the demo lead exists")
+        });
+        id.to_string()
+    }
+
+    /// Runs one statement against the test database (to set up states the API cannot reach
+    /// quickly, such as an expired lead or an old purchase).
+    pub async fn exec(&self, sql: &'static str, id: &str) {
+        let id: i64 = id.parse().expect("numeric id");
+        with_pool!(&self.db, pool => {
+            sqlx::query(sql).bind(id).execute(pool).await.expect("setup statement runs");
+        });
+    }
+
+    /// A wallet's balance as the API reports it.
+    pub async fn balance(&self, user: &User) -> Decimal {
+        let body: serde_json::Value = self
+            .get("/v1/credits/balance", &user.token)
+            .await
+            .json()
+            .await
+            .expect("balance json");
+        body["credits"]
+            .as_str()
+            .and_then(|c| c.parse().ok())
+            .expect("credits as a decimal string")
+    }
+
+    /// Sum of every ledger entry: zero whenever double entry holds.
+    pub async fn ledger_sum(&self) -> Decimal {
+        let deltas: Vec<DbDecimal> = with_pool!(&self.db, pool => {
+            sqlx::query_scalar("SELECT delta FROM ledger_entries")
+                .fetch_all(pool)
+                .await
+                .expect("ledger entries")
+        });
+        deltas.into_iter().map(|d| d.0).sum()
+    }
+}
+
+/// Asserts an error answer: its status and `{error:{code}}`.
+pub async fn assert_error(response: reqwest::Response, status: u16, code: &str, why: &str) {
+    let actual = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    assert_eq!(
+        (actual, body["error"]["code"].as_str().unwrap_or("")),
+        (status, code),
+        "{why}: {body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "every error carries a message: {body}"
+    );
+}
+
+pub const TEST_PASSWORD: &str = "correct horse battery";

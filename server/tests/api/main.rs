@@ -1,5 +1,11 @@
 //! The central API's integration tests: a real server on a random loopback port, over a real
 //! SQLite file and a real PostgreSQL database. Every test runs on both engines.
 
+mod auth;
+mod contention;
+mod credits;
 mod harness;
 mod marketplace;
+mod my_leads;
+mod purchases;
+mod refunds;

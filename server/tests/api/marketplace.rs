@@ -128,3 +128,206 @@ async fn rejects_a_bad_limit_with_a_coded_error(engine: Engine) {
     );
     app.finish().await;
 }
+
+async fn page(app: &crate::harness::TestApp, query: &str) -> LeadPage {
+    app.client
+        .get(app.url(&format!("/v1/marketplace/leads?{query}")))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("LeadPage")
+}
+
+on_both_engines!(filters_narrow_the_feed);
+async fn filters_narrow_the_feed(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let areas = |p: LeadPage| p.leads.into_iter().map(|l| l.area).collect::<Vec<_>>();
+    let cape_town = areas(page(&app, "city=cape%20town").await);
+    assert_eq!(
+        cape_town.len(),
+        2,
+        "city matches case-insensitively: {cape_town:?}"
+    );
+    assert_eq!(areas(page(&app, "area=Powai").await), ["Powai"]);
+    let real_estate = page(&app, "category=real-estate").await;
+    assert!(
+        real_estate.leads.len() == 3
+            && real_estate
+                .leads
+                .iter()
+                .all(|l| l.category.starts_with("real-estate/")),
+        "a category group covers its sub-categories"
+    );
+    assert_eq!(page(&app, "category=insurance/auto").await.leads.len(), 1);
+    assert!(
+        page(&app, "minScore=80")
+            .await
+            .leads
+            .iter()
+            .all(|l| l.score >= 80),
+        "minimum score"
+    );
+    assert!(
+        page(&app, "exclusivity=exclusive")
+            .await
+            .leads
+            .iter()
+            .all(|l| l.exclusivity == "exclusive")
+    );
+    assert_eq!(
+        page(&app, "urgency=immediate").await.leads.len(),
+        2,
+        "two demo leads are immediate"
+    );
+    let budget = areas(page(&app, "budgetMin=8500000&budgetMax=12000000").await);
+    assert_eq!(
+        budget,
+        ["Andheri West"],
+        "only the ₹90L–1.1Cr flat overlaps ₹85L–1.2Cr"
+    );
+    assert_eq!(
+        page(&app, "hasPhone=true&verifiedEmail=true")
+            .await
+            .leads
+            .len(),
+        DEMO_LEADS.len()
+    );
+    assert_eq!(
+        page(&app, "maxAgeHours=3").await.leads.len(),
+        2,
+        "listed within 3 hours"
+    );
+    assert!(
+        page(&app, "minFreshness=99").await.leads.len() >= 2,
+        "fresh leads pass a freshness floor"
+    );
+    let cheap = page(&app, "maxPrice=12").await;
+    assert!(
+        cheap
+            .leads
+            .iter()
+            .all(|l| l.price_credits <= rust_decimal::Decimal::from(12))
+    );
+    let bad = app
+        .client
+        .get(app.url("/v1/marketplace/leads?sort=random"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(bad.status(), 400, "unknown sorts are refused");
+    app.finish().await;
+}
+
+on_both_engines!(every_sort_pages_without_repeats);
+async fn every_sort_pages_without_repeats(engine: Engine) {
+    let app = spawn_app(engine).await;
+    for sort in ["newest", "score", "price"] {
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let p = page(&app, &format!("sort={sort}&limit=2&cursor={cursor}")).await;
+            seen.extend(p.leads);
+            match p.next_cursor {
+                Some(c) => cursor = c,
+                None => break,
+            }
+        }
+        assert_eq!(
+            seen.len(),
+            DEMO_LEADS.len(),
+            "sort {sort} reaches every lead once"
+        );
+        let ordered = seen.windows(2).all(|w| match sort {
+            "score" => w[0].score >= w[1].score,
+            "price" => w[0].price_credits <= w[1].price_credits,
+            _ => w[0].listed_at >= w[1].listed_at,
+        });
+        assert!(ordered, "sort {sort} is respected across pages");
+    }
+    app.finish().await;
+}
+
+on_both_engines!(preview_counts_a_view_and_masks_the_contact);
+async fn preview_counts_a_view_and_masks_the_contact(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let id = app.lead_in("Andheri West").await;
+    let url = app.url(&format!("/v1/marketplace/leads/{id}"));
+    let first = app.client.get(&url).send().await.expect("preview");
+    assert_eq!(first.status(), 200);
+    let body = first.text().await.expect("body");
+    for secret in ["Rajesh", "rajesh.sharma", "+919820012345", "Lokhandwala"] {
+        assert!(
+            !body.contains(secret),
+            "the preview never carries {secret:?}: {body}"
+        );
+    }
+    let preview: leadmart_shared::wire::LeadPreviewDto =
+        serde_json::from_str(&body).expect("LeadPreviewDto");
+    assert_eq!(preview.card.views, 1, "the preview counted itself");
+    let total: i32 = preview.score_breakdown.iter().map(|s| s.points).sum();
+    assert_eq!(
+        total,
+        i32::from(preview.card.score),
+        "the breakdown adds up to the score"
+    );
+    assert_eq!(
+        (preview.card.purchases, preview.card.max_buyers),
+        (0, 1),
+        "0 of 1 claimed"
+    );
+    let second: leadmart_shared::wire::LeadPreviewDto = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .expect("preview")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(second.card.views, 2, "each preview is a view");
+    let missing = app
+        .client
+        .get(app.url("/v1/marketplace/leads/424242"))
+        .send()
+        .await
+        .expect("preview");
+    assert_eq!(missing.status(), 404, "unknown leads are not found");
+    app.finish().await;
+}
+
+on_both_engines!(the_matching_feed_follows_preferences);
+async fn the_matching_feed_follows_preferences(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let agent = app
+        .agent(
+            0,
+            serde_json::json!({"categories": ["home-services"], "minScore": 80}),
+        )
+        .await;
+    let matching: LeadPage = app
+        .get("/v1/marketplace/leads?matching=true", &agent.token)
+        .await
+        .json()
+        .await
+        .expect("LeadPage");
+    let areas: Vec<String> = matching.leads.into_iter().map(|l| l.area).collect();
+    assert_eq!(
+        areas,
+        ["Woodstock"],
+        "home services with a score of at least 80"
+    );
+    let anonymous = app
+        .client
+        .get(app.url("/v1/marketplace/leads?matching=true"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        anonymous.status(),
+        401,
+        "matching needs to know who is asking"
+    );
+    app.finish().await;
+}
