@@ -3,7 +3,11 @@
 
 use std::time::Duration;
 
-use leadmart_shared::wire::{ApiErrorBody, LeadPage};
+use leadmart_shared::wire::{
+    ApiErrorBody, AuthSession, LeadPage, MeDto, RefreshRequest, SignInRequest,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -28,6 +32,13 @@ pub struct ApiClient {
     http: reqwest::Client,
 }
 
+impl ApiError {
+    /// The server no longer accepts the token (expired, revoked, signed out elsewhere).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, ApiError::Api { status: 401, .. })
+    }
+}
+
 impl ApiClient {
     pub fn new(base_url: &str) -> Result<Self, ApiError> {
         let base_url = reqwest::Url::parse(base_url)
@@ -42,16 +53,76 @@ impl ApiClient {
     }
 
     /// The first page of the marketplace feed.
-    pub async fn marketplace_leads(&self, limit: u32) -> Result<LeadPage, ApiError> {
-        let mut url = self.url("v1/marketplace/leads")?;
-        url.query_pairs_mut()
-            .append_pair("limit", &limit.to_string());
-        let response = self
-            .http
-            .get(url)
-            .send()
+    pub async fn marketplace_leads(
+        &self,
+        access: Option<&str>,
+        limit: u32,
+    ) -> Result<LeadPage, ApiError> {
+        let query = [("limit", limit.to_string())];
+        self.send(
+            Method::GET,
+            "v1/marketplace/leads",
+            access,
+            &query,
+            None::<&()>,
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, request: &SignInRequest) -> Result<AuthSession, ApiError> {
+        self.send(Method::POST, "v1/auth/signin", None, &[], Some(request))
             .await
-            .map_err(ApiError::Unreachable)?;
+    }
+
+    /// Trades a refresh token for a new session (the old refresh token is retired).
+    pub async fn refresh(&self, refresh_token: &str) -> Result<AuthSession, ApiError> {
+        let body = RefreshRequest {
+            refresh_token: refresh_token.to_owned(),
+        };
+        self.send(Method::POST, "v1/auth/refresh", None, &[], Some(&body))
+            .await
+    }
+
+    pub async fn sign_out(&self, refresh_token: &str) -> Result<(), ApiError> {
+        let body = RefreshRequest {
+            refresh_token: refresh_token.to_owned(),
+        };
+        let _: serde_json::Value = self
+            .send(Method::POST, "v1/auth/signout", None, &[], Some(&body))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn me(&self, access: &str) -> Result<MeDto, ApiError> {
+        self.send(Method::GET, "v1/me", Some(access), &[], None::<&()>)
+            .await
+    }
+
+    /// One JSON request: `access` becomes a bearer token, `query` the query string, `body` the
+    /// JSON body; the answer is the JSON body or the API's error envelope.
+    pub async fn send<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        access: Option<&str>,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<T, ApiError> {
+        let mut url = self.url(path)?;
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (key, value) in query {
+                pairs.append_pair(key, value);
+            }
+        }
+        let mut request = self.http.request(method, url);
+        if let Some(token) = access {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(ApiError::Unreachable)?;
         read_json(response).await
     }
 
@@ -62,11 +133,15 @@ impl ApiClient {
     }
 }
 
-async fn read_json<T: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
-) -> Result<T, ApiError> {
+pub use reqwest::Method;
+
+async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ApiError> {
     let status = response.status();
     let bytes = response.bytes().await.map_err(ApiError::Unreachable)?;
+    if status == reqwest::StatusCode::NO_CONTENT {
+        return serde_json::from_slice(b"null")
+            .map_err(|err| ApiError::Protocol(format!("empty {status} response: {err}")));
+    }
     if status.is_success() {
         return serde_json::from_slice(&bytes)
             .map_err(|err| ApiError::Protocol(format!("body of a {status} response: {err}")));

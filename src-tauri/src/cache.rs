@@ -9,8 +9,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use leadmart_shared::wire::LeadCard;
+use leadmart_shared::wire::{LeadCard, MeDto};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+const UPSERT_STATE: &str = "INSERT INTO sync_state (key, value) VALUES ($1, $2) \
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/local");
 
@@ -109,13 +112,12 @@ impl Cache {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query(
-            "INSERT INTO sync_state (key, value) VALUES ('marketplace_synced_at', $1) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(synced_at.to_rfc3339())
-        .execute(&mut *tx)
-        .await?;
+        // In the same transaction: the page and its timestamp are never out of step.
+        sqlx::query(UPSERT_STATE)
+            .bind("marketplace_synced_at")
+            .bind(synced_at.to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -130,13 +132,50 @@ impl Cache {
             .iter()
             .map(|card| serde_json::from_str(card))
             .collect::<Result<Vec<LeadCard>, _>>()?;
-        let synced_at: Option<String> =
-            sqlx::query_scalar("SELECT value FROM sync_state WHERE key = 'marketplace_synced_at'")
-                .fetch_optional(&self.pool)
-                .await?;
-        let synced_at = synced_at
+        let synced_at = self
+            .state("marketplace_synced_at")
+            .await?
             .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
             .map(|time| time.with_timezone(&Utc));
         Ok(CachedFeed { leads, synced_at })
+    }
+
+    /// Remembers who signed in (not a secret: no tokens), so an offline restart knows the user.
+    pub async fn remember_user(&self, user: &MeDto) -> Result<(), CacheError> {
+        self.set_state("signed_in_user", &serde_json::to_string(user)?)
+            .await
+    }
+
+    pub async fn signed_in_user(&self) -> Result<Option<MeDto>, CacheError> {
+        match self.state("signed_in_user").await? {
+            Some(json) => Ok(Some(serde_json::from_str(&json)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Forgets the signed-in user (on sign-out).
+    pub async fn forget_user(&self) -> Result<(), CacheError> {
+        sqlx::query("DELETE FROM sync_state WHERE key = 'signed_in_user'")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn state(&self, key: &str) -> Result<Option<String>, CacheError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM sync_state WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn set_state(&self, key: &str, value: &str) -> Result<(), CacheError> {
+        sqlx::query(UPSERT_STATE)
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

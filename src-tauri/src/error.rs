@@ -20,6 +20,29 @@ pub enum AppError {
     /// The local cache failed; details are in the log.
     #[error("{message}")]
     Cache { message: String },
+    /// No session, or the server no longer accepts it: show the sign-in screen.
+    #[error("{message}")]
+    SignedOut { message: String },
+    /// The OS keychain refused to store or read the session.
+    #[error("{message}")]
+    Keychain { message: String },
+}
+
+impl AppError {
+    pub fn signed_out() -> Self {
+        AppError::SignedOut {
+            message: "Your session has ended. Please sign in again.".to_owned(),
+        }
+    }
+}
+
+impl From<crate::secrets::SecretsError> for AppError {
+    fn from(err: crate::secrets::SecretsError) -> Self {
+        tracing::error!(error = %err, "keychain error");
+        AppError::Keychain {
+            message: "Leadmart could not use the system keychain to keep you signed in. Unlock the keychain (or start your desktop's keyring) and try again.".to_owned(),
+        }
+    }
 }
 
 impl From<crate::api::ApiError> for AppError {

@@ -7,6 +7,8 @@ pub mod cache;
 pub mod commands;
 pub mod error;
 pub mod marketplace;
+pub mod secrets;
+pub mod session;
 
 use tauri::Manager;
 
@@ -15,7 +17,7 @@ pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8710";
 
 /// Everything commands need, built once at start-up and handed to Tauri as managed state.
 pub struct AppCore {
-    pub api: api::ApiClient,
+    pub session: session::SessionManager,
     pub cache: cache::Cache,
 }
 
@@ -23,7 +25,10 @@ pub struct AppCore {
 /// the test that keeps `ui/src/bindings.ts` current.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
-        commands::load_marketplace_feed
+        commands::current_user,
+        commands::sign_in,
+        commands::sign_out,
+        commands::load_marketplace_feed,
     ])
 }
 
@@ -56,10 +61,14 @@ pub fn run() {
                 std::env::var("LEADMART_API_URL").unwrap_or_else(|_| DEFAULT_API_URL.to_owned());
             let cache =
                 tauri::async_runtime::block_on(cache::Cache::open(&data_dir.join("cache.db")))?;
-            app.manage(AppCore {
-                api: api::ApiClient::new(&api_url)?,
-                cache,
-            });
+            let backend = secrets::choose_backend();
+            tracing::info!(?backend, %api_url, "starting");
+            let session = session::SessionManager::new(
+                api::ApiClient::new(&api_url)?,
+                secrets::TokenStore::for_api(&api_url),
+                cache.clone(),
+            );
+            app.manage(AppCore { session, cache });
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -6,9 +6,9 @@ use leadmart_shared::wire::LeadCard;
 use serde::Serialize;
 use specta::Type;
 
-use crate::api::{ApiClient, ApiError};
 use crate::cache::Cache;
 use crate::error::AppError;
+use crate::session::SessionManager;
 
 /// How many leads the feed asks for and keeps offline.
 pub const FEED_PAGE_SIZE: u32 = 50;
@@ -31,11 +31,18 @@ pub struct MarketplaceFeed {
 
 /// Fetches the feed, falling back to the cache when the API is unreachable.
 pub async fn load_feed(
-    api: &ApiClient,
+    session: &SessionManager,
     cache: &Cache,
     now: DateTime<Utc>,
 ) -> Result<MarketplaceFeed, AppError> {
-    match api.marketplace_leads(FEED_PAGE_SIZE).await {
+    let api = session.api();
+    let fetched = session
+        .call(|token| async move {
+            api.marketplace_leads(token.as_deref(), FEED_PAGE_SIZE)
+                .await
+        })
+        .await;
+    match fetched {
         Ok(page) => {
             cache.replace_marketplace(&page.leads, now).await?;
             Ok(MarketplaceFeed {
@@ -44,8 +51,8 @@ pub async fn load_feed(
                 last_synced_at: Some(now),
             })
         }
-        Err(ApiError::Unreachable(err)) => {
-            tracing::info!(error = %err, "API unreachable; showing the cached feed");
+        Err(AppError::Offline { .. }) => {
+            tracing::info!("API unreachable; showing the cached feed");
             let cached = cache.marketplace().await?;
             Ok(MarketplaceFeed {
                 leads: cached.leads,
@@ -53,6 +60,6 @@ pub async fn load_feed(
                 last_synced_at: cached.synced_at,
             })
         }
-        Err(other) => Err(other.into()),
+        Err(other) => Err(other),
     }
 }

@@ -6,6 +6,10 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
+	/**  Who is signed in (restored from the keychain), or `null`. */
+	currentUser: () => typedError<MeDto | null, AppError>(__TAURI_INVOKE("current_user")),
+	signIn: (email: string, password: string) => typedError<MeDto, AppError>(__TAURI_INVOKE("sign_in", { email, password })),
+	signOut: () => typedError<null, AppError>(__TAURI_INVOKE("sign_out")),
 	/**  The marketplace feed: live when the API answers, else the cached page marked offline. */
 	loadMarketplaceFeed: () => typedError<MarketplaceFeed_Serialize, AppError>(__TAURI_INVOKE("load_marketplace_feed")),
 };
@@ -17,7 +21,11 @@ export type AppError =
 /**  The API answered with an error of its own (its `code` is passed through). */
 { code: "server"; apiCode: string; message: string } | 
 /**  The local cache failed; details are in the log. */
-{ code: "cache"; message: string };
+{ code: "cache"; message: string } | 
+/**  No session, or the server no longer accepts it: show the sign-in screen. */
+{ code: "signed_out"; message: string } | 
+/**  The OS keychain refused to store or read the session. */
+{ code: "keychain"; message: string };
 
 export type Connection = "online" | "offline";
 
@@ -69,6 +77,19 @@ export type MarketplaceFeed_Serialize = {
 	/**  When the shown leads were fetched from the API; `None` if never. */
 	lastSyncedAt: string | null,
 };
+
+/**  `GET /v1/me`: who the token belongs to. */
+export type MeDto = {
+	id: string,
+	email: string,
+	name: string,
+	role: Role,
+	/**  Agents must be verified before they may buy. */
+	verified: boolean,
+};
+
+/**  A user's role. Agents buy leads, partners supply them, admins run the marketplace. */
+export type Role = "agent" | "partner" | "admin";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -141,7 +141,18 @@ fn test_everything(root: &Path) -> Result<()> {
     .status_ok()?;
 
     step("Rust tests: domain, server on SQLite and PostgreSQL, app core, bindings are current");
-    cargo(&["test", "--workspace", "--exclude", "leadmart-tests"]).status_ok()?;
+    // In a fresh session keyring: the app core's session tests store tokens in it.
+    Command::new("keyctl")
+        .args([
+            "session",
+            "-",
+            "cargo",
+            "test",
+            "--workspace",
+            "--exclude",
+            "leadmart-tests",
+        ])
+        .status_ok()?;
 
     step("end to end: the real window under Xvfb through WebDriver");
     cargo(&["build", "-p", "leadmart-server", "-p", "leadmart-app"]).status_ok()?;

@@ -4,6 +4,8 @@
 use leadmart_app::api::ApiClient;
 use leadmart_app::cache::Cache;
 use leadmart_app::marketplace::{Connection, load_feed};
+use leadmart_app::secrets::{TokenStore, use_kernel_keyring};
+use leadmart_app::session::SessionManager;
 use leadmart_server::{AppState, Db, demo};
 use tokio::net::TcpListener;
 
@@ -34,16 +36,26 @@ async fn start_server(dir: &std::path::Path) -> Server {
     Server { url, stop, task }
 }
 
+/// A session with nothing in the keychain for `url` (each test uses its own server URL).
+fn signed_out_session(url: &str, cache: &Cache) -> SessionManager {
+    use_kernel_keyring();
+    SessionManager::new(
+        ApiClient::new(url).expect("client"),
+        TokenStore::for_api(url),
+        cache.clone(),
+    )
+}
+
 #[tokio::test]
 async fn feed_is_cached_online_and_served_from_cache_offline() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = start_server(dir.path()).await;
-    let api = ApiClient::new(&server.url).expect("client");
     let cache_path = dir.path().join("app").join("cache.db");
     let cache = Cache::open(&cache_path).await.expect("cache opens");
+    let session = signed_out_session(&server.url, &cache);
     let first_sync = chrono::Utc::now();
 
-    let live = load_feed(&api, &cache, first_sync)
+    let live = load_feed(&session, &cache, first_sync)
         .await
         .expect("live feed");
     assert_eq!(live.connection, Connection::Online);
@@ -57,11 +69,14 @@ async fn feed_is_cached_online_and_served_from_cache_offline() {
     let _ = server.stop.send(());
     server.task.await.expect("server stops");
     // Reopen the cache from disk, as a restarted app would.
-    drop(cache);
+    drop((session, cache));
     let cache = Cache::open(&cache_path).await.expect("cache reopens");
+    let session = signed_out_session(&server.url, &cache);
 
     let later = first_sync + chrono::Duration::minutes(5);
-    let offline = load_feed(&api, &cache, later).await.expect("offline feed");
+    let offline = load_feed(&session, &cache, later)
+        .await
+        .expect("offline feed");
     assert_eq!(
         offline.connection,
         Connection::Offline,
@@ -82,11 +97,11 @@ async fn feed_is_cached_online_and_served_from_cache_offline() {
 async fn offline_before_any_sync_is_an_empty_offline_feed() {
     let dir = tempfile::tempdir().expect("temp dir");
     // Nothing listens on port 9 (discard) on loopback in the test sandbox.
-    let api = ApiClient::new("http://127.0.0.1:9").expect("client");
     let cache = Cache::open(&dir.path().join("cache.db"))
         .await
         .expect("cache");
-    let feed = load_feed(&api, &cache, chrono::Utc::now())
+    let session = signed_out_session("http://127.0.0.1:9", &cache);
+    let feed = load_feed(&session, &cache, chrono::Utc::now())
         .await
         .expect("feed");
     assert_eq!(feed.connection, Connection::Offline);

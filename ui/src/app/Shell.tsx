@@ -10,6 +10,7 @@ import {
   Zap,
   type LucideIcon,
 } from "lucide-react";
+import { AccountMenu } from "../components/AccountMenu";
 import { ConnectionStatus } from "../components/ConnectionStatus";
 
 export type PageId =
@@ -82,7 +83,10 @@ export function Shell(props: {
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="flex items-center justify-between border-b border-slate-200 bg-white px-8 py-4">
           <h1 className="text-xl font-semibold">{pageTitle(props.page)}</h1>
-          <ConnectionStatus />
+          <div className="flex items-center gap-6">
+            <ConnectionStatus />
+            <AccountMenu />
+          </div>
         </header>
         <main className="flex-1 overflow-y-auto px-8 py-6">{props.children}</main>
       </div>

@@ -4,7 +4,7 @@
 import { queryOptions } from "@tanstack/react-query";
 import { commands, type AppError } from "../../bindings";
 
-export type { AppError, MarketplaceFeed, LeadCard, Connection } from "../../bindings";
+export type { AppError, MarketplaceFeed, LeadCard, Connection, MeDto } from "../../bindings";
 
 /** A command's typed failure; switch on `error.detail.code`, never on the message. */
 export class BackendError extends Error {
@@ -23,6 +23,12 @@ function unwrap<T>(result: CommandResult<T>): T {
   return result.data;
 }
 
+/** The message to show for any thrown error. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof BackendError) return error.detail.message;
+  return "Something went wrong. Please try again.";
+}
+
 /** How often the feed refreshes while the window is open. */
 const FEED_REFRESH_MS = 30_000;
 
@@ -32,3 +38,18 @@ export const marketplaceFeedQuery = () =>
     queryFn: async () => unwrap(await commands.loadMarketplaceFeed()),
     refetchInterval: FEED_REFRESH_MS,
   });
+
+export const currentUserQuery = () =>
+  queryOptions({
+    queryKey: ["session", "user"],
+    queryFn: async () => unwrap(await commands.currentUser()),
+    staleTime: Infinity,
+  });
+
+export async function signIn(email: string, password: string) {
+  return unwrap(await commands.signIn(email, password));
+}
+
+export async function signOut() {
+  return unwrap(await commands.signOut());
+}

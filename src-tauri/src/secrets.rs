@@ -1,0 +1,120 @@
+//! The session's tokens, kept only in the OS keychain (Windows Credential Manager, macOS
+//! Keychain, Linux Secret Service — or the kernel keyring where no Secret Service runs, and in
+//! tests). Never in the cache, a config file or a log.
+
+use serde::{Deserialize, Serialize};
+
+/// A value that must never be printed: `Debug` shows `<redacted>`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Sensitive<T>(T);
+
+impl<T> Sensitive<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::fmt::Debug for Sensitive<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// What a signed-in app holds: a short-lived access token and the refresh token that renews it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tokens {
+    pub access: Sensitive<String>,
+    pub refresh: Sensitive<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error("the system keychain refused: {0}")]
+    Keychain(#[from] keyring::Error),
+    #[error("the stored session is unreadable: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+/// Which keychain this process uses; chosen once at start-up by [`choose_backend`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The platform's own keychain (Secret Service on Linux).
+    Platform,
+    /// Linux kernel keyutils: `LEADMART_KEYRING=keyutils`, or no Secret Service running.
+    KernelKeyring,
+}
+
+const SERVICE: &str = "com.leadmart.desktop";
+
+/// Picks the keychain. On Linux without a Secret Service (a bare window manager, CI), tokens go
+/// to the kernel keyring of the login session instead of failing sign-in.
+pub fn choose_backend() -> Backend {
+    #[cfg(target_os = "linux")]
+    {
+        let forced = std::env::var("LEADMART_KEYRING").is_ok_and(|v| v == "keyutils");
+        if forced || !secret_service_available() {
+            return use_kernel_keyring();
+        }
+    }
+    Backend::Platform
+}
+
+/// Stores sessions in the Linux kernel keyring (keyutils) from now on.
+#[cfg(target_os = "linux")]
+pub fn use_kernel_keyring() -> Backend {
+    keyring::set_default_credential_builder(keyring::keyutils::default_credential_builder());
+    Backend::KernelKeyring
+}
+
+#[cfg(target_os = "linux")]
+fn secret_service_available() -> bool {
+    match keyring::Entry::new(SERVICE, "probe").and_then(|entry| entry.get_password()) {
+        Ok(_) | Err(keyring::Error::NoEntry) => true,
+        Err(_) => false,
+    }
+}
+
+/// The keychain entry holding the session for one API (one entry per server URL, so a demo
+/// server and production never share tokens).
+#[derive(Debug, Clone)]
+pub struct TokenStore {
+    account: String,
+}
+
+impl TokenStore {
+    pub fn for_api(api_url: &str) -> Self {
+        Self {
+            account: format!("session:{api_url}"),
+        }
+    }
+
+    fn entry(&self) -> Result<keyring::Entry, SecretsError> {
+        Ok(keyring::Entry::new(SERVICE, &self.account)?)
+    }
+
+    pub fn save(&self, tokens: &Tokens) -> Result<(), SecretsError> {
+        let json = Sensitive::new(serde_json::to_string(tokens)?);
+        self.entry()?.set_password(json.expose())?;
+        Ok(())
+    }
+
+    /// The stored session, or `None` when signed out.
+    pub fn load(&self) -> Result<Option<Tokens>, SecretsError> {
+        match self.entry()?.get_password() {
+            Ok(json) => Ok(Some(serde_json::from_str(&json)?)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    pub fn clear(&self) -> Result<(), SecretsError> {
+        match self.entry()?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
