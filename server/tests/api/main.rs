@@ -7,5 +7,6 @@ mod credits;
 mod harness;
 mod marketplace;
 mod my_leads;
+mod openapi;
 mod purchases;
 mod refunds;

@@ -1,0 +1,40 @@
+//! `GET /v1/openapi.json` documents every endpoint.
+
+use crate::harness::{Engine, spawn_app};
+use crate::on_both_engines;
+
+on_both_engines!(the_openapi_document_lists_the_endpoints);
+async fn the_openapi_document_lists_the_endpoints(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/v1/openapi.json"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
+        "an OpenAPI 3 document"
+    );
+    for (path, method) in [
+        ("/v1/marketplace/leads/{id}/purchase", "post"),
+        ("/v1/me/preferences", "put"),
+        ("/v1/my/leads/{id}", "patch"),
+        ("/v1/admin/refunds/{id}/decision", "post"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is documented"
+        );
+    }
+    assert!(
+        doc["paths"]["/v1/marketplace/leads/{id}/purchase"]["post"]["responses"]["4XX"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("insufficient_credits")),
+        "error codes are listed"
+    );
+    app.finish().await;
+}
