@@ -12,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+mod bench;
 mod setup;
 
 fn main() -> Result<()> {
@@ -21,11 +22,12 @@ fn main() -> Result<()> {
     match task.as_str() {
         "run" => run_product(&root),
         "test" => test_everything(&root),
+        "bench" => bench::run(&root),
         "bindings" => cargo(&["test", "-p", "leadmart-app", "--test", "app", "bindings"])
             .env("LEADMART_WRITE_BINDINGS", "1")
             .status_ok(),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bindings>");
+            eprintln!("usage: cargo xtask <run|test|bench|bindings>");
             std::process::exit(2);
         }
     }
