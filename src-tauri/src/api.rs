@@ -108,6 +108,20 @@ impl ApiClient {
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<T, ApiError> {
+        self.send_with_headers(method, path, access, query, body, &[])
+            .await
+    }
+
+    /// [`ApiClient::send`] with extra request headers (e.g. `Idempotency-Key`).
+    pub async fn send_with_headers<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        access: Option<&str>,
+        query: &[(&str, String)],
+        body: Option<&B>,
+        headers: &[(&str, &str)],
+    ) -> Result<T, ApiError> {
         let mut url = self.url(path)?;
         if !query.is_empty() {
             let mut pairs = url.query_pairs_mut();
@@ -118,6 +132,9 @@ impl ApiClient {
         let mut request = self.http.request(method, url);
         if let Some(token) = access {
             request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         if let Some(body) = body {
             request = request.json(body);

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use leadmart_shared::wire::{LeadCard, MeDto};
+use leadmart_shared::wire::{LeadCard, MeDto, PurchasedLead};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 const UPSERT_STATE: &str = "INSERT INTO sync_state (key, value) VALUES ($1, $2) \
@@ -132,11 +132,7 @@ impl Cache {
             .iter()
             .map(|card| serde_json::from_str(card))
             .collect::<Result<Vec<LeadCard>, _>>()?;
-        let synced_at = self
-            .state("marketplace_synced_at")
-            .await?
-            .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
-            .map(|time| time.with_timezone(&Utc));
+        let synced_at = self.time_state("marketplace_synced_at").await?;
         Ok(CachedFeed { leads, synced_at })
     }
 
@@ -153,12 +149,122 @@ impl Cache {
         }
     }
 
-    /// Forgets the signed-in user (on sign-out).
+    /// Forgets the signed-in user and their purchased leads (on sign-out).
     pub async fn forget_user(&self) -> Result<(), CacheError> {
-        sqlx::query("DELETE FROM sync_state WHERE key = 'signed_in_user'")
+        let mut tx = self.pool.begin().await?;
+        for sql in [
+            "DELETE FROM sync_state WHERE key IN ('signed_in_user', 'my_leads_synced_at')",
+            "DELETE FROM purchased_leads",
+            "DELETE FROM purchase_attempts",
+        ] {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Saves purchased leads as the server just described them (its answer wins).
+    pub async fn save_purchased(&self, leads: &[PurchasedLead]) -> Result<(), CacheError> {
+        let mut tx = self.pool.begin().await?;
+        for lead in leads {
+            sqlx::query(
+                "INSERT INTO purchased_leads (lead_id, purchase_id, purchased_at, body) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (lead_id) DO UPDATE SET \
+                 purchase_id = excluded.purchase_id, purchased_at = excluded.purchased_at, \
+                 body = excluded.body",
+            )
+            .bind(&lead.lead.card.id)
+            .bind(&lead.purchase_id)
+            .bind(lead.purchased_at.to_rfc3339())
+            .bind(serde_json::to_string(lead)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces every purchased lead with the server's full list, seen at `synced_at`.
+    pub async fn replace_purchased(
+        &self,
+        leads: &[PurchasedLead],
+        synced_at: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        sqlx::query("DELETE FROM purchased_leads")
+            .execute(&self.pool)
+            .await?;
+        self.save_purchased(leads).await?;
+        self.set_state("my_leads_synced_at", &synced_at.to_rfc3339())
+            .await
+    }
+
+    /// Every cached purchased lead, newest purchase first, and when the list was last synced.
+    pub async fn purchased(
+        &self,
+    ) -> Result<(Vec<PurchasedLead>, Option<DateTime<Utc>>), CacheError> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM purchased_leads ORDER BY purchased_at DESC, lead_id DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let leads = bodies
+            .iter()
+            .map(|body| serde_json::from_str(body))
+            .collect::<Result<Vec<PurchasedLead>, _>>()?;
+        Ok((leads, self.time_state("my_leads_synced_at").await?))
+    }
+
+    pub async fn purchased_lead(&self, lead_id: &str) -> Result<Option<PurchasedLead>, CacheError> {
+        let body: Option<String> =
+            sqlx::query_scalar("SELECT body FROM purchased_leads WHERE lead_id = $1")
+                .bind(lead_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
+    }
+
+    /// The Idempotency-Key of the unanswered purchase of `lead_id`, or a new one from `new_key`.
+    pub async fn purchase_attempt_key(
+        &self,
+        lead_id: &str,
+        new_key: impl FnOnce() -> String,
+        now: DateTime<Utc>,
+    ) -> Result<String, CacheError> {
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT idempotency_key FROM purchase_attempts WHERE lead_id = $1")
+                .bind(lead_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some(key) = existing {
+            return Ok(key);
+        }
+        let key = new_key();
+        sqlx::query(
+            "INSERT INTO purchase_attempts (lead_id, idempotency_key, started_at) VALUES ($1, $2, $3)",
+        )
+        .bind(lead_id)
+        .bind(&key)
+        .bind(now.to_rfc3339())
+        .execute(&self.pool)
+        .await?;
+        Ok(key)
+    }
+
+    /// The server answered the purchase of `lead_id` (bought or refused): its key is spent.
+    pub async fn finish_purchase_attempt(&self, lead_id: &str) -> Result<(), CacheError> {
+        sqlx::query("DELETE FROM purchase_attempts WHERE lead_id = $1")
+            .bind(lead_id)
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn time_state(&self, key: &str) -> Result<Option<DateTime<Utc>>, CacheError> {
+        Ok(self
+            .state(key)
+            .await?
+            .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
+            .map(|time| time.with_timezone(&Utc)))
     }
 
     async fn state(&self, key: &str) -> Result<Option<String>, CacheError> {

@@ -2,11 +2,22 @@
 
 use tauri::State;
 
-use leadmart_shared::wire::MeDto;
+use leadmart_shared::pipeline::{ContactChannel, PipelineStage};
+use leadmart_shared::refund::RefundReason;
+use leadmart_shared::wire::{
+    AgentPreferencesDto, AutoRechargeDto, CreditBalance, CreditPackageDto, CreditPurchaseResult,
+    LeadPreviewDto, LedgerPage, MeDto, MonthlySpend, PurchaseResponse, PurchasedLead,
+};
+use rust_decimal::Decimal;
 
 use crate::AppCore;
+use crate::billing::{self, CreditValueDto};
+use crate::contact::{self, ContactOpened};
+use crate::dashboard::{self, DashboardStats};
 use crate::error::AppError;
-use crate::marketplace::{self, MarketplaceFeed};
+use crate::marketplace::{self, BrowseFilters, BrowsePage, MarketplaceFeed};
+use crate::my_leads::{self, MyLeadView, MyLeadsView};
+use crate::{preferences, purchases};
 
 /// Who is signed in (restored from the keychain), or `null`.
 #[tauri::command]
@@ -36,4 +47,184 @@ pub async fn sign_out(core: State<'_, AppCore>) -> Result<(), AppError> {
 #[specta::specta]
 pub async fn load_marketplace_feed(core: State<'_, AppCore>) -> Result<MarketplaceFeed, AppError> {
     marketplace::load_feed(&core.session, &core.cache, chrono::Utc::now()).await
+}
+
+// ---- Marketplace ------------------------------------------------------------------------
+
+/// Available Leads: one page with the filter bar's filters and sort.
+#[tauri::command]
+#[specta::specta]
+pub async fn browse_marketplace(
+    core: State<'_, AppCore>,
+    filters: BrowseFilters,
+) -> Result<BrowsePage, AppError> {
+    marketplace::browse(&core.session, &core.cache, &filters).await
+}
+
+/// The preview modal (counts a view): masked lead, score breakdown, price, views, claims.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_lead(
+    core: State<'_, AppCore>,
+    lead_id: String,
+) -> Result<LeadPreviewDto, AppError> {
+    marketplace::preview(&core.session, &lead_id).await
+}
+
+/// Buys a lead (retries reuse the attempt's Idempotency-Key); answers the full lead.
+#[tauri::command]
+#[specta::specta]
+pub async fn purchase_lead(
+    core: State<'_, AppCore>,
+    lead_id: String,
+) -> Result<PurchaseResponse, AppError> {
+    purchases::purchase(&core.session, &core.cache, &lead_id, chrono::Utc::now()).await
+}
+
+// ---- My leads ---------------------------------------------------------------------------
+
+#[tauri::command]
+#[specta::specta]
+pub async fn my_leads(core: State<'_, AppCore>) -> Result<MyLeadsView, AppError> {
+    my_leads::list(&core.session, &core.cache, chrono::Utc::now()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn my_lead(core: State<'_, AppCore>, lead_id: String) -> Result<MyLeadView, AppError> {
+    my_leads::detail(&core.session, &core.cache, &lead_id).await
+}
+
+/// Moves a purchased lead along the pipeline; `won` needs `dealValue`.
+#[tauri::command]
+#[specta::specta]
+pub async fn change_lead_stage(
+    core: State<'_, AppCore>,
+    lead_id: String,
+    stage: PipelineStage,
+    deal_value: Option<Decimal>,
+) -> Result<PurchasedLead, AppError> {
+    let now = chrono::Utc::now();
+    my_leads::change_stage(&core.session, &core.cache, &lead_id, stage, deal_value, now).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_lead_note(
+    core: State<'_, AppCore>,
+    lead_id: String,
+    body: String,
+) -> Result<PurchasedLead, AppError> {
+    my_leads::add_note(&core.session, &core.cache, &lead_id, body).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn request_refund(
+    core: State<'_, AppCore>,
+    lead_id: String,
+    reason: RefundReason,
+    note: String,
+) -> Result<PurchasedLead, AppError> {
+    my_leads::request_refund(&core.session, &core.cache, &lead_id, reason, note).await
+}
+
+/// Calls, emails, WhatsApps or texts a purchased lead through the OS, and logs the attempt.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_contact(
+    app: tauri::AppHandle,
+    core: State<'_, AppCore>,
+    lead_id: String,
+    channel: ContactChannel,
+) -> Result<ContactOpened, AppError> {
+    let opener = crate::SystemOpener(app);
+    let now = chrono::Utc::now();
+    contact::open_contact(&core.session, &core.cache, &opener, &lead_id, channel, now).await
+}
+
+// ---- Credits and billing ----------------------------------------------------------------
+
+#[tauri::command]
+#[specta::specta]
+pub async fn credit_balance(core: State<'_, AppCore>) -> Result<CreditBalance, AppError> {
+    billing::balance(&core.session).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn credit_packages(core: State<'_, AppCore>) -> Result<Vec<CreditPackageDto>, AppError> {
+    billing::packages(&core.session).await
+}
+
+/// What one credit is worth in the marketplace currency, when known.
+#[tauri::command]
+#[specta::specta]
+pub async fn credit_value(core: State<'_, AppCore>) -> Result<Option<CreditValueDto>, AppError> {
+    billing::value(&core.session).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn credit_transactions(
+    core: State<'_, AppCore>,
+    cursor: Option<String>,
+) -> Result<LedgerPage, AppError> {
+    billing::transactions(&core.session, cursor).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn buy_credits(
+    core: State<'_, AppCore>,
+    package_code: String,
+) -> Result<CreditPurchaseResult, AppError> {
+    billing::buy_package(&core.session, package_code).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn monthly_spending(
+    core: State<'_, AppCore>,
+    months: u32,
+) -> Result<Vec<MonthlySpend>, AppError> {
+    billing::spending(&core.session, months).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_auto_recharge(core: State<'_, AppCore>) -> Result<AutoRechargeDto, AppError> {
+    billing::auto_recharge(&core.session).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_auto_recharge(
+    core: State<'_, AppCore>,
+    rule: AutoRechargeDto,
+) -> Result<AutoRechargeDto, AppError> {
+    billing::set_auto_recharge(&core.session, &rule).await
+}
+
+// ---- Dashboard and settings -------------------------------------------------------------
+
+#[tauri::command]
+#[specta::specta]
+pub async fn dashboard_stats(core: State<'_, AppCore>) -> Result<DashboardStats, AppError> {
+    dashboard::stats(&core.session, &core.cache, chrono::Utc::now()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_preferences(core: State<'_, AppCore>) -> Result<AgentPreferencesDto, AppError> {
+    preferences::get(&core.session).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_preferences(
+    core: State<'_, AppCore>,
+    preferences: AgentPreferencesDto,
+) -> Result<AgentPreferencesDto, AppError> {
+    preferences::update(&core.session, &preferences).await
 }

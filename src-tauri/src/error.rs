@@ -26,6 +26,12 @@ pub enum AppError {
     /// The OS keychain refused to store or read the session.
     #[error("{message}")]
     Keychain { message: String },
+    /// The UI sent something that cannot be right (a malformed id or amount).
+    #[error("{message}")]
+    Invalid { message: String },
+    /// The operating system has no app for this link (no dialer, mail or messaging app).
+    #[error("{message}")]
+    CannotOpen { message: String },
 }
 
 impl AppError {

@@ -3,14 +3,21 @@
 //! without a window.
 
 pub mod api;
+pub mod billing;
 pub mod cache;
 pub mod commands;
+pub mod contact;
+pub mod dashboard;
 pub mod error;
 pub mod marketplace;
+pub mod my_leads;
+pub mod preferences;
+pub mod purchases;
 pub mod secrets;
 pub mod session;
 
 use tauri::Manager;
+use tauri_plugin_opener::OpenerExt;
 
 /// Where the central API is, unless `LEADMART_API_URL` says otherwise.
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8710";
@@ -21,6 +28,19 @@ pub struct AppCore {
     pub cache: cache::Cache,
 }
 
+/// Opens contact links with the OS's handlers through the opener plugin, from Rust only: the web
+/// view is granted no opener permission.
+pub struct SystemOpener(pub tauri::AppHandle);
+
+impl contact::LinkOpener for SystemOpener {
+    fn open(&self, url: &str) -> Result<(), String> {
+        self.0
+            .opener()
+            .open_url(url, None::<&str>)
+            .map_err(|err| err.to_string())
+    }
+}
+
 /// The one place that lists every command and event crossing to the UI; used by [`run`] and by
 /// the test that keeps `ui/src/bindings.ts` current.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -29,6 +49,26 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::sign_in,
         commands::sign_out,
         commands::load_marketplace_feed,
+        commands::browse_marketplace,
+        commands::preview_lead,
+        commands::purchase_lead,
+        commands::my_leads,
+        commands::my_lead,
+        commands::change_lead_stage,
+        commands::add_lead_note,
+        commands::request_refund,
+        commands::open_contact,
+        commands::credit_balance,
+        commands::credit_packages,
+        commands::credit_value,
+        commands::credit_transactions,
+        commands::buy_credits,
+        commands::monthly_spending,
+        commands::get_auto_recharge,
+        commands::set_auto_recharge,
+        commands::dashboard_stats,
+        commands::get_preferences,
+        commands::update_preferences,
     ])
 }
 
@@ -53,6 +93,7 @@ pub fn run() {
         .init();
     let builder = specta_builder();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
@@ -68,6 +109,11 @@ pub fn run() {
                 secrets::TokenStore::for_api(&api_url),
                 cache.clone(),
             );
+            // `cargo xtask run`: sign in as the demo agent when no session is stored. Before the
+            // window asks who is signed in, so the first screen is already the signed-in one.
+            if let Err(err) = tauri::async_runtime::block_on(session.sign_in_from_env()) {
+                tracing::warn!(error = %err, "sign-in from the environment failed");
+            }
             app.manage(AppCore { session, cache });
             Ok(())
         })

@@ -134,6 +134,69 @@ impl SessionManager {
         }
     }
 
+    /// Like [`SessionManager::call`], for calls only a signed-in user may make: without a session
+    /// it fails with [`AppError::SignedOut`] before touching the network.
+    pub async fn call_signed_in<T, F, Fut>(&self, call: F) -> Result<T, AppError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        if self.access_token().await.is_none() {
+            return Err(AppError::signed_out());
+        }
+        self.call(|token| {
+            let attempt = token.map(&call);
+            async move {
+                match attempt {
+                    Some(request) => request.await,
+                    None => Err(ApiError::Api {
+                        status: 401,
+                        code: "unauthorized".to_owned(),
+                        message: "Please sign in again.".to_owned(),
+                    }),
+                }
+            }
+        })
+        .await
+    }
+
+    /// One signed-in JSON request to the API (see [`ApiClient::send`]).
+    pub async fn request<T, B>(
+        &self,
+        method: crate::api::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<T, AppError>
+    where
+        T: serde::de::DeserializeOwned,
+        B: serde::Serialize + ?Sized,
+    {
+        let api = &self.api;
+        self.call_signed_in(|token| {
+            let method = method.clone();
+            async move { api.send(method, path, Some(&token), query, body).await }
+        })
+        .await
+    }
+
+    /// For `cargo xtask run` and demos: with no stored session and both
+    /// `LEADMART_SIGN_IN_EMAIL` and `LEADMART_SIGN_IN_PASSWORD` set, signs in with them.
+    /// Returns whether it signed in.
+    pub async fn sign_in_from_env(&self) -> Result<bool, AppError> {
+        let (Ok(email), Ok(password)) = (
+            std::env::var("LEADMART_SIGN_IN_EMAIL"),
+            std::env::var("LEADMART_SIGN_IN_PASSWORD"),
+        ) else {
+            return Ok(false);
+        };
+        if email.is_empty() || self.current_user().await?.is_some() {
+            return Ok(false);
+        }
+        self.sign_in(email, password).await?;
+        Ok(true)
+    }
+
     async fn access_token(&self) -> Option<String> {
         if self.current.lock().await.is_none() {
             // Restores from the keychain the first time; errors mean "not signed in" here.

@@ -12,9 +12,110 @@ export const commands = {
 	signOut: () => typedError<null, AppError>(__TAURI_INVOKE("sign_out")),
 	/**  The marketplace feed: live when the API answers, else the cached page marked offline. */
 	loadMarketplaceFeed: () => typedError<MarketplaceFeed_Serialize, AppError>(__TAURI_INVOKE("load_marketplace_feed")),
+	/**  Available Leads: one page with the filter bar's filters and sort. */
+	browseMarketplace: (filters: BrowseFilters_Deserialize) => typedError<BrowsePage_Serialize, AppError>(__TAURI_INVOKE("browse_marketplace", { filters })),
+	/**  The preview modal (counts a view): masked lead, score breakdown, price, views, claims. */
+	previewLead: (leadId: string) => typedError<LeadPreviewDto_Serialize, AppError>(__TAURI_INVOKE("preview_lead", { leadId })),
+	/**  Buys a lead (retries reuse the attempt's Idempotency-Key); answers the full lead. */
+	purchaseLead: (leadId: string) => typedError<PurchaseResponse_Serialize, AppError>(__TAURI_INVOKE("purchase_lead", { leadId })),
+	myLeads: () => typedError<MyLeadsView_Serialize, AppError>(__TAURI_INVOKE("my_leads")),
+	myLead: (leadId: string) => typedError<MyLeadView_Serialize, AppError>(__TAURI_INVOKE("my_lead", { leadId })),
+	/**  Moves a purchased lead along the pipeline; `won` needs `dealValue`. */
+	changeLeadStage: (leadId: string, stage: PipelineStage, dealValue: string | null) => typedError<PurchasedLead_Serialize, AppError>(__TAURI_INVOKE("change_lead_stage", { leadId, stage, dealValue })),
+	addLeadNote: (leadId: string, body: string) => typedError<PurchasedLead_Serialize, AppError>(__TAURI_INVOKE("add_lead_note", { leadId, body })),
+	requestRefund: (leadId: string, reason: RefundReason, note: string) => typedError<PurchasedLead_Serialize, AppError>(__TAURI_INVOKE("request_refund", { leadId, reason, note })),
+	/**  Calls, emails, WhatsApps or texts a purchased lead through the OS, and logs the attempt. */
+	openContact: (leadId: string, channel: ContactChannel) => typedError<ContactOpened_Serialize, AppError>(__TAURI_INVOKE("open_contact", { leadId, channel })),
+	creditBalance: () => typedError<CreditBalance, AppError>(__TAURI_INVOKE("credit_balance")),
+	creditPackages: () => typedError<CreditPackageDto[], AppError>(__TAURI_INVOKE("credit_packages")),
+	/**  What one credit is worth in the marketplace currency, when known. */
+	creditValue: () => typedError<CreditValueDto | null, AppError>(__TAURI_INVOKE("credit_value")),
+	creditTransactions: (cursor: string | null) => typedError<LedgerPage_Serialize, AppError>(__TAURI_INVOKE("credit_transactions", { cursor })),
+	buyCredits: (packageCode: string) => typedError<CreditPurchaseResult_Serialize, AppError>(__TAURI_INVOKE("buy_credits", { packageCode })),
+	monthlySpending: (months: number) => typedError<MonthlySpend[], AppError>(__TAURI_INVOKE("monthly_spending", { months })),
+	getAutoRecharge: () => typedError<AutoRechargeDto, AppError>(__TAURI_INVOKE("get_auto_recharge")),
+	setAutoRecharge: (rule: AutoRechargeDto) => typedError<AutoRechargeDto, AppError>(__TAURI_INVOKE("set_auto_recharge", { rule })),
+	dashboardStats: () => typedError<DashboardStats_Serialize, AppError>(__TAURI_INVOKE("dashboard_stats")),
+	getPreferences: () => typedError<AgentPreferencesDto_Serialize, AppError>(__TAURI_INVOKE("get_preferences")),
+	updatePreferences: (preferences: AgentPreferencesDto_Deserialize) => typedError<AgentPreferencesDto_Serialize, AppError>(__TAURI_INVOKE("update_preferences", { preferences })),
 };
 
 /* Types */
+export type ActivityItem = ActivityItem_Serialize | ActivityItem_Deserialize;
+
+export type ActivityItem_Deserialize = {
+	kind: ActivityKind,
+	leadId: string,
+	/**  "3BHK Apartment · Andheri West" */
+	title: string,
+	/**  The stage moved to, for `stage_changed`. */
+	stage?: PipelineStage | null,
+	/**  Price (new leads, purchases) or refunded credits. */
+	credits?: string | null,
+	at: string,
+};
+
+export type ActivityItem_Serialize = {
+	kind: ActivityKind,
+	leadId: string,
+	/**  "3BHK Apartment · Andheri West" */
+	title: string,
+	/**  The stage moved to, for `stage_changed`. */
+	stage: PipelineStage | null,
+	/**  Price (new leads, purchases) or refunded credits. */
+	credits: string | null,
+	at: string,
+};
+
+export type ActivityKind = "new_lead" | "purchased" | "stage_changed" | "refund_requested" | "refund_approved" | "refund_denied";
+
+/**  An agent's settings page: what they serve, what they want, how much they spend. */
+export type AgentPreferencesDto = AgentPreferencesDto_Serialize | AgentPreferencesDto_Deserialize;
+
+/**  An agent's settings page: what they serve, what they want, how much they spend. */
+export type AgentPreferencesDto_Deserialize = {
+	categories: string[],
+	serviceAreas: ServiceAreaDto_Deserialize[],
+	minScore?: number | null,
+	budgetMin?: string | null,
+	budgetMax?: string | null,
+	exclusivity?: Exclusivity | null,
+	maxPrice?: string | null,
+	urgencies: Urgency[],
+	dailyLimit?: string | null,
+	perLeadMax?: string | null,
+	autoBuyScoreAbove?: number | null,
+	autoBuyMaxPrice?: string | null,
+	/**  Currency of `budget_min`/`budget_max`; the marketplace currency when absent. */
+	budgetCurrency?: string | null,
+	/**  Wanted values of category attributes, e.g. `property_type: ["2BHK", "3BHK"]`. */
+	categoryAttributes?: { [key in string]: string[] },
+	/**  Ask the agent to confirm purchases above this many credits (seed 000 budget controls). */
+	confirmAbove?: string | null,
+};
+
+/**  An agent's settings page: what they serve, what they want, how much they spend. */
+export type AgentPreferencesDto_Serialize = {
+	categories: string[],
+	serviceAreas: ServiceAreaDto_Serialize[],
+	minScore: number | null,
+	budgetMin: string | null,
+	budgetMax: string | null,
+	exclusivity: Exclusivity | null,
+	maxPrice: string | null,
+	urgencies: Urgency[],
+	dailyLimit: string | null,
+	perLeadMax: string | null,
+	autoBuyScoreAbove: number | null,
+	autoBuyMaxPrice: string | null,
+	/**  Currency of `budget_min`/`budget_max`; the marketplace currency when absent. */
+	budgetCurrency: string | null,
+	/**  Wanted values of category attributes, e.g. `property_type: ["2BHK", "3BHK"]`. */
+	categoryAttributes: { [key in string]: string[] },
+	/**  Ask the agent to confirm purchases above this many credits (seed 000 budget controls). */
+	confirmAbove: string | null,
+};
+
 export type AppError = 
 /**  The central API could not be reached (no network, server down). */
 { code: "offline"; message: string } | 
@@ -25,9 +126,265 @@ export type AppError =
 /**  No session, or the server no longer accepts it: show the sign-in screen. */
 { code: "signed_out"; message: string } | 
 /**  The OS keychain refused to store or read the session. */
-{ code: "keychain"; message: string };
+{ code: "keychain"; message: string } | 
+/**  The UI sent something that cannot be right (a malformed id or amount). */
+{ code: "invalid"; message: string } | 
+/**  The operating system has no app for this link (no dialer, mail or messaging app). */
+{ code: "cannot_open"; message: string };
+
+export type AutoRechargeDto = {
+	enabled: boolean,
+	below: string,
+	packageCode: string,
+};
+
+/**
+ *  The Available Leads filter bar (seed 000) and sort, as the UI sends it. Every field is
+ *  optional; empty lists and `None` mean "any".
+ */
+export type BrowseFilters = BrowseFilters_Serialize | BrowseFilters_Deserialize;
+
+/**
+ *  The Available Leads filter bar (seed 000) and sort, as the UI sends it. Every field is
+ *  optional; empty lists and `None` mean "any".
+ */
+export type BrowseFilters_Deserialize = {
+	city?: string | null,
+	area?: string | null,
+	/**  A category (`real-estate/buy`) or a whole group (`real-estate`). */
+	category?: string | null,
+	budgetMin?: string | null,
+	budgetMax?: string | null,
+	/**  Wanted `property_type` values, e.g. `2BHK`, `3BHK`. */
+	propertyTypes?: string[],
+	/**  Timelines: `immediate`, `this_week`, `within_month`, `within_3_months`, `flexible`. */
+	urgencies?: string[],
+	minScore?: number | null,
+	/**  `exclusive` or `shared`. */
+	exclusivity?: string | null,
+	hasPhone?: boolean,
+	verifiedEmail?: boolean,
+	/**  Listed within this many hours (freshness). */
+	maxAgeHours?: number | null,
+	sort?: SortOrder,
+	/**  Only leads the agent's preferences admit. */
+	matching?: boolean,
+	/**  The previous page's `nextCursor`. */
+	cursor?: string | null,
+};
+
+/**
+ *  The Available Leads filter bar (seed 000) and sort, as the UI sends it. Every field is
+ *  optional; empty lists and `None` mean "any".
+ */
+export type BrowseFilters_Serialize = {
+	city: string | null,
+	area: string | null,
+	/**  A category (`real-estate/buy`) or a whole group (`real-estate`). */
+	category: string | null,
+	budgetMin: string | null,
+	budgetMax: string | null,
+	/**  Wanted `property_type` values, e.g. `2BHK`, `3BHK`. */
+	propertyTypes: string[],
+	/**  Timelines: `immediate`, `this_week`, `within_month`, `within_3_months`, `flexible`. */
+	urgencies: string[],
+	minScore: number | null,
+	/**  `exclusive` or `shared`. */
+	exclusivity: string | null,
+	hasPhone: boolean,
+	verifiedEmail: boolean,
+	/**  Listed within this many hours (freshness). */
+	maxAgeHours: number | null,
+	sort: SortOrder,
+	/**  Only leads the agent's preferences admit. */
+	matching: boolean,
+	/**  The previous page's `nextCursor`. */
+	cursor: string | null,
+};
+
+/**  One page of Available Leads. */
+export type BrowsePage = BrowsePage_Serialize | BrowsePage_Deserialize;
+
+/**  One page of Available Leads. */
+export type BrowsePage_Deserialize = {
+	leads: LeadCard[],
+	nextCursor?: string | null,
+	connection: Connection,
+	lastSyncedAt?: string | null,
+	/**  Offline with filters set: the saved page is shown unfiltered. */
+	filtersIgnored: boolean,
+};
+
+/**  One page of Available Leads. */
+export type BrowsePage_Serialize = {
+	leads: LeadCard[],
+	nextCursor: string | null,
+	connection: Connection,
+	lastSyncedAt: string | null,
+	/**  Offline with filters set: the saved page is shown unfiltered. */
+	filtersIgnored: boolean,
+};
 
 export type Connection = "online" | "offline";
+
+/**  How an agent reached the customer (seed 000: Call, Email, WhatsApp; plus SMS). */
+export type ContactChannel = "call" | "email" | "whats_app" | "sms";
+
+/**  Contact details, sent only to a buyer who bought the lead. */
+export type ContactDto = ContactDto_Serialize | ContactDto_Deserialize;
+
+/**  Contact details, sent only to a buyer who bought the lead. */
+export type ContactDto_Deserialize = {
+	name: string,
+	email?: string | null,
+	/**  E.164, e.g. `+919876543210`. */
+	phone?: string | null,
+	address?: string | null,
+};
+
+/**  Contact details, sent only to a buyer who bought the lead. */
+export type ContactDto_Serialize = {
+	name: string,
+	email: string | null,
+	/**  E.164, e.g. `+919876543210`. */
+	phone: string | null,
+	address: string | null,
+};
+
+export type ContactLogEntry = ContactLogEntry_Serialize | ContactLogEntry_Deserialize;
+
+export type ContactLogEntry_Deserialize = {
+	id: string,
+	channel: ContactChannel,
+	at: string,
+	note?: string | null,
+};
+
+export type ContactLogEntry_Serialize = {
+	id: string,
+	channel: ContactChannel,
+	at: string,
+	note: string | null,
+};
+
+/**  What the contact button did. */
+export type ContactOpened = ContactOpened_Serialize | ContactOpened_Deserialize;
+
+/**  What the contact button did. */
+export type ContactOpened_Deserialize = {
+	url: string,
+	/**  The lead with the attempt in its contact log; `None` when offline (not logged). */
+	lead?: PurchasedLead_Deserialize | null,
+};
+
+/**  What the contact button did. */
+export type ContactOpened_Serialize = {
+	url: string,
+	/**  The lead with the attempt in its contact log; `None` when offline (not logged). */
+	lead: PurchasedLead_Serialize | null,
+};
+
+export type CreditBalance = {
+	credits: string,
+	/**  Nominal value of the credits in `currency`. */
+	value: string,
+	currency: string,
+};
+
+export type CreditPackageDto = {
+	code: string,
+	credits: string,
+	price: string,
+	currency: string,
+	pricePerCredit: string,
+	/**  "Save 10%" → `10`. */
+	savePercent: string,
+};
+
+export type CreditPurchaseResult = CreditPurchaseResult_Serialize | CreditPurchaseResult_Deserialize;
+
+export type CreditPurchaseResult_Deserialize = {
+	paymentId: string,
+	status: PaymentStatus,
+	checkoutUrl?: string | null,
+	credits: string,
+	price: string,
+	balance: CreditBalance,
+};
+
+export type CreditPurchaseResult_Serialize = {
+	paymentId: string,
+	status: PaymentStatus,
+	checkoutUrl: string | null,
+	credits: string,
+	price: string,
+	balance: CreditBalance,
+};
+
+/**  What one credit is worth in the marketplace currency (seed 000: 1 credit = ₹100). */
+export type CreditValueDto = {
+	currency: string,
+	perCredit: string,
+};
+
+export type DashboardStats = DashboardStats_Serialize | DashboardStats_Deserialize;
+
+export type DashboardStats_Deserialize = {
+	/**  Leads listed in the last 24 hours (at most one page is counted). */
+	newLeadsToday: number,
+	/**  More than `new_leads_today` were listed. */
+	newLeadsTodayMore: boolean,
+	purchasedThisWeek: number,
+	purchasedThisMonth: number,
+	/**  Share of purchased leads contacted, in percent; `None` before the first purchase. */
+	contactRatePercent?: string | null,
+	/**  Share of purchased leads won, in percent. */
+	conversionRatePercent?: string | null,
+	/**  Credits spent on leads this calendar month, net of approved refunds. */
+	spentThisMonthCredits: string,
+	/**  Their money value, when the credit value is known. */
+	spentThisMonthValue?: string | null,
+	currency?: string | null,
+	/**  Deal values of won leads. */
+	revenue: string,
+	/**
+	 *  `(revenue − lead cost) / lead cost × 100`; `None` when nothing was spent or the credit
+	 *  value is unknown.
+	 */
+	roiPercent?: string | null,
+	activity: ActivityItem_Deserialize[],
+	connection: Connection,
+};
+
+export type DashboardStats_Serialize = {
+	/**  Leads listed in the last 24 hours (at most one page is counted). */
+	newLeadsToday: number,
+	/**  More than `new_leads_today` were listed. */
+	newLeadsTodayMore: boolean,
+	purchasedThisWeek: number,
+	purchasedThisMonth: number,
+	/**  Share of purchased leads contacted, in percent; `None` before the first purchase. */
+	contactRatePercent: string | null,
+	/**  Share of purchased leads won, in percent. */
+	conversionRatePercent: string | null,
+	/**  Credits spent on leads this calendar month, net of approved refunds. */
+	spentThisMonthCredits: string,
+	/**  Their money value, when the credit value is known. */
+	spentThisMonthValue: string | null,
+	currency: string | null,
+	/**  Deal values of won leads. */
+	revenue: string,
+	/**
+	 *  `(revenue − lead cost) / lead cost × 100`; `None` when nothing was spent or the credit
+	 *  value is unknown.
+	 */
+	roiPercent: string | null,
+	activity: ActivityItem_Serialize[],
+	connection: Connection,
+};
+
+/**  Exclusive: one buyer. Shared: up to the lead's buyer cap. */
+export type Exclusivity = "exclusive" | "shared";
 
 /**
  *  A listed lead as a buyer sees it before buying. This type has no contact fields at all, so a
@@ -62,6 +419,72 @@ export type LeadCard = {
 	listedAt: string,
 };
 
+export type LeadNote = {
+	id: string,
+	body: string,
+	createdAt: string,
+};
+
+/**  The preview modal: the card plus what a buyer may know before buying. No contact fields. */
+export type LeadPreviewDto = LeadPreviewDto_Serialize | LeadPreviewDto_Deserialize;
+
+/**  The preview modal: the card plus what a buyer may know before buying. No contact fields. */
+export type LeadPreviewDto_Deserialize = {
+	card: LeadCard,
+	description: string,
+	attributes: { [key in string]: string },
+	postalCode?: string | null,
+	scoreBreakdown: ScoreSignal[],
+	/**  Freshness 5–100, rounded. */
+	freshness: number,
+	verificationStatus: VerificationStatus,
+	phoneVerified: boolean,
+	expiresAt?: string | null,
+};
+
+/**  The preview modal: the card plus what a buyer may know before buying. No contact fields. */
+export type LeadPreviewDto_Serialize = {
+	card: LeadCard,
+	description: string,
+	attributes: { [key in string]: string },
+	postalCode: string | null,
+	scoreBreakdown: ScoreSignal[],
+	/**  Freshness 5–100, rounded. */
+	freshness: number,
+	verificationStatus: VerificationStatus,
+	phoneVerified: boolean,
+	expiresAt: string | null,
+};
+
+/**  One line of the buyer's statement: a signed change of their wallet. */
+export type LedgerLine = {
+	id: string,
+	at: string,
+	reason: LedgerReason,
+	description: string,
+	reference: string,
+	/**  Negative for spending. */
+	credits: string,
+	balanceAfter: string,
+};
+
+/**  `GET /v1/credits/transactions`: the wallet's statement, newest first. */
+export type LedgerPage = LedgerPage_Serialize | LedgerPage_Deserialize;
+
+/**  `GET /v1/credits/transactions`: the wallet's statement, newest first. */
+export type LedgerPage_Deserialize = {
+	lines: LedgerLine[],
+	nextCursor?: string | null,
+};
+
+/**  `GET /v1/credits/transactions`: the wallet's statement, newest first. */
+export type LedgerPage_Serialize = {
+	lines: LedgerLine[],
+	nextCursor: string | null,
+};
+
+export type LedgerReason = "credit_purchase" | "auto_recharge" | "lead_purchase" | "refund" | "commission_accrual" | "commission_release" | "commission_reversal" | "payout" | "referral_reward" | "adjustment";
+
 export type MarketplaceFeed = MarketplaceFeed_Serialize | MarketplaceFeed_Deserialize;
 
 export type MarketplaceFeed_Deserialize = {
@@ -88,8 +511,178 @@ export type MeDto = {
 	verified: boolean,
 };
 
+/**  One month of the spending chart (`GET /v1/credits/spending`). */
+export type MonthlySpend = {
+	/**  `YYYY-MM`, UTC. */
+	month: string,
+	spentCredits: string,
+	refundedCredits: string,
+	boughtCredits: string,
+	leadsBought: number,
+};
+
+export type MyLeadView = MyLeadView_Serialize | MyLeadView_Deserialize;
+
+export type MyLeadView_Deserialize = {
+	lead: PurchasedLead_Deserialize,
+	connection: Connection,
+};
+
+export type MyLeadView_Serialize = {
+	lead: PurchasedLead_Serialize,
+	connection: Connection,
+};
+
+export type MyLeadsView = MyLeadsView_Serialize | MyLeadsView_Deserialize;
+
+export type MyLeadsView_Deserialize = {
+	leads: PurchasedLead_Deserialize[],
+	connection: Connection,
+	lastSyncedAt?: string | null,
+};
+
+export type MyLeadsView_Serialize = {
+	leads: PurchasedLead_Serialize[],
+	connection: Connection,
+	lastSyncedAt: string | null,
+};
+
+export type PaymentStatus = 
+/**  Paid; the credits are in the wallet. */
+"settled" | 
+/**  Waiting for the buyer to pay at `checkoutUrl` (Stripe Checkout). */
+"pending" | "failed";
+
+export type PipelineStage = "new" | "contacted" | "meeting" | "quoted" | "won" | "lost";
+
+/**  `POST /v1/marketplace/leads/{id}/purchase` answer (the request carries an `Idempotency-Key`). */
+export type PurchaseResponse = PurchaseResponse_Serialize | PurchaseResponse_Deserialize;
+
+/**  `POST /v1/marketplace/leads/{id}/purchase` answer (the request carries an `Idempotency-Key`). */
+export type PurchaseResponse_Deserialize = {
+	purchase: PurchasedLead_Deserialize,
+	balance: CreditBalance,
+};
+
+/**  `POST /v1/marketplace/leads/{id}/purchase` answer (the request carries an `Idempotency-Key`). */
+export type PurchaseResponse_Serialize = {
+	purchase: PurchasedLead_Serialize,
+	balance: CreditBalance,
+};
+
+/**  A lead the buyer owns: everything, plus their pipeline (My Leads). */
+export type PurchasedLead = PurchasedLead_Serialize | PurchasedLead_Deserialize;
+
+/**  A lead the buyer owns: everything, plus their pipeline (My Leads). */
+export type PurchasedLead_Deserialize = {
+	purchaseId: string,
+	lead: LeadPreviewDto_Deserialize,
+	contact: ContactDto_Deserialize,
+	pricePaid: string,
+	purchasedAt: string,
+	refundDeadline: string,
+	stage: PipelineStage,
+	dealValue?: string | null,
+	notes: LeadNote[],
+	contactLog: ContactLogEntry_Deserialize[],
+	updatedAt: string,
+	/**  Every stage change, oldest first, with its time. */
+	stageHistory?: StageChangeDto[],
+	/**  The refund request on this purchase, if any. */
+	refund?: RefundDto_Deserialize | null,
+};
+
+/**  A lead the buyer owns: everything, plus their pipeline (My Leads). */
+export type PurchasedLead_Serialize = {
+	purchaseId: string,
+	lead: LeadPreviewDto_Serialize,
+	contact: ContactDto_Serialize,
+	pricePaid: string,
+	purchasedAt: string,
+	refundDeadline: string,
+	stage: PipelineStage,
+	dealValue: string | null,
+	notes: LeadNote[],
+	contactLog: ContactLogEntry_Serialize[],
+	updatedAt: string,
+	/**  Every stage change, oldest first, with its time. */
+	stageHistory: StageChangeDto[],
+	/**  The refund request on this purchase, if any. */
+	refund: RefundDto_Serialize | null,
+};
+
+export type RefundDto = RefundDto_Serialize | RefundDto_Deserialize;
+
+export type RefundDto_Deserialize = {
+	id: string,
+	purchaseId: string,
+	leadId: string,
+	reason: RefundReason,
+	note: string,
+	status: RefundStatus,
+	credits: string,
+	requestedAt: string,
+	decidedAt?: string | null,
+	decisionNote?: string | null,
+};
+
+export type RefundDto_Serialize = {
+	id: string,
+	purchaseId: string,
+	leadId: string,
+	reason: RefundReason,
+	note: string,
+	status: RefundStatus,
+	credits: string,
+	requestedAt: string,
+	decidedAt: string | null,
+	decisionNote: string | null,
+};
+
+/**  Why a buyer asks for a refund. */
+export type RefundReason = "wrong_number" | "fake" | "duplicate" | "not_interested_in_service" | "outside_area" | "other";
+
+export type RefundStatus = "requested" | "approved" | "denied";
+
 /**  A user's role. Agents buy leads, partners supply them, admins run the marketplace. */
 export type Role = "agent" | "partner" | "admin";
+
+/**  One line of a score breakdown ("Budget verified", +25). */
+export type ScoreSignal = {
+	label: string,
+	points: number,
+};
+
+export type ServiceAreaDto = ServiceAreaDto_Serialize | ServiceAreaDto_Deserialize;
+
+export type ServiceAreaDto_Deserialize = {
+	country: string,
+	region: string,
+	city?: string | null,
+	area?: string | null,
+};
+
+export type ServiceAreaDto_Serialize = {
+	country: string,
+	region: string,
+	city: string | null,
+	area: string | null,
+};
+
+export type SortOrder = "newest" | "highest_score" | "lowest_price";
+
+/**  One recorded pipeline move. */
+export type StageChangeDto = {
+	from: PipelineStage,
+	to: PipelineStage,
+	at: string,
+};
+
+/**  How soon the customer wants to act. Ordered from most to least urgent. */
+export type Urgency = "immediate" | "this_week" | "within_month" | "within3_months" | "flexible";
+
+/**  The email verification provider's verdict. */
+export type VerificationStatus = "pending" | "valid" | "invalid" | "catch_all" | "risky";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -1,50 +1,11 @@
 //! The marketplace feed: live from a real server into the real cache file, then from the cache
 //! alone, marked offline, once the server is gone.
 
-use leadmart_app::api::ApiClient;
 use leadmart_app::cache::Cache;
 use leadmart_app::marketplace::{Connection, load_feed};
-use leadmart_app::secrets::{TokenStore, use_kernel_keyring};
-use leadmart_app::session::SessionManager;
-use leadmart_server::{AppState, Db, demo};
-use tokio::net::TcpListener;
+use leadmart_server::demo;
 
-struct Server {
-    url: String,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-async fn start_server(dir: &std::path::Path) -> Server {
-    let db = Db::connect(&format!("sqlite://{}", dir.join("server.db").display()))
-        .await
-        .expect("server database");
-    db.migrate().await.expect("server migrations");
-    demo::seed_demo(&db, chrono::Utc::now())
-        .await
-        .expect("demo data");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("free port");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        leadmart_server::serve(listener, AppState::new(db), async {
-            let _ = stopped.await;
-        })
-        .await
-        .expect("server runs");
-    });
-    Server { url, stop, task }
-}
-
-/// A session with nothing in the keychain for `url` (each test uses its own server URL).
-fn signed_out_session(url: &str, cache: &Cache) -> SessionManager {
-    use_kernel_keyring();
-    SessionManager::new(
-        ApiClient::new(url).expect("client"),
-        TokenStore::for_api(url),
-        cache.clone(),
-    )
-}
+use crate::support::{session_for as signed_out_session, start_server};
 
 #[tokio::test]
 async fn feed_is_cached_online_and_served_from_cache_offline() {
@@ -66,12 +27,12 @@ async fn feed_is_cached_online_and_served_from_cache_offline() {
     );
     assert_eq!(live.last_synced_at, Some(first_sync));
 
-    let _ = server.stop.send(());
-    server.task.await.expect("server stops");
+    let url = server.url.clone();
+    server.stop().await;
     // Reopen the cache from disk, as a restarted app would.
     drop((session, cache));
     let cache = Cache::open(&cache_path).await.expect("cache reopens");
-    let session = signed_out_session(&server.url, &cache);
+    let session = signed_out_session(&url, &cache);
 
     let later = first_sync + chrono::Duration::minutes(5);
     let offline = load_feed(&session, &cache, later)

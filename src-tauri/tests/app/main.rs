@@ -1,4 +1,9 @@
-//! The app core without a window: the API client, cache and feed against a real server.
+//! The app core without a window: the API client, cache, session and every buyer capability
+//! against a real server.
 
 mod bindings;
 mod feed;
+mod my_leads;
+mod purchase;
+mod session;
+mod support;

@@ -1,9 +1,40 @@
-import { Flame, MapPin, Clock, Lock } from "lucide-react";
-import type { LeadCard } from "../lib/backend";
-import { categoryLabel, formatBudget, formatCredits, timeAgo, urgencyLabel } from "../lib/format";
+import { Flame, MapPin, Clock, Lock, Eye, Users } from "lucide-react";
+import { useQuery } from "@tanstack/react-query";
+import { creditValueQuery, type LeadCard } from "../lib/backend";
+import {
+  categoryLabel,
+  creditsValue,
+  formatBudget,
+  formatCreditsShort,
+  timeAgo,
+  urgencyLabel,
+} from "../lib/format";
+import { Button } from "./ui";
+
+/** The price of a lead in credits and, where the credit value is known, in money (`₹450`). */
+export function LeadPrice({ credits }: { credits: string }) {
+  const value = useQuery(creditValueQuery());
+  const money = creditsValue(credits, value.data);
+  return (
+    <span className="whitespace-nowrap" data-testid="lead-price">
+      <span className="font-semibold">{money ?? formatCreditsShort(credits)}</span>
+      {money && <span className="text-slate-500"> · {formatCreditsShort(credits)}</span>}
+    </span>
+  );
+}
 
 /** Seed 000's lead card: score, what they want, where, budget, timeline, type and price. */
-export function LeadCardView({ lead, offline }: { lead: LeadCard; offline: boolean }) {
+export function LeadCardView({
+  lead,
+  offline,
+  onPreview,
+  onBuy,
+}: {
+  lead: LeadCard;
+  offline: boolean;
+  onPreview?: (lead: LeadCard) => void;
+  onBuy?: (lead: LeadCard) => void;
+}) {
   const hot = lead.score >= 90;
   const exclusive = lead.exclusivity === "exclusive";
   return (
@@ -11,7 +42,7 @@ export function LeadCardView({ lead, offline }: { lead: LeadCard; offline: boole
       data-testid="lead-card"
       data-lead-id={lead.id}
       aria-label={`${lead.title} in ${lead.area}, ${lead.city}`}
-      className="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm"
+      className="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm transition hover:border-brand-600/40 hover:shadow-md"
     >
       <header className="flex items-center justify-between">
         <span
@@ -30,7 +61,7 @@ export function LeadCardView({ lead, offline }: { lead: LeadCard; offline: boole
           {categoryLabel(lead.category)}
         </p>
         <h3 className="text-base font-semibold" data-testid="lead-title">
-          {lead.title}
+          Looking for: {lead.title}
         </h3>
       </div>
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-sm">
@@ -48,22 +79,46 @@ export function LeadCardView({ lead, offline }: { lead: LeadCard; offline: boole
         <dd>{urgencyLabel(lead.urgency)}</dd>
         <dt className="text-slate-500">Type</dt>
         <dd>
-          {exclusive
-            ? "Exclusive (only you)"
-            : `Shared · ${lead.purchases} of ${lead.maxBuyers} claimed`}
+          {exclusive ? (
+            <span className="font-semibold text-brand-800">Exclusive (only you)</span>
+          ) : (
+            `Shared · ${lead.purchases} of ${lead.maxBuyers} claimed`
+          )}
         </dd>
       </dl>
-      <footer className="mt-auto flex items-center justify-between border-t border-slate-100 pt-3">
-        <span className="text-sm">
-          <span className="text-slate-500">Price </span>
-          <span className="whitespace-nowrap font-semibold" data-testid="lead-price">
-            {formatCredits(lead.priceCredits)}
-          </span>
+      <div className="flex items-center gap-4 text-xs text-slate-500">
+        <span className="inline-flex items-center gap-1">
+          <Eye aria-hidden size={13} /> {lead.views} views
         </span>
-        <span className="inline-flex items-center gap-1 text-xs text-slate-500">
+        {!exclusive && (
+          <span className="inline-flex items-center gap-1">
+            <Users aria-hidden size={13} /> {lead.maxBuyers - lead.purchases} left
+          </span>
+        )}
+        <span className="ml-auto inline-flex items-center gap-1">
           <Lock aria-hidden size={12} />
           {offline ? "Buying needs a connection" : "Contact hidden until bought"}
         </span>
+      </div>
+      <footer className="mt-auto flex items-center justify-between gap-2 border-t border-slate-100 pt-3">
+        <span className="text-sm">
+          <span className="text-slate-500">Price </span>
+          <LeadPrice credits={lead.priceCredits} />
+        </span>
+        {(onPreview || onBuy) && (
+          <span className="flex gap-2">
+            {onPreview && (
+              <Button variant="secondary" data-testid="preview-lead" onClick={() => onPreview(lead)}>
+                Preview
+              </Button>
+            )}
+            {onBuy && (
+              <Button data-testid="buy-lead" disabled={offline} onClick={() => onBuy(lead)}>
+                Buy lead
+              </Button>
+            )}
+          </span>
+        )}
       </footer>
     </article>
   );

@@ -1,0 +1,94 @@
+//! Contact buttons of a purchased lead: `tel:`, `mailto:`, WhatsApp (`https://wa.me/…`) and
+//! `sms:` links built here from the cached lead and handed to the operating system. The web view
+//! never gets a general "open a URL" permission; it can only ask to contact a lead it bought.
+
+use chrono::{DateTime, Utc};
+use leadmart_shared::pipeline::ContactChannel;
+use leadmart_shared::wire::{ContactDto, PurchasedLead};
+use serde::Serialize;
+use specta::Type;
+
+use crate::cache::Cache;
+use crate::error::AppError;
+use crate::my_leads;
+use crate::session::SessionManager;
+
+/// Opens a link with the operating system's handler (the Tauri opener in the app, a recorder in
+/// tests).
+pub trait LinkOpener: Send + Sync {
+    fn open(&self, url: &str) -> Result<(), String>;
+}
+
+/// The link for `channel`, or why there is none (no phone, no email on the lead).
+pub fn contact_url(contact: &ContactDto, channel: ContactChannel) -> Result<String, AppError> {
+    let missing = |what: &str| AppError::Invalid {
+        message: format!("This lead has no {what}."),
+    };
+    let phone = || {
+        contact
+            .phone
+            .as_deref()
+            .filter(|p| {
+                p.starts_with('+') && p.len() > 4 && p[1..].chars().all(|c| c.is_ascii_digit())
+            })
+            .ok_or_else(|| missing("phone number"))
+    };
+    match channel {
+        ContactChannel::Call => Ok(format!("tel:{}", phone()?)),
+        ContactChannel::Sms => Ok(format!("sms:{}", phone()?)),
+        // wa.me takes the international number without `+`.
+        ContactChannel::WhatsApp => Ok(format!("https://wa.me/{}", &phone()?[1..])),
+        ContactChannel::Email => {
+            let email = contact
+                .email
+                .as_deref()
+                .filter(|e| e.contains('@') && !e.contains(['?', '&', '#', ' ', '\n']))
+                .ok_or_else(|| missing("email address"))?;
+            Ok(format!("mailto:{email}"))
+        }
+    }
+}
+
+/// What the contact button did.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactOpened {
+    pub url: String,
+    /// The lead with the attempt in its contact log; `None` when offline (not logged).
+    pub lead: Option<PurchasedLead>,
+}
+
+/// Opens the link for `channel` of a purchased lead and records the attempt in its contact log.
+pub async fn open_contact(
+    session: &SessionManager,
+    cache: &Cache,
+    opener: &dyn LinkOpener,
+    lead_id: &str,
+    channel: ContactChannel,
+    now: DateTime<Utc>,
+) -> Result<ContactOpened, AppError> {
+    let lead = match cache.purchased_lead(lead_id).await? {
+        Some(lead) => lead,
+        None => my_leads::detail(session, cache, lead_id).await?.lead,
+    };
+    let url = contact_url(&lead.contact, channel)?;
+    opener.open(&url).map_err(|detail| {
+        tracing::warn!(%detail, "the OS could not open a contact link");
+        AppError::CannotOpen {
+            message: format!(
+                "No app on this computer opens {} links. Contact {} directly.",
+                url.split(':').next().unwrap_or("these"),
+                lead.contact.name
+            ),
+        }
+    })?;
+    let logged = my_leads::log_contact(session, cache, lead_id, channel, None, now).await;
+    match logged {
+        Ok(lead) => Ok(ContactOpened {
+            url,
+            lead: Some(lead),
+        }),
+        Err(AppError::Offline { .. }) => Ok(ContactOpened { url, lead: None }),
+        Err(other) => Err(other),
+    }
+}
