@@ -121,7 +121,13 @@ async fn apply_entry(
         .execute(conn)
         .await?;
     });
-    let lock = tx.for_update();
+    // Only running balances are locked: a marketplace-side account is read for its id alone,
+    // so concurrent purchases do not queue on the revenue row.
+    let lock = if account.must_stay_non_negative() {
+        tx.for_update()
+    } else {
+        ""
+    };
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT id, balance FROM ledger_accounts WHERE account = $1{lock}"
     ));
