@@ -131,6 +131,12 @@ async fn main() -> anyhow::Result<()> {
         } => {
             if seed_demo {
                 demo::seed_demo_with(&db, chrono::Utc::now(), demo_generated_leads).await?;
+                // Read by `cargo xtask run` to sign the app in as the demo agent.
+                println!(
+                    "demo agent: {} {}",
+                    demo::DEMO_AGENT_EMAIL,
+                    demo::DEMO_PASSWORD
+                );
             }
             let listener = TcpListener::bind(bind)
                 .await

@@ -68,20 +68,26 @@ fn run_product(root: &Path) -> Result<()> {
         .stdout(Stdio::piped())
         .spawn()
         .context("start leadmart-server")?;
-    let api_url = match read_listening_url(&mut server) {
-        Ok(url) => url,
+    let started = match read_start_up(&mut server) {
+        Ok(started) => started,
         Err(err) => {
             let _ = server.kill();
             return Err(err);
         }
     };
     println!(
-        "Leadmart API on {api_url} (demo data in {})",
+        "Leadmart API on {} (demo data in {})",
+        started.api_url,
         data.display()
     );
-    let app = Command::new(bin.join("leadmart-app"))
-        .env("LEADMART_API_URL", &api_url)
-        .status();
+    let mut app = Command::new(bin.join("leadmart-app"));
+    app.env("LEADMART_API_URL", &started.api_url);
+    if let Some((email, password)) = &started.demo_agent {
+        // The app signs in with these when no session is stored yet.
+        app.env("LEADMART_SIGN_IN_EMAIL", email)
+            .env("LEADMART_SIGN_IN_PASSWORD", password);
+    }
+    let app = app.status();
     let _ = server.kill();
     let _ = server.wait();
     let status = app.context("start leadmart-app")?;
@@ -91,16 +97,35 @@ fn run_product(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Reads the server's `listening on http://ADDR` line.
-fn read_listening_url(server: &mut Child) -> Result<String> {
+struct StartUp {
+    api_url: String,
+    /// `(email, password)` of the demo agent, printed by `serve --seed-demo`.
+    demo_agent: Option<(String, String)>,
+}
+
+/// Reads the server's start-up lines up to `listening on http://ADDR`, then keeps draining its
+/// output so the server never blocks on a full pipe.
+fn read_start_up(server: &mut Child) -> Result<StartUp> {
     use std::io::BufRead;
     let stdout = server.stdout.take().context("server stdout")?;
-    let mut line = String::new();
-    std::io::BufReader::new(stdout).read_line(&mut line)?;
-    line.trim()
-        .strip_prefix("listening on ")
-        .map(str::to_owned)
-        .with_context(|| format!("leadmart-server did not start (said {line:?})"))
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let mut demo_agent = None;
+    for line in lines.by_ref() {
+        let line = line?;
+        if let Some(rest) = line.trim().strip_prefix("demo agent: ") {
+            demo_agent = rest
+                .split_once(' ')
+                .map(|(email, password)| (email.to_owned(), password.to_owned()));
+        } else if let Some(url) = line.trim().strip_prefix("listening on ") {
+            let api_url = url.to_owned();
+            std::thread::spawn(move || lines.for_each(drop));
+            return Ok(StartUp {
+                api_url,
+                demo_agent,
+            });
+        }
+    }
+    bail!("leadmart-server exited before it was listening")
 }
 
 fn build_ui(root: &Path) -> Result<()> {
