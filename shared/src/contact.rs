@@ -16,6 +16,7 @@
 //! proptest in the integration tests and the benchmark's 200,000-input check prove the two
 //! agree. [`Email::parse`] does the same for the plain address shape.
 
+use crate::normalize::trim;
 use phonenumber::country::Id as Region;
 use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
 use regex_automata::dfa::{Automaton, StartKind, dense};
@@ -47,7 +48,7 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, ContactError> {
-        let trimmed = raw.trim();
+        let trimmed = trim(raw);
         if is_plain_address(trimmed) {
             return Ok(Self(trimmed.to_owned()));
         }
@@ -56,13 +57,13 @@ impl Email {
 
     /// Whether [`Email::parse`] decides this input without the library (tests, benchmarks).
     pub fn is_fast_path(raw: &str) -> bool {
-        is_plain_address(raw.trim())
+        is_plain_address(trim(raw))
     }
 
     /// The full `email_address` check, always: what [`Email::parse`] defers to for anything
     /// outside the plain shape. Public so tests can compare the two.
     pub fn parse_with_library(raw: &str) -> Result<Self, ContactError> {
-        let trimmed = raw.trim();
+        let trimmed = trim(raw);
         let options = email_address::Options::default()
             .with_required_tld()
             .without_domain_literal()
@@ -108,6 +109,60 @@ string_newtype_conversions!(Email, ContactError, Self::parse);
 /// which `tests::plain_addresses_are_a_subset_of_the_library` checks on a large generated set.
 /// Anything else, valid or not, goes to the library, so its verdict and message stand.
 fn is_plain_address(s: &str) -> bool {
+    // One pass over the bytes (no `split`): the `@` and dots are found as the scan meets them.
+    let bytes = s.as_bytes();
+    let Some(at) = bytes.iter().position(|&b| b == b'@') else {
+        return false;
+    };
+    let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
+    if !(1..=64).contains(&local.len()) || !(1..=254).contains(&domain.len()) {
+        return false;
+    }
+    // Local part: atoms of `[A-Za-z0-9_%+-]` joined by single dots, none empty.
+    let mut atom_len = 0usize;
+    for &b in local {
+        if b == b'.' {
+            if atom_len == 0 {
+                return false;
+            }
+            atom_len = 0;
+        } else if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'%' | b'+' | b'-') {
+            atom_len += 1;
+        } else {
+            return false;
+        }
+    }
+    if atom_len == 0 {
+        return false;
+    }
+    // Domain: 2+ labels of `[A-Za-z0-9-]`, 1–63 long, starting and ending alphanumeric (a
+    // second `@` fails the byte test).
+    let mut labels = 1;
+    let mut label_len = 0usize;
+    let mut previous = b'.';
+    for &b in domain {
+        if b == b'.' {
+            if label_len == 0 || previous == b'-' {
+                return false;
+            }
+            labels += 1;
+            label_len = 0;
+        } else if b.is_ascii_alphanumeric() || (b == b'-' && label_len > 0) {
+            label_len += 1;
+            if label_len > 63 {
+                return false;
+            }
+        } else {
+            return false;
+        }
+        previous = b;
+    }
+    label_len > 0 && previous != b'-' && labels >= 2
+}
+
+/// The definition [`is_plain_address`] is a faster form of, kept to test the two agree.
+#[cfg(test)]
+fn is_plain_address_reference(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
@@ -181,11 +236,12 @@ impl PersonName {
     /// [`PersonName::parse`] of a name already built as a `String`: no second copy when it
     /// needs no trimming.
     pub fn parse_owned(raw: String) -> Result<Self, ContactError> {
-        let trimmed = raw.trim();
+        let trimmed = trim(&raw);
         if trimmed.is_empty() {
             return Err(ContactError::EmptyName);
         }
-        if trimmed.chars().count() > Self::MAX {
+        // A char is at least one byte: only a long string can have too many.
+        if trimmed.len() > Self::MAX && trimmed.chars().count() > Self::MAX {
             return Err(ContactError::NameTooLong { max: Self::MAX });
         }
         if trimmed.len() == raw.len() {
@@ -222,9 +278,12 @@ impl ContactDetails {
         if email.is_none() && phone.is_none() {
             return Err(ContactError::NoWayToReach);
         }
-        let address = address
-            .map(|a| a.trim().to_owned())
-            .filter(|a| !a.is_empty());
+        // Kept as given when already trimmed: no second copy of every imported address.
+        let address = address.and_then(|a| match trim(&a) {
+            "" => None,
+            t if t.len() == a.len() => Some(a),
+            t => Some(t.to_owned()),
+        });
         Ok(Self {
             name,
             email,
@@ -467,7 +526,17 @@ impl FastRegion {
 
     /// `Some(answer)` when the fast path is certain, `None` to ask the library.
     fn decide(&self, raw: &str) -> Option<Option<PhoneE164>> {
-        let text = raw.trim_matches(|c: char| c == ' ' || c == '\t');
+        // Spaces and tabs are single ASCII bytes, so byte offsets stay char boundaries.
+        let bytes = raw.as_bytes();
+        let start = bytes
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t'))
+            .unwrap_or(bytes.len());
+        let end = bytes
+            .iter()
+            .rposition(|b| !matches!(b, b' ' | b'\t'))
+            .map_or(start, |i| i + 1);
+        let text = raw.get(start..end)?;
         match text.strip_prefix('+') {
             Some(body) => self.decide_international(body.as_bytes()),
             None => self.decide_national(text.as_bytes()),
@@ -845,6 +914,11 @@ mod tests {
             if Email::is_fast_path(&raw) {
                 decided += 1;
             }
+            assert_eq!(
+                is_plain_address(&raw),
+                is_plain_address_reference(&raw),
+                "plain shape of {raw:?}"
+            );
             assert_eq!(
                 Email::parse(&raw),
                 Email::parse_with_library(&raw),

@@ -9,6 +9,7 @@ use crate::contact::{ContactDetails, ContactError, Email, PersonName, PhoneE164,
 use crate::dedupe::{DedupeKeys, KeyKind, email_key, name_address_key, phone_key};
 use crate::lead::{Category, Urgency};
 use crate::money::Money;
+use crate::normalize::trim;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use thiserror::Error;
@@ -527,7 +528,7 @@ impl RowValidator {
             && row
                 .iter()
                 .skip(self.width)
-                .any(|c| !c.as_ref().trim().is_empty())
+                .any(|c| !trim(c.as_ref()).is_empty())
         {
             // Trailing empty cells are tolerated (spreadsheets add them); data beyond the header is not.
             problems.push(RowProblem {
@@ -541,7 +542,7 @@ impl RowValidator {
         }
         let cell = |field: LeadField| -> Option<(usize, &str)> {
             let index = self.columns[field as usize]?;
-            let value = row.get(index)?.as_ref().trim();
+            let value = trim(row.get(index)?.as_ref());
             (!value.is_empty()).then_some((index, value))
         };
         let max = self.rules.max_cell_chars;
@@ -589,7 +590,13 @@ impl RowValidator {
             cell(LeadField::LastName),
         ) {
             (Some((_, full)), _, _) => Some(full.to_owned()),
-            (None, Some((_, first)), Some((_, last))) => Some(format!("{first} {last}")),
+            (None, Some((_, first)), Some((_, last))) => {
+                let mut full = String::with_capacity(first.len() + 1 + last.len());
+                full.push_str(first);
+                full.push(' ');
+                full.push_str(last);
+                Some(full)
+            }
             (None, Some((_, only)), None) | (None, None, Some((_, only))) => Some(only.to_owned()),
             (None, None, None) => None,
         };

@@ -5,7 +5,7 @@
 //! uploads.
 
 use crate::contact::{ContactDetails, Email, PhoneE164};
-use crate::normalize::fold_each;
+use crate::normalize::{fold_ascii_each, fold_each};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use specta::Type;
@@ -110,6 +110,18 @@ pub fn phone_key(phone: &PhoneE164) -> DedupeKey {
 /// practice) rather than one call per character.
 pub fn name_address_key(name: &str, address: &str) -> Option<DedupeKey> {
     let mut sink = BufferedHasher::new(KeyKind::NameAddress);
+    if name.is_ascii() && address.is_ascii() {
+        // Almost every row: folded a byte at a time (same output, see `fold_ascii_each`).
+        let mut feed = |b: u8| sink.push_byte(b);
+        if fold_ascii_each(name.as_bytes(), &mut feed) == 0 {
+            return None;
+        }
+        feed(b'\n');
+        if fold_ascii_each(address.as_bytes(), &mut feed) == 0 {
+            return None;
+        }
+        return Some(sink.finish());
+    }
     let mut feed = |ch: char| sink.push(ch);
     if fold_each(name, &mut feed) == 0 {
         return None;
@@ -139,6 +151,16 @@ impl BufferedHasher {
             buf: [0; 128],
             len: 0,
         }
+    }
+
+    #[inline]
+    fn push_byte(&mut self, b: u8) {
+        if self.len == self.buf.len() {
+            self.hasher.update(self.buf);
+            self.len = 0;
+        }
+        self.buf[self.len] = b;
+        self.len += 1;
     }
 
     fn push(&mut self, ch: char) {
@@ -263,6 +285,15 @@ impl UploadDeduper {
         Self::default()
     }
 
+    /// An empty set sized for about `rows` rows (three keys each) so it does not grow and
+    /// rehash while an upload is checked; pass the importer's row-count estimate. Only a hint:
+    /// the set still grows past it.
+    pub fn with_capacity(rows: usize) -> Self {
+        Self {
+            seen: HashMap::with_capacity_and_hasher(rows.saturating_mul(3), KeyHashing::default()),
+        }
+    }
+
     /// Records the row's keys, or reports the first collision and records nothing (a rejected
     /// row must not shadow a later good one).
     pub fn check_and_insert(&mut self, row: u64, keys: &DedupeKeys) -> Result<(), Collision> {
@@ -333,6 +364,19 @@ mod tests {
             expected,
             "streamed = fold then hash"
         );
+        // Longer than the hasher's buffer, ASCII and not: both paths hash fold + "\n" + fold.
+        for (name, address) in [
+            ("Priya  SHARMA", "Flat 12, Tower 4, ".repeat(12)),
+            ("Zoë Ångström", "Straße 5, ".repeat(20)),
+        ] {
+            let mut h = Sha256::new();
+            h.update(b"name+address\x00");
+            h.update(crate::normalize::fold(name).as_bytes());
+            h.update(b"\n");
+            h.update(crate::normalize::fold(&address).as_bytes());
+            let expected: [u8; 32] = h.finalize().into();
+            assert_eq!(name_address_key(name, &address).unwrap().hash, expected);
+        }
         // Known vector: SHA-256("email\0a@b.co").
         let mut h = Sha256::new();
         h.update(b"email\x00a@b.co");
