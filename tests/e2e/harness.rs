@@ -225,3 +225,66 @@ pub async fn save_screenshot(client: &Client, name: &str) -> Result<PathBuf> {
     std::fs::write(&path, png)?;
     Ok(path)
 }
+
+/// Polls until the element matching `css` shows text containing `needle`; returns the text.
+pub async fn wait_for_text(client: &Client, css: &str, needle: &str) -> Result<String> {
+    let deadline = Instant::now() + UI_TIMEOUT;
+    let mut last = String::new();
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            last = element.text().await.unwrap_or_default();
+            if last.contains(needle) {
+                return Ok(last);
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("{css:?} never showed {needle:?}; last text: {last:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Clicks the element matching `css` once it is there.
+pub async fn click(client: &Client, css: &str) -> Result<()> {
+    wait_for_count_at_least(client, css, 1).await?;
+    client.find(Locator::Css(css)).await?.click().await?;
+    Ok(())
+}
+
+/// Polls until at least `count` elements match `css`.
+pub async fn wait_for_count_at_least(
+    client: &Client,
+    css: &str,
+    count: usize,
+) -> Result<Vec<fantoccini::elements::Element>> {
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        let found = client.find_all(Locator::Css(css)).await?;
+        if found.len() >= count {
+            return Ok(found);
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "expected at least {count} elements matching {css:?}, found {}",
+                found.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Chooses `value` in the `<select>` matching `css` the way a change by the user does, without
+/// opening the native GTK popup (which grabs the pointer under Xvfb and swallows later clicks).
+pub async fn select_value(client: &Client, css: &str, value: &str) -> Result<()> {
+    wait_for_count_at_least(client, css, 1).await?;
+    client
+        .execute(
+            "const select = document.querySelector(arguments[0]);
+             const setter = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set;
+             setter.call(select, arguments[1]);
+             select.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![css.into(), value.into()],
+        )
+        .await?;
+    Ok(())
+}

@@ -67,14 +67,21 @@ function FilterBar({
     budgetMin: filters.budgetMin ?? "",
     budgetMax: filters.budgetMax ?? "",
   });
-  const applyText = () =>
-    onChange({
+  const applyText = () => {
+    const next = {
       ...filters,
       city: text.city.trim() || null,
       area: text.area.trim() || null,
       budgetMin: decimalOrNull(text.budgetMin),
       budgetMax: decimalOrNull(text.budgetMax),
-    });
+    };
+    // Leaving a field unchanged must not re-run the search (it would re-render the cards under
+    // the pointer and swallow the click that moved focus away).
+    const same = (["city", "area", "budgetMin", "budgetMax"] as const).every(
+      (key) => (filters[key] ?? null) === next[key],
+    );
+    if (!same) onChange(next);
+  };
   const set = (patch: Partial<BrowseFilters>) => onChange({ ...filters, ...patch });
   const types = filters.propertyTypes ?? [];
   return (
@@ -299,7 +306,7 @@ export function AvailableLeadsPage() {
         <p className="text-sm text-slate-500" data-testid="result-count" aria-live="polite">
           {all.length === 0
             ? "No leads match these filters. Widen them or reset to see everything."
-            : `${all.length}${leads.hasNextPage ? "+" : ""} leads`}
+            : `${all.length}${leads.hasNextPage ? "+" : ""} ${all.length === 1 ? "lead" : "leads"}`}
         </p>
       )}
       <div className="grid grid-cols-[repeat(auto-fill,minmax(320px,1fr))] gap-4">
