@@ -100,7 +100,7 @@ export function LeadCardView({
           {offline ? "Buying needs a connection" : "Contact hidden until bought"}
         </span>
       </div>
-      <footer className="mt-auto flex items-center justify-between gap-2 border-t border-slate-100 pt-3">
+      <footer className="mt-auto flex flex-wrap items-center justify-between gap-2 border-t border-slate-100 pt-3">
         <span className="text-sm">
           <span className="text-slate-500">Price </span>
           <LeadPrice credits={lead.priceCredits} />

@@ -73,7 +73,7 @@ function Packages() {
       <div id="packages" className="grid grid-cols-4 gap-3">
         {packages.isPending && <Loading />}
         {packages.data?.map((pack) => {
-          const saves = !isNegative(`-${pack.savePercent}`) && pack.savePercent !== "0";
+          const saves = Number(pack.savePercent) > 0;
           return (
             <div
               key={pack.code}
