@@ -20,7 +20,7 @@ use crate::normalize::trim;
 use phonenumber::country::Id as Region;
 use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
 use regex_automata::dfa::{Automaton, StartKind, dense};
-use regex_automata::{Anchored, Input, util::syntax};
+use regex_automata::{Anchored, Input, util::primitives::StateID, util::syntax};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -302,6 +302,10 @@ impl ContactDetails {
 #[derive(Debug, Clone)]
 struct Pattern {
     dfa: dense::DFA<Vec<u32>>,
+    /// The anchored start state when it does not depend on what precedes the input (no
+    /// look-behind in the pattern): then the automaton is walked directly, without the search
+    /// routine's per-call set-up.
+    start: Option<StateID>,
 }
 
 impl Pattern {
@@ -320,10 +324,35 @@ impl Pattern {
             .configure(dense::Config::new().start_kind(StartKind::Anchored))
             .build(source)
             .ok()?;
-        Some(Self { dfa })
+        let start = dfa.universal_start_state(Anchored::Yes);
+        Some(Self { dfa, start })
     }
 
+    /// Whether a prefix of `digits` matches: what an anchored, earliest search finding a match
+    /// means. Walks the automaton by hand: match states are delayed by one byte, so a match
+    /// state after any byte (or after the end-of-input transition) is a match ending earlier;
+    /// a dead or quit state ends the walk without one.
     fn matches_at_start(&self, digits: &[u8]) -> bool {
+        let Some(mut state) = self.start else {
+            return self.matches_at_start_by_search(digits);
+        };
+        for &b in digits {
+            state = self.dfa.next_state(state, b);
+            // Special: match, dead, quit, or an accelerated state (just walked on).
+            if self.dfa.is_special_state(state) {
+                if self.dfa.is_match_state(state) {
+                    return true;
+                }
+                if self.dfa.is_dead_state(state) || self.dfa.is_quit_state(state) {
+                    return false;
+                }
+            }
+        }
+        self.dfa.is_match_state(self.dfa.next_eoi_state(state))
+    }
+
+    /// The same question through the library's search routine (the reference for the walk).
+    fn matches_at_start_by_search(&self, digits: &[u8]) -> bool {
         let input = Input::new(digits).anchored(Anchored::Yes).earliest(true);
         matches!(self.dfa.try_search_fwd(&input), Ok(Some(_)))
     }
@@ -886,14 +915,43 @@ mod tests {
     }
 
     #[test]
+    fn walking_a_pattern_equals_searching_it() {
+        let p = india();
+        let fast = p.fast.as_ref().unwrap();
+        let mut patterns: Vec<&Pattern> = vec![&fast.plan.general];
+        patterns.extend(fast.plan.types_by_length.iter().flatten());
+        patterns.extend(fast.international_prefix.iter());
+        patterns.extend(fast.national_prefix_for_parsing.iter());
+        for code in &fast.foreign {
+            for plan in &code.plans {
+                patterns.push(&plan.general);
+                patterns.extend(plan.types_by_length.iter().flatten());
+                patterns.extend(plan.leading_digits.iter());
+            }
+        }
+        assert!(
+            patterns.iter().all(|p| p.start.is_some()),
+            "walked, not searched"
+        );
+        let mut next = crate::normalize::test_rng(0x2545_f491_4f6c_dd1d);
+        for _ in 0..20_000 {
+            let len = next(18) as usize;
+            let digits: Vec<u8> = (0..len).map(|_| b'0' + next(10) as u8).collect();
+            for pattern in &patterns {
+                assert_eq!(
+                    pattern.matches_at_start(&digits),
+                    pattern.matches_at_start_by_search(&digits),
+                    "{:?}",
+                    String::from_utf8_lossy(&digits)
+                );
+            }
+        }
+    }
+
+    #[test]
     fn plain_addresses_are_a_subset_of_the_library() {
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::normalize::test_rng(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| rng(n as u64) as usize;
         let alphabet = b"aZ9._%+-@ \"<>[]!#";
         let mut decided = 0;
         for i in 0..50_000 {

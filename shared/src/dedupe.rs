@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use specta::Type;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
 
@@ -49,10 +50,10 @@ pub struct DedupeKey {
 }
 
 impl DedupeKey {
-    fn new(kind: KeyKind, normalized: &str) -> Self {
+    fn new(kind: KeyKind, normalized: &[u8]) -> Self {
         let mut hasher = Sha256::new();
         hasher.update(kind.prefix());
-        hasher.update(normalized.as_bytes());
+        hasher.update(normalized);
         Self {
             kind,
             hash: hasher.finalize().into(),
@@ -101,7 +102,7 @@ pub fn email_key(email: &Email) -> DedupeKey {
 }
 
 pub fn phone_key(phone: &PhoneE164) -> DedupeKey {
-    DedupeKey::new(KeyKind::Phone, phone.as_str())
+    DedupeKey::new(KeyKind::Phone, phone.as_str().as_bytes())
 }
 
 /// `None` when the name or the address folds to nothing: an empty half would make every
@@ -109,19 +110,26 @@ pub fn phone_key(phone: &PhoneE164) -> DedupeKey {
 /// into a stack buffer that is handed to SHA-256 in a few large pieces (one per row in
 /// practice) rather than one call per character.
 pub fn name_address_key(name: &str, address: &str) -> Option<DedupeKey> {
-    let mut sink = BufferedHasher::new(KeyKind::NameAddress);
-    if name.is_ascii() && address.is_ascii() {
-        // Almost every row: folded a byte at a time (same output, see `fold_ascii_each`).
-        let mut feed = |b: u8| sink.push_byte(b);
-        if fold_ascii_each(name.as_bytes(), &mut feed) == 0 {
+    const SHORT: usize = 256;
+    if name.is_ascii() && address.is_ascii() && name.len() + 1 + address.len() <= SHORT {
+        // Almost every row: folded a byte at a time into one stack buffer (the same output,
+        // see `fold_ascii_each`; folding never lengthens ASCII text) and hashed in one piece.
+        let mut buf = [0u8; SHORT];
+        let mut len = 0;
+        let mut put = |b: u8| {
+            buf[len] = b;
+            len += 1;
+        };
+        if fold_ascii_each(name.as_bytes(), &mut put) == 0 {
             return None;
         }
-        feed(b'\n');
-        if fold_ascii_each(address.as_bytes(), &mut feed) == 0 {
+        put(b'\n');
+        if fold_ascii_each(address.as_bytes(), &mut put) == 0 {
             return None;
         }
-        return Some(sink.finish());
+        return Some(DedupeKey::new(KeyKind::NameAddress, &buf[..len]));
     }
+    let mut sink = BufferedHasher::new(KeyKind::NameAddress);
     let mut feed = |ch: char| sink.push(ch);
     if fold_each(name, &mut feed) == 0 {
         return None;
@@ -151,16 +159,6 @@ impl BufferedHasher {
             buf: [0; 128],
             len: 0,
         }
-    }
-
-    #[inline]
-    fn push_byte(&mut self, b: u8) {
-        if self.len == self.buf.len() {
-            self.hasher.update(self.buf);
-            self.len = 0;
-        }
-        self.buf[self.len] = b;
-        self.len += 1;
     }
 
     fn push(&mut self, ch: char) {
@@ -297,13 +295,33 @@ impl UploadDeduper {
     /// Records the row's keys, or reports the first collision and records nothing (a rejected
     /// row must not shadow a later good one).
     pub fn check_and_insert(&mut self, row: u64, keys: &DedupeKeys) -> Result<(), Collision> {
-        if let Some((kind, first_row)) =
-            keys.iter().find_map(|k| self.seen.get(&k.short()).copied())
-        {
-            return Err(Collision { kind, first_row });
-        }
+        // One probe per key: each is inserted as it is checked, and taken out again when a
+        // later key of the row collides (rare), which leaves the set as if it was never added.
+        let mut inserted = [0u128; 3];
+        let mut count = 0;
         for key in keys.iter() {
-            self.seen.insert(key.short(), (key.kind, row));
+            match self.seen.entry(key.short()) {
+                Entry::Occupied(mut earlier) => {
+                    if inserted[..count].contains(earlier.key()) {
+                        // Two keys of this row with the same 128 bits: one entry, the later
+                        // key's, as inserting them one after the other gives.
+                        earlier.insert((key.kind, row));
+                        continue;
+                    }
+                    let (kind, first_row) = *earlier.get();
+                    for short in &inserted[..count] {
+                        self.seen.remove(short);
+                    }
+                    return Err(Collision { kind, first_row });
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert((key.kind, row));
+                    if let Some(done) = inserted.get_mut(count) {
+                        *done = key.short();
+                        count += 1;
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -364,9 +382,11 @@ mod tests {
             expected,
             "streamed = fold then hash"
         );
-        // Longer than the hasher's buffer, ASCII and not: both paths hash fold + "\n" + fold.
+        // Around the one-buffer size and past it, ASCII and not: every path hashes fold + "\n" + fold.
         for (name, address) in [
-            ("Priya  SHARMA", "Flat 12, Tower 4, ".repeat(12)),
+            ("Priya  SHARMA", "Flat 12, Tower 4, ".repeat(13)),
+            ("Priya  SHARMA", "Flat 12, Tower 4, ".repeat(14)),
+            ("Priya  SHARMA", "Flat 12, Tower 4, ".repeat(30)),
             ("Zoë Ångström", "Straße 5, ".repeat(20)),
         ] {
             let mut h = Sha256::new();
@@ -419,6 +439,50 @@ mod tests {
             d.check_and_insert(5, &DedupeKeys::of(&contact("r@x.com", "+919811111111")))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn one_probe_per_key_equals_check_then_insert() {
+        // The definition: look every key up, and insert them all only when none is there.
+        fn reference(
+            seen: &mut HashMap<u128, (KeyKind, u64)>,
+            row: u64,
+            keys: &DedupeKeys,
+        ) -> Result<(), Collision> {
+            if let Some((kind, first_row)) = keys.iter().find_map(|k| seen.get(&k.short()).copied())
+            {
+                return Err(Collision { kind, first_row });
+            }
+            for key in keys.iter() {
+                seen.insert(key.short(), (key.kind, row));
+            }
+            Ok(())
+        }
+        let mut next = crate::normalize::test_rng(0x2545_f491_4f6c_dd1d);
+        // Few distinct values, so collisions on every key and in every position are common.
+        let mut key = |kind: KeyKind| {
+            let pick = next(4);
+            (pick != 0).then(|| DedupeKey {
+                kind,
+                hash: [(next(40) as u8); 32],
+            })
+        };
+        let mut fast = UploadDeduper::new();
+        let mut slow = HashMap::new();
+        for row in 0..5_000 {
+            let keys = DedupeKeys {
+                email: key(KeyKind::Email),
+                phone: key(KeyKind::Phone),
+                name_address: key(KeyKind::NameAddress),
+            };
+            assert_eq!(
+                fast.check_and_insert(row, &keys),
+                reference(&mut slow, row, &keys),
+                "row {row}"
+            );
+            assert_eq!(fast.len(), slow.len());
+            assert!(fast.seen.iter().all(|(k, v)| slow.get(k) == Some(v)));
+        }
     }
 
     #[test]

@@ -66,7 +66,17 @@ pub fn fold_ascii_each(text: &[u8], mut sink: impl FnMut(u8)) -> usize {
 /// Exactly [`str::trim`], with the common case (ASCII at both ends) decided on bytes: no
 /// UTF-8 decoding and no Unicode table look-up per cell. A non-ASCII byte at either end hands
 /// the string to `str::trim`.
+#[inline]
 pub fn trim(text: &str) -> &str {
+    // Most cells: nothing to trim, seen from the two end bytes.
+    let clean = |b: &u8| b.is_ascii_graphic();
+    if text.as_bytes().first().is_some_and(clean) && text.as_bytes().last().is_some_and(clean) {
+        return text;
+    }
+    trim_slow(text)
+}
+
+fn trim_slow(text: &str) -> &str {
     // `char::is_whitespace` on ASCII: tab, line feed, vertical tab, form feed, carriage return
     // and space (note: `u8::is_ascii_whitespace` leaves out the vertical tab).
     let is_space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
@@ -102,6 +112,17 @@ pub fn same_place(a: &str, b: &str) -> bool {
     fold(a) == fold(b)
 }
 
+/// xorshift64 from `seed`, below `n`: deterministic test data without a dependency.
+#[cfg(test)]
+pub(crate) fn test_rng(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -120,17 +141,11 @@ mod tests {
 
     /// Random strings of 0..max pieces (xorshift64: deterministic, no dependency).
     fn random_strings(pieces: &[&str], max: u64, count: usize) -> Vec<String> {
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = test_rng(0x9e37_79b9_7f4a_7c15);
         (0..count)
             .map(|_| {
-                (0..next() % max)
-                    .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                (0..next(max))
+                    .map(|_| pieces[next(pieces.len() as u64) as usize])
                     .collect()
             })
             .collect()
