@@ -176,8 +176,9 @@ macro_rules! string_enum {
     ($(#[$doc:meta])* $name:ident, $kind:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Type)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        // Each variant's wire name is its `as_str` text, so serde, the database and the
+        // query strings spell it the same way (snake_case would say `within3_months`).
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -552,6 +553,48 @@ fn redact_digit_runs(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::contact::{Email, PersonName, PhoneE164};
+
+    /// Serde, `as_str` and `parse` must agree, or a value saved by one side reads back as
+    /// unknown on the other (preferences once sent `within3_months` to a filter expecting
+    /// `within_3_months`).
+    fn wire_names_match_text<T>(
+        all: &[T],
+        as_str: fn(T) -> &'static str,
+        parse: fn(&str) -> Result<T, LeadError>,
+    ) where
+        T: Copy + PartialEq + std::fmt::Debug + Serialize + for<'de> Deserialize<'de>,
+    {
+        for &value in all {
+            let text = as_str(value);
+            assert_eq!(
+                serde_json::to_string(&value).unwrap(),
+                format!("\"{text}\"")
+            );
+            assert_eq!(
+                serde_json::from_str::<T>(&format!("\"{text}\"")).unwrap(),
+                value
+            );
+            assert_eq!(parse(text).unwrap(), value);
+        }
+    }
+
+    #[test]
+    fn every_string_enum_has_one_spelling_on_the_wire_in_storage_and_in_text() {
+        wire_names_match_text(Urgency::ALL, Urgency::as_str, Urgency::parse);
+        wire_names_match_text(Exclusivity::ALL, Exclusivity::as_str, Exclusivity::parse);
+        wire_names_match_text(LeadSource::ALL, LeadSource::as_str, LeadSource::parse);
+        wire_names_match_text(
+            VerificationStatus::ALL,
+            VerificationStatus::as_str,
+            VerificationStatus::parse,
+        );
+        wire_names_match_text(
+            ListingStatus::ALL,
+            ListingStatus::as_str,
+            ListingStatus::parse,
+        );
+        assert_eq!(Urgency::Within3Months.as_str(), "within_3_months");
+    }
 
     #[test]
     fn categories_are_slugs_and_groups_cover_their_members() {

@@ -679,7 +679,7 @@ export type StageChangeDto = {
 };
 
 /**  How soon the customer wants to act. Ordered from most to least urgent. */
-export type Urgency = "immediate" | "this_week" | "within_month" | "within3_months" | "flexible";
+export type Urgency = "immediate" | "this_week" | "within_month" | "within_3_months" | "flexible";
 
 /**  The email verification provider's verdict. */
 export type VerificationStatus = "pending" | "valid" | "invalid" | "catch_all" | "risky";

@@ -20,7 +20,7 @@ const TIMELINES: Array<[Urgency, string]> = [
   ["immediate", "Immediate"],
   ["this_week", "This week"],
   ["within_month", "Within 1 month"],
-  ["within3_months", "Within 3 months"],
+  ["within_3_months", "Within 3 months"],
   ["flexible", "Flexible"],
 ];
 
