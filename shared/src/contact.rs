@@ -190,36 +190,78 @@ fn is_plain_address_reference(s: &str) -> bool {
 
 /// A valid phone number in E.164 form (`+919876543210`). Made by [`PhoneParser::parse`], or
 /// read back from storage with [`PhoneE164::from_e164`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Held inline (`+` and at most 15 digits fit in 16 bytes): an import makes one per row, and a
+/// heap string each would be an allocation and a free per row.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct PhoneE164(String);
+pub struct PhoneE164 {
+    /// `+`, the digits, then zeros.
+    bytes: [u8; 16],
+    len: u8,
+}
 
 impl PhoneE164 {
     /// Reads a number this crate wrote earlier: `+`, then 8–15 digits, not starting with 0.
     /// Shape only: validity against a numbering plan was decided when it was first parsed.
     pub fn from_e164(s: &str) -> Result<Self, ContactError> {
         let digits = s.strip_prefix('+').ok_or(ContactError::InvalidPhone)?;
-        let ok = (8..=15).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && !digits.starts_with('0');
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(ContactError::InvalidPhone)
+        Self::from_parts(b"", digits.as_bytes()).ok_or(ContactError::InvalidPhone)
+    }
+
+    /// `+`, then `code` and `nsn` run together, when that is 8–15 ASCII digits not starting
+    /// with 0 (the shape [`PhoneE164::from_e164`] accepts).
+    fn from_parts(code: &[u8], nsn: &[u8]) -> Option<Self> {
+        let count = code.len() + nsn.len();
+        if !(8..=15).contains(&count) {
+            return None;
         }
+        let mut bytes = [0u8; 16];
+        bytes[0] = b'+';
+        bytes[1..=code.len()].copy_from_slice(code);
+        bytes[1 + code.len()..=count].copy_from_slice(nsn);
+        let digits = &bytes[1..=count];
+        (digits.iter().all(u8::is_ascii_digit) && digits[0] != b'0').then_some(Self {
+            bytes,
+            len: count as u8 + 1,
+        })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // ASCII by construction, so never the empty default.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }
 
     /// The digits without the `+`.
     pub fn digits(&self) -> &str {
-        &self.0[1..]
+        self.as_str().get(1..).unwrap_or_default()
     }
 }
 
-string_newtype_conversions!(PhoneE164, ContactError, Self::from_e164);
+impl std::fmt::Debug for PhoneE164 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PhoneE164").field(&self.as_str()).finish()
+    }
+}
+
+impl std::fmt::Display for PhoneE164 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<String> for PhoneE164 {
+    type Error = ContactError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::from_e164(&value)
+    }
+}
+
+impl From<PhoneE164> for String {
+    fn from(value: PhoneE164) -> String {
+        value.as_str().to_owned()
+    }
+}
 
 /// A person's name as entered, trimmed, non-empty, at most [`PersonName::MAX`] characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -743,12 +785,7 @@ impl FastRegion {
 /// `+`, the code and the national number, with [`PhoneE164::from_e164`]'s shape check (the
 /// library's answer goes through it too).
 fn e164(code: &str, nsn: &[u8]) -> Option<PhoneE164> {
-    let mut out = String::with_capacity(1 + code.len() + nsn.len());
-    out.push('+');
-    out.push_str(code);
-    out.push_str(std::str::from_utf8(nsn).ok()?);
-    let digits = out.len() - 1;
-    ((8..=15).contains(&digits) && !out[1..].starts_with('0')).then_some(PhoneE164(out))
+    PhoneE164::from_parts(code.as_bytes(), nsn)
 }
 
 /// Parses phone numbers written for a default region into [`PhoneE164`].
@@ -1000,5 +1037,22 @@ mod tests {
         assert!(PersonName::parse("   ").is_err());
         assert!(PhoneE164::from_e164("+0123456789").is_err());
         assert!(PhoneE164::from_e164("919876543210").is_err());
+        for bad in [
+            "+",
+            "+1234567",
+            "+1234567890123456",
+            "+91987654321x",
+            "+91 98765432",
+        ] {
+            assert!(PhoneE164::from_e164(bad).is_err(), "{bad}");
+        }
+        for good in ["+12345678", "+123456789012345", "+919876543210"] {
+            let p = PhoneE164::from_e164(good).unwrap();
+            assert_eq!((p.as_str(), p.digits()), (good, &good[1..]));
+            assert_eq!(p.to_string(), good);
+            assert_eq!(format!("{p:?}"), format!("PhoneE164({good:?})"));
+            assert_eq!(String::from(p.clone()), good);
+            assert_eq!(PhoneE164::try_from(good.to_owned()), Ok(p));
+        }
     }
 }
