@@ -7,8 +7,7 @@ use fantoccini::{Client, Locator};
 use leadmart_server::demo::{DEMO_AGENT_EMAIL, DEMO_LEADS, DEMO_PASSWORD};
 
 use crate::harness::{
-    AppEnv, Driver, click, save_screenshot, select_value, start_server, start_xvfb, wait_for_attr,
-    wait_for_count, wait_for_text,
+    Desktop, click, save_screenshot, select_value, wait_for_attr, wait_for_count, wait_for_text,
 };
 
 const ENTER: &str = "\u{E007}";
@@ -19,16 +18,8 @@ async fn text_of(app: &Client, css: &str) -> Result<String> {
 
 #[tokio::test]
 async fn sign_in_filter_preview_buy_contact_and_refund() -> Result<()> {
-    let home = tempfile::tempdir()?;
-    let (_xvfb, display) = start_xvfb()?;
-    let (_server, api_url) = start_server(home.path())?;
-    let env = AppEnv {
-        display,
-        api_url,
-        home: home.path().to_owned(),
-    };
-    let driver = Driver::start(&env)?;
-    let app = driver.launch_app().await?;
+    let desktop = Desktop::start()?;
+    let app = desktop.driver.launch_app().await?;
     let andheri = &DEMO_LEADS[0];
 
     // Signed out, the dashboard asks for sign-in; the demo agent signs in.

@@ -123,6 +123,39 @@ pub struct AppEnv {
     pub home: PathBuf,
 }
 
+/// Everything one test's app needs, in its own temporary home: a display, the API with demo
+/// data, and a WebDriver that launches the app. Dropped in field order: driver, server, display.
+pub struct Desktop {
+    pub driver: Driver,
+    server: Option<Process>,
+    _xvfb: Process,
+    _home: tempfile::TempDir,
+}
+
+impl Desktop {
+    pub fn start() -> Result<Self> {
+        let home = tempfile::tempdir()?;
+        let (xvfb, display) = start_xvfb()?;
+        let (server, api_url) = start_server(home.path())?;
+        let driver = Driver::start(&AppEnv {
+            display,
+            api_url,
+            home: home.path().to_owned(),
+        })?;
+        Ok(Self {
+            driver,
+            server: Some(server),
+            _xvfb: xvfb,
+            _home: home,
+        })
+    }
+
+    /// Stops the API, as a lost connection would.
+    pub fn stop_server(&mut self) {
+        self.server = None;
+    }
+}
+
 /// tauri-driver, which starts WebKitWebDriver, which starts the app for each session.
 pub struct Driver {
     _process: Process,

@@ -5,21 +5,12 @@ use anyhow::Result;
 use fantoccini::Locator;
 use leadmart_server::demo::DEMO_LEADS;
 
-use crate::harness::{
-    AppEnv, Driver, save_screenshot, start_server, start_xvfb, wait_for_attr, wait_for_count,
-};
+use crate::harness::{Desktop, save_screenshot, wait_for_attr, wait_for_count};
 
 #[tokio::test]
 async fn lead_cards_online_then_from_cache_offline() -> Result<()> {
-    let home = tempfile::tempdir()?;
-    let (_xvfb, display) = start_xvfb()?;
-    let (server, api_url) = start_server(home.path())?;
-    let env = AppEnv {
-        display,
-        api_url,
-        home: home.path().to_owned(),
-    };
-    let driver = Driver::start(&env)?;
+    let mut desktop = Desktop::start()?;
+    let driver = &desktop.driver;
 
     // Online: every demo lead arrives as a card, with the seed's content and no contact details.
     let app = driver.launch_app().await?;
@@ -80,7 +71,8 @@ async fn lead_cards_online_then_from_cache_offline() -> Result<()> {
     app.close().await?;
 
     // Offline: stop the server, relaunch the app; the cache answers and the UI says so.
-    drop(server);
+    desktop.stop_server();
+    let driver = &desktop.driver;
     let app = driver.launch_app().await?;
     wait_for_attr(
         &app,

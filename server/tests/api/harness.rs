@@ -1,6 +1,8 @@
 //! `spawn_app`: a fresh database on the chosen engine, migrated and seeded, behind a real server
 //! bound to `127.0.0.1:0`.
 
+use reqwest::Method;
+use serde_json::Value;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use leadmart_server::auth::{NewUser, create_user};
@@ -261,44 +263,27 @@ impl TestApp {
             .expect("request reaches the server")
     }
 
-    pub async fn post(
-        &self,
-        path: &str,
-        token: &str,
-        body: &serde_json::Value,
-    ) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("request reaches the server")
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.send_json(Method::POST, path, token, body).await
     }
 
-    pub async fn put(
-        &self,
-        path: &str,
-        token: &str,
-        body: &serde_json::Value,
-    ) -> reqwest::Response {
-        self.client
-            .put(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("request reaches the server")
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.send_json(Method::PUT, path, token, body).await
     }
 
-    pub async fn patch(
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.send_json(Method::PATCH, path, token, body).await
+    }
+
+    async fn send_json(
         &self,
+        method: Method,
         path: &str,
         token: &str,
-        body: &serde_json::Value,
+        body: &Value,
     ) -> reqwest::Response {
         self.client
-            .patch(self.url(path))
+            .request(method, self.url(path))
             .bearer_auth(token)
             .json(body)
             .send()
