@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use leadmart_shared::account::Role;
+use leadmart_shared::contact::{ContactError, Email, PersonName, PhoneParser};
 use leadmart_shared::ids::UserId;
 use leadmart_shared::lead::Urgency;
 use leadmart_shared::ledger::credit_purchase;
@@ -19,7 +20,7 @@ use leadmart_shared::wire::{AgentPreferencesDto, ServiceAreaDto};
 use rust_decimal::Decimal;
 
 use crate::auth::{NewUser, create_user};
-use crate::db::{Db, DbDecimal};
+use crate::db::{Db, DbDecimal, Tx};
 use crate::error::ApiError;
 use crate::{ledger, preferences, with_pool, with_tx};
 
@@ -230,10 +231,50 @@ pub async fn seed_demo_with(
     leads.extend(generated::leads(generated, users.partner));
     // Oldest first, so ids grow with listing time as they would in production.
     leads.sort_by_key(|lead| std::cmp::Reverse(lead.listed_hours_ago));
+    let mut checks = ContactChecks::default();
+    // One transaction: a hundred thousand autocommits would each wait for the disk.
+    let mut tx = db.begin_write().await?;
     for lead in &leads {
-        insert_lead(db, lead, now).await?;
+        checks.check(lead)?;
+        insert_lead(&mut tx, lead, now).await?;
     }
+    tx.commit().await?;
+    crate::marketplace::store::backfill_price_bands(db, &crate::MarketConfig::default()).await?;
     Ok(leads.len())
+}
+
+/// Every demo lead's contact goes through the shared types, as any other lead's does: a
+/// generator bug must fail the seed, not list a number no one can call.
+#[derive(Default)]
+struct ContactChecks {
+    parsers: BTreeMap<String, PhoneParser>,
+}
+
+impl ContactChecks {
+    fn check(&mut self, lead: &SeedLead) -> Result<(), ApiError> {
+        let invalid = |what: &str, err: ContactError| {
+            ApiError::corrupt(format!("demo lead {:?}: {what}: {err}", lead.title))
+        };
+        PersonName::parse(&lead.contact_name).map_err(|e| invalid("name", e))?;
+        Email::parse(&lead.contact_email).map_err(|e| invalid("email", e))?;
+        if !self.parsers.contains_key(&lead.country) {
+            let parser = PhoneParser::new(&lead.country).map_err(|e| invalid("country", e))?;
+            self.parsers.insert(lead.country.clone(), parser);
+        }
+        let parsed = self
+            .parsers
+            .get(&lead.country)
+            .map(|parser| parser.parse(&lead.contact_phone))
+            .transpose()
+            .map_err(|e| invalid("phone", e))?;
+        if parsed.is_some_and(|p| p.as_str() != lead.contact_phone) {
+            return Err(ApiError::corrupt(format!(
+                "demo lead {:?}: phone {} is not in E.164",
+                lead.title, lead.contact_phone
+            )));
+        }
+        Ok(())
+    }
 }
 
 struct DemoUsers {
@@ -442,7 +483,7 @@ impl SeedLead {
     }
 }
 
-async fn insert_lead(db: &Db, lead: &SeedLead, now: DateTime<Utc>) -> Result<(), ApiError> {
+async fn insert_lead(tx: &mut Tx, lead: &SeedLead, now: DateTime<Utc>) -> Result<(), ApiError> {
     let listed_at = now - Duration::hours(lead.listed_hours_ago);
     let expires_at = listed_at + Duration::days(30);
     let (exclusivity, max_buyers) = if lead.exclusive {
@@ -457,7 +498,7 @@ async fn insert_lead(db: &Db, lead: &SeedLead, now: DateTime<Utc>) -> Result<(),
     } else {
         "admin"
     };
-    with_pool!(db, pool => {
+    with_tx!(tx, pool => {
         sqlx::query(
             "INSERT INTO leads (category, title, description, country, region, city, area, \
              postal_code, currency, budget_min, budget_max, urgency, score, exclusivity, \

@@ -90,6 +90,19 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not open the database at {}", cli.database_url))?;
     db.migrate().await.context("could not apply migrations")?;
+    // Leads stored before their price bands existed get them now, before anyone browses.
+    let priced = leadmart_server::marketplace::store::backfill_price_bands(
+        &db,
+        &leadmart_server::MarketConfig::default(),
+    )
+    .await
+    .context("could not price the stored leads")?;
+    if priced > 0 {
+        tracing::info!(
+            priced,
+            "stored price bands for leads listed before they existed"
+        );
+    }
     match cli.command {
         Command::Migrate => println!("migrations applied ({})", db.engine()),
         Command::SeedDemo {

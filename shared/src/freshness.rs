@@ -60,7 +60,13 @@ impl Freshness {
         config: &FreshnessConfig,
     ) -> Self {
         // Whole seconds are plenty: the curve moves by ~1e-6 per second at its steepest.
-        let seconds = (now - created_at).num_seconds();
+        Self::at_age_seconds((now - created_at).num_seconds(), config)
+    }
+
+    /// Freshness at an age in whole seconds: the one formula behind [`Freshness::between`] and
+    /// the price bands' change times, so both always agree.
+    #[allow(clippy::float_arithmetic)]
+    pub fn at_age_seconds(seconds: i64, config: &FreshnessConfig) -> Self {
         Self::at_age_days(seconds as f64 / SECONDS_PER_DAY, config)
     }
 

@@ -10,7 +10,7 @@ use crate::freshness::{Freshness, FreshnessConfig};
 use crate::ids::{LeadId, PartnerId};
 use crate::money::{Credits, CurrencyCode, Money};
 use crate::normalize::fold;
-use crate::pricing::{PriceInput, PricingConfig, price};
+use crate::pricing::{PriceBands, PriceInput, PricingConfig, price};
 use crate::scoring::ScoreBreakdown;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -391,16 +391,25 @@ impl Lead {
         pricing: &PricingConfig,
         freshness: &FreshnessConfig,
     ) -> Credits {
-        price(
-            &PriceInput {
-                score: self.score.score(),
-                freshness: self.freshness(now, freshness),
-                exclusivity: self.cap.exclusivity(),
-                phone_verified: self.phone_verified,
-                email_status: self.verification,
-            },
-            pricing,
-        )
+        price(&self.price_input(self.freshness(now, freshness)), pricing)
+    }
+
+    /// The price over the lead's whole life (three values, two change times): stored with
+    /// the lead so SQL can sort and filter by the current price. Equals [`Lead::price`] at
+    /// every instant.
+    pub fn price_bands(&self, pricing: &PricingConfig, freshness: &FreshnessConfig) -> PriceBands {
+        let input = self.price_input(Freshness::at_age_seconds(0, freshness));
+        PriceBands::of(&input, self.created_at, pricing, freshness)
+    }
+
+    fn price_input(&self, freshness: Freshness) -> PriceInput {
+        PriceInput {
+            score: self.score.score(),
+            freshness,
+            exclusivity: self.cap.exclusivity(),
+            phone_verified: self.phone_verified,
+            email_status: self.verification,
+        }
     }
 
     /// The masked view, priced and aged at `now`.

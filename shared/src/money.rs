@@ -149,6 +149,21 @@ amount_type!(
     /// Credits, the marketplace's prepaid unit (default 1 credit = ₹100). Two decimals.
     Credits
 );
+impl Credits {
+    /// The amount in hundredths of a credit, exactly (two decimals by construction): how
+    /// storage keeps prices it must compare as numbers on every engine.
+    pub fn hundredths(self) -> Option<i64> {
+        let mut scaled = self.0 * Decimal::ONE_HUNDRED;
+        scaled.rescale(0);
+        i64::try_from(scaled).ok()
+    }
+
+    /// The inverse of [`Credits::hundredths`].
+    pub fn from_hundredths(hundredths: i64) -> Result<Self, AmountError> {
+        Self::new(Decimal::new(hundredths, SCALE))
+    }
+}
+
 amount_type!(
     /// An amount in the marketplace currency (budgets, deal values, package prices, payouts).
     Money

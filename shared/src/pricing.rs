@@ -4,7 +4,9 @@
 //! discount, rounded half-up to 0.01 (DESIGN.md). All in `Decimal`; the one float input,
 //! freshness, only selects a tier.
 
-use crate::freshness::Freshness;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::freshness::{Freshness, FreshnessConfig};
 use crate::lead::{Exclusivity, VerificationStatus};
 use crate::money::{Credits, Rate};
 use crate::scoring::Score;
@@ -82,13 +84,27 @@ impl PricingConfig {
     }
 
     pub fn freshness_multiplier(&self, freshness: Freshness) -> Decimal {
+        self.band_multiplier(self.band(freshness))
+    }
+
+    /// Which of the three freshness bands a score falls in: the only way freshness enters a
+    /// price.
+    pub fn band(&self, freshness: Freshness) -> FreshnessBand {
         let f = freshness.value();
         if f >= self.fresh_at_least {
-            self.fresh_multiplier
+            FreshnessBand::Fresh
         } else if f < self.stale_below {
-            self.stale_multiplier
+            FreshnessBand::Stale
         } else {
-            Decimal::ONE
+            FreshnessBand::Mid
+        }
+    }
+
+    pub fn band_multiplier(&self, band: FreshnessBand) -> Decimal {
+        match band {
+            FreshnessBand::Fresh => self.fresh_multiplier,
+            FreshnessBand::Mid => Decimal::ONE,
+            FreshnessBand::Stale => self.stale_multiplier,
         }
     }
 
@@ -101,8 +117,17 @@ impl PricingConfig {
 }
 
 pub fn price_breakdown(input: &PriceInput, config: &PricingConfig) -> PriceBreakdown {
+    breakdown_in_band(input, config, config.band(input.freshness))
+}
+
+/// The price as if the lead's freshness fell in `band` (its `input.freshness` is not read).
+fn breakdown_in_band(
+    input: &PriceInput,
+    config: &PricingConfig,
+    band: FreshnessBand,
+) -> PriceBreakdown {
     let quality = config.quality_multiplier(input.score);
-    let freshness = config.freshness_multiplier(input.freshness);
+    let freshness = config.band_multiplier(band);
     let exclusivity = config.exclusivity_multiplier(input.exclusivity);
     let mut addons = Decimal::ZERO;
     if input.phone_verified {
@@ -133,6 +158,108 @@ pub fn price_breakdown(input: &PriceInput, config: &PricingConfig) -> PriceBreak
 /// The price in credits.
 pub fn price(input: &PriceInput, config: &PricingConfig) -> Credits {
     price_breakdown(input, config).total
+}
+
+/// The freshness bands, in the order a lead passes through them as it ages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FreshnessBand {
+    Fresh,
+    Mid,
+    Stale,
+}
+
+/// A lead's price as the step function of time it is: freshness only selects a band, and
+/// freshness falls monotonically with age, so the price takes at most three values and changes
+/// at most twice (DESIGN.md "Price bands"). Stored with the lead so SQL can filter, sort and page
+/// by the current price without pricing every open lead.
+///
+/// `at(now)` equals [`price`] with the freshness of `now`, for every `now` (the change times are
+/// found on the same whole-second freshness function that pricing uses, not from a formula that
+/// could round differently).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceBands {
+    pub fresh: Credits,
+    pub mid: Credits,
+    pub stale: Credits,
+    /// From this instant on (inclusive) the lead is priced at least as `mid`.
+    pub mid_from: DateTime<Utc>,
+    /// From this instant on (inclusive) the lead is priced as `stale`.
+    pub stale_from: DateTime<Utc>,
+}
+
+/// Stands for "always" in [`PriceBands`]: a band the lead is in from age 0 (and so also at the
+/// negative ages of clock skew, which count as age 0).
+pub const BAND_ALWAYS: DateTime<Utc> = DateTime::<Utc>::UNIX_EPOCH;
+
+/// Stands for "never" in [`PriceBands`]: a band the lead does not reach within
+/// [`BAND_SEARCH_LIMIT`] (e.g. a freshness floor above the stale threshold).
+pub fn band_never() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// How far ahead band changes are searched: a century of age.
+pub const BAND_SEARCH_LIMIT: Duration = Duration::days(36_525);
+
+impl PriceBands {
+    /// The bands of a lead captured at `created_at` with the price-relevant facts of `input`
+    /// (its `freshness` is ignored: every band is priced).
+    pub fn of(
+        input: &PriceInput,
+        created_at: DateTime<Utc>,
+        pricing: &PricingConfig,
+        freshness: &FreshnessConfig,
+    ) -> Self {
+        let priced = |band: FreshnessBand| breakdown_in_band(input, pricing, band).total;
+        let change = |band: FreshnessBand| match first_second_in(band, pricing, freshness) {
+            Some(0) => BAND_ALWAYS,
+            Some(seconds) => created_at + Duration::seconds(seconds),
+            None => band_never(),
+        };
+        Self {
+            fresh: priced(FreshnessBand::Fresh),
+            mid: priced(FreshnessBand::Mid),
+            stale: priced(FreshnessBand::Stale),
+            mid_from: change(FreshnessBand::Mid),
+            stale_from: change(FreshnessBand::Stale),
+        }
+    }
+
+    /// The price at `now`.
+    pub fn at(&self, now: DateTime<Utc>) -> Credits {
+        if now >= self.stale_from {
+            self.stale
+        } else if now >= self.mid_from {
+            self.mid
+        } else {
+            self.fresh
+        }
+    }
+}
+
+/// The first whole-second age at which a lead's freshness is in `band` or a later one, or
+/// `None` within [`BAND_SEARCH_LIMIT`]. Binary search: freshness never rises with age, so "in
+/// `band` or later" is false up to some age and true from it on.
+fn first_second_in(
+    band: FreshnessBand,
+    pricing: &PricingConfig,
+    freshness: &FreshnessConfig,
+) -> Option<i64> {
+    let reached =
+        |seconds: i64| pricing.band(Freshness::at_age_seconds(seconds, freshness)) >= band;
+    let (mut low, mut high) = (0_i64, BAND_SEARCH_LIMIT.num_seconds());
+    if !reached(high) {
+        return None;
+    }
+    // Invariant: `reached(high)`, and every age below `low` is not reached.
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if reached(middle) {
+            high = middle;
+        } else {
+            low = middle + 1;
+        }
+    }
+    Some(low)
 }
 
 #[cfg(test)]

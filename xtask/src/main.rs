@@ -22,12 +22,12 @@ fn main() -> Result<()> {
     match task.as_str() {
         "run" => run_product(&root),
         "test" => test_everything(&root),
-        "bench" => bench::run(&root),
+        "bench" => bench::run(&root, &std::env::args().skip(2).collect::<Vec<_>>()),
         "bindings" => cargo(&["test", "-p", "leadmart-app", "--test", "app", "bindings"])
             .env("LEADMART_WRITE_BINDINGS", "1")
             .status_ok(),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|bindings>");
+            eprintln!("usage: cargo xtask <run|test|bench [--smoke] [--server PATH]|bindings>");
             std::process::exit(2);
         }
     }
@@ -183,8 +183,13 @@ fn test_everything(root: &Path) -> Result<()> {
             "cargo",
             "test",
             "--workspace",
+            // Benches too: criterion runs each benchmark once, with its correctness checks.
+            "--all-targets",
         ])
         .status_ok()?;
+
+    step("benchmarks, once each at a tiny scale (they must not rot)");
+    bench::run(root, &["--smoke".to_owned()])?;
     step("all checks passed");
     Ok(())
 }

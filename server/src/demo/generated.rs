@@ -2,6 +2,9 @@
 //! so screenshots and manual checks are repeatable. Scores come from the shared consumer rules.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use leadmart_shared::contact::PhoneParser;
 
 use leadmart_shared::lead::Urgency;
 use leadmart_shared::scoring::{ConsumerFacts, ConsumerRules, score_consumer};
@@ -106,12 +109,38 @@ fn indian_person(rng: &mut StdRng, n: usize) -> Person {
             first.to_lowercase(),
             last.to_lowercase()
         ),
-        phone: format!(
-            "+91{}{:08}",
-            rng.random_range(7..=9),
-            rng.random_range(10_000_000..99_999_999)
-        ),
+        phone: valid_phone(rng, &INDIA, |rng| {
+            // Indian mobiles: +91, then ten digits starting 6–9.
+            format!(
+                "+91{}{:09}",
+                rng.random_range(6..=9),
+                rng.random_range(0..1_000_000_000)
+            )
+        }),
     }
+}
+
+static INDIA: LazyLock<Option<PhoneParser>> = LazyLock::new(|| PhoneParser::new("IN").ok());
+static SOUTH_AFRICA: LazyLock<Option<PhoneParser>> = LazyLock::new(|| PhoneParser::new("ZA").ok());
+
+/// The first number `draw` makes that the shared parser accepts as valid for its region (most
+/// draws are; the numbering plan leaves a few prefixes unallocated). Deterministic for a seed.
+fn valid_phone(
+    rng: &mut StdRng,
+    parser: &LazyLock<Option<PhoneParser>>,
+    mut draw: impl FnMut(&mut StdRng) -> String,
+) -> String {
+    let mut candidate = draw(rng);
+    let Some(parser) = parser.as_ref() else {
+        return candidate;
+    };
+    for _ in 0..100 {
+        if let Ok(phone) = parser.parse(&candidate) {
+            return phone.as_str().to_owned();
+        }
+        candidate = draw(rng);
+    }
+    candidate
 }
 
 fn sa_person(rng: &mut StdRng, n: usize) -> Person {
@@ -124,7 +153,9 @@ fn sa_person(rng: &mut StdRng, n: usize) -> Person {
             first.to_lowercase(),
             last.to_lowercase()
         ),
-        phone: format!("+2782{:07}", rng.random_range(1_000_000..9_999_999)),
+        phone: valid_phone(rng, &SOUTH_AFRICA, |rng| {
+            format!("+2782{:07}", rng.random_range(1_000_000..9_999_999))
+        }),
     }
 }
 

@@ -3,13 +3,14 @@
 //! rows become the shared [`Lead`](leadmart_shared::lead::Lead) and leave only as its
 //! `preview`, whose wire types have no contact fields at all.
 //!
-//! Prices depend on freshness, which changes with time, so no price is stored: the selective
-//! filters run in SQL, then the remaining set is priced, filtered and sorted in Rust. That keeps
-//! every sort exact at the cost of reading all open leads that pass the SQL filters — fine for
-//! the tens of thousands of open leads one marketplace lists; past that, store a price snapshot
-//! refreshed by a job and sort on it in SQL.
+//! Pages come from SQL in the page's order through indexes ([`store`]); the price order is
+//! exact in SQL because each lead stores its shared `PriceBands`. The few filters SQL cannot
+//! express portably (budget overlap, category attributes, freshness, the agent's own
+//! preferences) run in Rust over the priced preview, reading further keyset batches until the
+//! page is full, so a browse reads about a page of rows, not every open lead.
 
 pub mod record;
+pub mod store;
 
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
@@ -27,6 +28,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::{AppState, with_pool};
 use record::{LEAD_COLUMNS, LeadRecord};
+use store::{Bind, Conditions};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -77,7 +79,7 @@ const DEFAULT_PAGE: u32 = 20;
 const MAX_PAGE: u32 = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sort {
+pub enum Sort {
     Newest,
     Score,
     Price,
@@ -97,31 +99,39 @@ impl Sort {
 }
 
 /// A position in one sort order: the key of the last lead shown and its id.
-#[derive(Debug, Clone, PartialEq, PartialOrd)]
-enum SortKey {
-    /// Listing time in milliseconds (descending).
-    Newest(i64, i64),
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortKey {
+    /// Listing time (descending).
+    Newest(DateTime<Utc>, i64),
     /// Score (descending).
     Score(i64, i64),
-    /// Price in credits (ascending).
-    Price(Decimal, i64),
+    /// Current price in hundredths of a credit (ascending).
+    Price(i64, i64),
 }
 
 impl SortKey {
-    fn of(sort: Sort, preview: &LeadPreview) -> Self {
+    fn of(sort: Sort, preview: &LeadPreview) -> Result<Self, ApiError> {
         let id = preview.id.get();
-        match sort {
-            Sort::Newest => {
-                SortKey::Newest(preview.listed_at.map_or(0, |t| t.timestamp_millis()), id)
-            }
+        Ok(match sort {
+            Sort::Newest => SortKey::Newest(preview.listed_at.unwrap_or_default(), id),
             Sort::Score => SortKey::Score(i64::from(preview.score.score().value()), id),
-            Sort::Price => SortKey::Price(preview.price.amount(), id),
-        }
+            Sort::Price => SortKey::Price(
+                preview
+                    .price
+                    .hundredths()
+                    .ok_or_else(|| ApiError::corrupt("price out of range"))?,
+                id,
+            ),
+        })
     }
 
     fn cursor(&self) -> String {
         match self {
-            SortKey::Newest(t, id) => format!("n{t}_{id}"),
+            // Nanoseconds: the stored time round-trips exactly, so no lead is skipped or shown
+            // twice at a page boundary.
+            SortKey::Newest(t, id) => {
+                format!("n{}_{id}", t.timestamp_nanos_opt().unwrap_or_default())
+            }
             SortKey::Score(s, id) => format!("s{s}_{id}"),
             SortKey::Price(p, id) => format!("p{p}_{id}"),
         }
@@ -131,43 +141,20 @@ impl SortKey {
         let (key, id) = cursor.get(1..)?.split_once('_')?;
         let id: i64 = id.parse().ok()?;
         match (sort, cursor.as_bytes().first()?) {
-            (Sort::Newest, b'n') => Some(SortKey::Newest(key.parse().ok()?, id)),
+            (Sort::Newest, b'n') => Some(SortKey::Newest(
+                DateTime::from_timestamp_nanos(key.parse().ok()?),
+                id,
+            )),
             (Sort::Score, b's') => Some(SortKey::Score(key.parse().ok()?, id)),
             (Sort::Price, b'p') => Some(SortKey::Price(key.parse().ok()?, id)),
             _ => None,
         }
     }
-
-    /// Whether a lead with this key comes after `cursor` in the sort order.
-    fn is_after(&self, cursor: &SortKey) -> bool {
-        match (self, cursor) {
-            (SortKey::Newest(a, i), SortKey::Newest(b, j))
-            | (SortKey::Score(a, i), SortKey::Score(b, j)) => (a, i) < (b, j),
-            (SortKey::Price(a, i), SortKey::Price(b, j)) => (a, i) > (b, j),
-            _ => false,
-        }
-    }
 }
 
-/// One bound value of the dynamic SQL filter.
-enum Bind {
-    Text(String),
-    Int(i64),
-    Time(DateTime<Utc>),
-}
-
-/// The selective filters in SQL; everything price- or time-dependent stays in Rust.
-fn sql_filters(query: &ListQuery, now: DateTime<Utc>) -> Result<(String, Vec<Bind>), ApiError> {
-    let mut sql = format!(
-        "SELECT {LEAD_COLUMNS} FROM leads \
-         WHERE status = 'listed' AND expires_at > $1 AND purchases < max_buyers"
-    );
-    let mut binds = vec![Bind::Time(now)];
-    // `?` in a clause becomes the next `$n`.
-    fn push(sql: &mut String, clause: &str, bind: Bind, binds: &mut Vec<Bind>) {
-        binds.push(bind);
-        sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
-    }
+/// The filters SQL applies (everything but those of [`PreviewFilter`]).
+fn sql_filters(query: &ListQuery, now: DateTime<Utc>) -> Result<Conditions, ApiError> {
+    let mut conditions = Conditions::default();
     for (column, value) in [
         ("country", &query.country),
         ("region", &query.region),
@@ -175,11 +162,9 @@ fn sql_filters(query: &ListQuery, now: DateTime<Utc>) -> Result<(String, Vec<Bin
         ("area", &query.area),
     ] {
         if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-            push(
-                &mut sql,
-                &format!(" AND LOWER({column}) = LOWER(?)"),
-                Bind::Text(value.trim().to_owned()),
-                &mut binds,
+            conditions.and(
+                &format!("LOWER({column}) = LOWER(?)"),
+                [Bind::Text(value.trim().to_owned())],
             );
         }
     }
@@ -187,55 +172,47 @@ fn sql_filters(query: &ListQuery, now: DateTime<Utc>) -> Result<(String, Vec<Bin
         let category =
             Category::parse(raw).map_err(|e| ApiError::BadRequest(format!("category: {e}")))?;
         if category.as_str().contains('/') {
-            push(
-                &mut sql,
-                " AND category = ?",
-                Bind::Text(category.as_str().to_owned()),
-                &mut binds,
-            );
+            conditions.and("category = ?", [Bind::Text(category.as_str().to_owned())]);
         } else {
-            // A group covers its sub-categories (shared `Category::covers`, re-checked below).
-            push(
-                &mut sql,
-                " AND category LIKE ?",
-                Bind::Text(format!("{}%", category.as_str())),
-                &mut binds,
+            // A group covers its sub-categories (shared `Category::covers`, re-checked in Rust).
+            conditions.and(
+                "category LIKE ?",
+                [Bind::Text(format!("{}/%", category.as_str()))],
             );
         }
     }
     if let Some(min) = query.min_score {
-        push(
-            &mut sql,
-            " AND score >= ?",
-            Bind::Int(i64::from(min)),
-            &mut binds,
-        );
+        conditions.and("score >= ?", [Bind::Int(i64::from(min))]);
     }
     if let Some(ex) = query.exclusivity.as_deref().filter(|e| !e.is_empty()) {
-        leadmart_shared::lead::Exclusivity::parse(ex)
+        let exclusivity = leadmart_shared::lead::Exclusivity::parse(ex)
             .map_err(|e| ApiError::BadRequest(format!("exclusivity: {e}")))?;
-        push(
-            &mut sql,
-            " AND exclusivity = ?",
-            Bind::Text(ex.to_owned()),
-            &mut binds,
+        conditions.and(
+            "exclusivity = ?",
+            [Bind::Text(exclusivity.as_str().to_owned())],
         );
     }
     if query.has_phone == Some(true) {
-        sql.push_str(" AND contact_phone IS NOT NULL");
+        conditions.and_fixed("contact_phone IS NOT NULL");
     }
     if query.verified_email == Some(true) {
-        sql.push_str(" AND verification = 'valid'");
+        conditions.and_fixed("verification = 'valid'");
     }
     if let Some(hours) = query.max_age_hours {
-        push(
-            &mut sql,
-            " AND listed_at >= ?",
-            Bind::Time(now - Duration::hours(i64::from(hours))),
-            &mut binds,
+        conditions.and(
+            "listed_at >= ?",
+            [Bind::Time(now - Duration::hours(i64::from(hours)))],
         );
     }
-    Ok((sql, binds))
+    let urgencies = parse_urgencies(query.urgency.as_deref().unwrap_or(""))?;
+    if !urgencies.is_empty() {
+        let marks = vec!["?"; urgencies.len()].join(", ");
+        conditions.and(
+            &format!("urgency IN ({marks})"),
+            urgencies.iter().map(|u| Bind::Text(u.as_str().to_owned())),
+        );
+    }
+    Ok(conditions)
 }
 
 /// `key:v1|v2,key2:v3` → wanted values per attribute, folded for comparison.
@@ -263,13 +240,19 @@ struct PreviewFilter {
     category: Option<Category>,
     budget: Option<(Decimal, Decimal)>,
     attributes: Vec<(String, Vec<String>)>,
-    urgencies: Vec<Urgency>,
     min_freshness: Option<u8>,
-    max_price: Option<Decimal>,
     agent: Option<AgentProfile>,
 }
 
 impl PreviewFilter {
+    /// Whether this filter may refuse leads SQL admitted (then a page may need more rows).
+    fn is_selective(&self) -> bool {
+        self.budget.is_some()
+            || !self.attributes.is_empty()
+            || self.min_freshness.is_some()
+            || self.agent.is_some()
+    }
+
     fn admits(&self, p: &LeadPreview) -> bool {
         if self
             .category
@@ -295,16 +278,10 @@ impl PreviewFilter {
         if !attributes_ok {
             return false;
         }
-        if !self.urgencies.is_empty() && !self.urgencies.contains(&p.urgency) {
-            return false;
-        }
         if self
             .min_freshness
             .is_some_and(|m| p.freshness.rounded() < m)
         {
-            return false;
-        }
-        if self.max_price.is_some_and(|m| p.price.amount() > m) {
             return false;
         }
         if let Some(agent) = &self.agent {
@@ -366,57 +343,62 @@ async fn list_leads(
             .map_err(|e| ApiError::BadRequest(format!("category: {e}")))?,
         budget,
         attributes: parse_attributes(query.attributes.as_deref().unwrap_or(""))?,
-        urgencies: parse_urgencies(query.urgency.as_deref().unwrap_or(""))?,
         min_freshness: query.min_freshness,
-        max_price: query
-            .max_price
-            .map(|m| Credits::new(m).map(Credits::amount))
-            .transpose()
-            .map_err(|e| ApiError::BadRequest(format!("maxPrice: {e}")))?,
         agent,
     };
+    let max_price = query
+        .max_price
+        .map(|m| {
+            Credits::new(m)
+                .ok()
+                .and_then(Credits::hundredths)
+                .ok_or_else(|| ApiError::BadRequest(format!("maxPrice: {m} is not a price")))
+        })
+        .transpose()?;
     let now = Utc::now();
-    let (sql, binds) = sql_filters(&query, now)?;
-    // Built from constants and `$n` placeholders only; every value is bound.
-    let sql = sqlx::AssertSqlSafe(sql);
-    let records: Vec<LeadRecord> = with_pool!(state.db.as_ref(), pool => {
-        let mut q = sqlx::query_as(sql);
-        for bind in binds {
-            q = match bind {
-                Bind::Text(v) => q.bind(v),
-                Bind::Int(v) => q.bind(v),
-                Bind::Time(v) => q.bind(v),
-            };
-        }
-        q.fetch_all(pool).await?
-    });
+    let conditions = sql_filters(&query, now)?;
     let market = &state.market;
-    let mut previews: Vec<(SortKey, LeadPreview)> = Vec::with_capacity(records.len());
-    for record in records {
-        let preview = record
-            .into_lead()?
-            .preview(now, &market.pricing, &market.freshness);
-        if filter.admits(&preview) {
-            previews.push((SortKey::of(sort, &preview), preview));
+    let wanted = limit as usize + 1;
+    // Rows SQL admits that the Rust filter may still refuse: read ahead in bigger batches.
+    let batch = if filter.is_selective() {
+        (limit * 4).max(100)
+    } else {
+        limit + 1
+    };
+    let mut page: Vec<(SortKey, LeadPreview)> = Vec::with_capacity(wanted);
+    let mut position = after;
+    while page.len() < wanted {
+        let records = store::open_leads(
+            &state.db,
+            &conditions,
+            sort,
+            position.as_ref(),
+            max_price,
+            batch,
+            now,
+        )
+        .await?;
+        let exhausted = records.len() < batch as usize;
+        for record in records {
+            let preview = record
+                .into_lead()?
+                .preview(now, &market.pricing, &market.freshness);
+            let key = SortKey::of(sort, &preview)?;
+            position = Some(key.clone());
+            if filter.admits(&preview) && page.len() < wanted {
+                page.push((key, preview));
+            }
         }
-    }
-    if let Some(after) = &after {
-        previews.retain(|(key, _)| key.is_after(after));
-    }
-    match sort {
-        Sort::Price => {
-            previews.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal))
-        }
-        Sort::Newest | Sort::Score => {
-            previews.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal))
+        if exhausted {
+            break;
         }
     }
     let limit = limit as usize;
-    let next_cursor = (previews.len() > limit)
-        .then(|| previews.get(limit - 1).map(|(key, _)| key.cursor()))
+    let next_cursor = (page.len() > limit)
+        .then(|| page.get(limit - 1).map(|(key, _)| key.cursor()))
         .flatten();
     let currency = market.credit_value.currency.to_string();
-    let leads = previews
+    let leads = page
         .iter()
         .take(limit)
         .map(|(_, p)| LeadCard::from_preview(p, &currency))

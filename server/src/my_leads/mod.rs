@@ -81,10 +81,7 @@ async fn list(
         None
     };
     let now = Utc::now();
-    let mut leads = Vec::with_capacity(rows.len());
-    for row in &rows {
-        leads.push(view::purchased_lead(&mut tx, row, &state.market, now).await?);
-    }
+    let leads = view::purchased_leads(&mut tx, &rows, &state.market, now).await?;
     tx.commit().await?;
     Ok(Json(MyLeadsPage { leads, next_cursor }))
 }

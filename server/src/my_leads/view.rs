@@ -2,6 +2,8 @@
 //! revealed contact, and the buyer's pipeline, notes, contact log and refund. Reads run on a
 //! [`Tx`] so a write path can answer with what it just wrote, before committing.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use leadmart_shared::money::Money;
 use leadmart_shared::pipeline::{ContactChannel, Pipeline, PipelineStage};
@@ -114,8 +116,16 @@ pub async fn pipeline(tx: &mut Tx, purchase: &PurchaseRow) -> Result<Pipeline, A
             .fetch_all(conn)
             .await?
     });
+    pipeline_of(purchase, rows)
+}
+
+/// Replays recorded `(to_stage, at)` changes, oldest first, through the shared pipeline rules.
+fn pipeline_of(
+    purchase: &PurchaseRow,
+    changes: Vec<(String, DateTime<Utc>)>,
+) -> Result<Pipeline, ApiError> {
     let mut pipeline = Pipeline::start(purchase.purchased_at);
-    for (to, at) in rows {
+    for (to, at) in changes {
         let to: PipelineStage = enum_from_column(&to)?;
         let deal = match to {
             PipelineStage::Won => purchase
@@ -137,74 +147,145 @@ pub async fn purchased_lead(
     market: &MarketConfig,
     now: DateTime<Utc>,
 ) -> Result<PurchasedLead, ApiError> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = $1"));
-    let record: LeadRecord = with_tx!(tx, conn => {
-        sqlx::query_as(sql).bind(purchase.lead_id).fetch_one(conn).await?
-    });
-    let lead = record.into_lead()?;
-    let notes: Vec<(i64, String, DateTime<Utc>)> = with_tx!(tx, conn => {
-        sqlx::query_as(
-            "SELECT id, body, created_at FROM lead_notes WHERE purchase_id = $1 ORDER BY id",
-        )
-        .bind(purchase.id)
-        .fetch_all(conn)
+    purchased_leads(tx, std::slice::from_ref(purchase), market, now)
         .await?
-    });
-    let contacts: Vec<(i64, String, DateTime<Utc>, Option<String>)> = with_tx!(tx, conn => {
-        sqlx::query_as(
-            "SELECT id, channel, at, note FROM contact_log WHERE purchase_id = $1 ORDER BY id",
-        )
-        .bind(purchase.id)
-        .fetch_all(conn)
-        .await?
-    });
-    let pipeline = pipeline(tx, purchase).await?;
-    let refund = refunds_where(
+        .pop()
+        .ok_or_else(|| ApiError::corrupt("a purchase without its lead"))
+}
+
+/// `(purchase_id, id, channel, at, note)` of a contact-log line.
+type ContactRow = (i64, i64, String, DateTime<Utc>, Option<String>);
+
+/// `$1, $2, …, $n`.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Rows of `sql` (with one `{ids}` list to fill) for every id in `ids`.
+macro_rules! rows_for_ids {
+    ($tx:expr, $sql:expr, $ids:expr) => {{
+        let sql = sqlx::AssertSqlSafe($sql.replace("{ids}", &placeholders($ids.len())));
+        with_tx!($tx, conn => {
+            let mut query = sqlx::query_as(sql);
+            for id in $ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(conn).await?
+        })
+    }};
+}
+
+/// [`purchased_lead`] for many purchases in five queries, whatever their number (My Leads
+/// pages, sync), in the order of `purchases`.
+pub async fn purchased_leads(
+    tx: &mut Tx,
+    purchases: &[PurchaseRow],
+    market: &MarketConfig,
+    now: DateTime<Utc>,
+) -> Result<Vec<PurchasedLead>, ApiError> {
+    if purchases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let purchase_ids: Vec<i64> = purchases.iter().map(|p| p.id).collect();
+    let lead_ids: Vec<i64> = purchases.iter().map(|p| p.lead_id).collect();
+    let records: Vec<LeadRecord> = rows_for_ids!(
         tx,
-        "purchase_id = CAST($1 AS BIGINT)",
-        &purchase.id.to_string(),
-    )
-    .await?
-    .pop();
-    let preview = lead.preview(now, &market.pricing, &market.freshness);
-    Ok(PurchasedLead {
-        purchase_id: purchase.id.to_string(),
-        lead: LeadPreviewDto::from_preview(&preview, &market.credit_value.currency.to_string()),
-        contact: ContactDto::from(&lead.contact),
-        price_paid: purchase.price.0,
-        purchased_at: purchase.purchased_at,
-        refund_deadline: refund_deadline(purchase.purchased_at, &market.refunds),
-        stage: pipeline.stage(),
-        deal_value: pipeline.deal_value().map(Money::amount),
-        notes: notes
-            .into_iter()
-            .map(|(id, body, created_at)| LeadNote {
+        format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id IN ({{ids}})"),
+        &lead_ids
+    );
+    let notes: Vec<(i64, i64, String, DateTime<Utc>)> = rows_for_ids!(
+        tx,
+        "SELECT purchase_id, id, body, created_at FROM lead_notes \
+         WHERE purchase_id IN ({ids}) ORDER BY id",
+        &purchase_ids
+    );
+    let contacts: Vec<ContactRow> = rows_for_ids!(
+        tx,
+        "SELECT purchase_id, id, channel, at, note FROM contact_log \
+         WHERE purchase_id IN ({ids}) ORDER BY id",
+        &purchase_ids
+    );
+    let changes: Vec<(i64, String, DateTime<Utc>)> = rows_for_ids!(
+        tx,
+        "SELECT purchase_id, to_stage, at FROM stage_changes \
+         WHERE purchase_id IN ({ids}) ORDER BY id",
+        &purchase_ids
+    );
+    let refunds: Vec<RefundRow> = rows_for_ids!(
+        tx,
+        format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE purchase_id IN ({{ids}}) ORDER BY id"),
+        &purchase_ids
+    );
+
+    let mut leads: HashMap<i64, LeadRecord> = records.into_iter().map(|r| (r.id, r)).collect();
+    let mut notes_of: HashMap<i64, Vec<LeadNote>> = HashMap::new();
+    for (purchase, id, body, created_at) in notes {
+        notes_of.entry(purchase).or_default().push(LeadNote {
+            id: id.to_string(),
+            body,
+            created_at,
+        });
+    }
+    let mut contacts_of: HashMap<i64, Vec<ContactLogEntry>> = HashMap::new();
+    for (purchase, id, channel, at, note) in contacts {
+        contacts_of
+            .entry(purchase)
+            .or_default()
+            .push(ContactLogEntry {
                 id: id.to_string(),
-                body,
-                created_at,
+                channel: enum_from_column::<ContactChannel>(&channel)?,
+                at,
+                note,
+            });
+    }
+    let mut changes_of: HashMap<i64, Vec<(String, DateTime<Utc>)>> = HashMap::new();
+    for (purchase, to, at) in changes {
+        changes_of.entry(purchase).or_default().push((to, at));
+    }
+    let mut refund_of: HashMap<i64, RefundDto> = HashMap::new();
+    for row in refunds {
+        refund_of.insert(row.purchase_id, refund_dto(row)?);
+    }
+
+    let currency = market.credit_value.currency.to_string();
+    purchases
+        .iter()
+        .map(|purchase| {
+            let lead = leads
+                .remove(&purchase.lead_id)
+                .ok_or_else(|| ApiError::corrupt("a purchase without its lead"))?
+                .into_lead()?;
+            let pipeline = pipeline_of(
+                purchase,
+                changes_of.remove(&purchase.id).unwrap_or_default(),
+            )?;
+            let preview = lead.preview(now, &market.pricing, &market.freshness);
+            Ok(PurchasedLead {
+                purchase_id: purchase.id.to_string(),
+                lead: LeadPreviewDto::from_preview(&preview, &currency),
+                contact: ContactDto::from(&lead.contact),
+                price_paid: purchase.price.0,
+                purchased_at: purchase.purchased_at,
+                refund_deadline: refund_deadline(purchase.purchased_at, &market.refunds),
+                stage: pipeline.stage(),
+                deal_value: pipeline.deal_value().map(Money::amount),
+                notes: notes_of.remove(&purchase.id).unwrap_or_default(),
+                contact_log: contacts_of.remove(&purchase.id).unwrap_or_default(),
+                updated_at: purchase.updated_at,
+                stage_history: pipeline
+                    .history()
+                    .iter()
+                    .map(|c| StageChangeDto {
+                        from: c.from,
+                        to: c.to,
+                        at: c.at,
+                    })
+                    .collect(),
+                refund: refund_of.remove(&purchase.id),
             })
-            .collect(),
-        contact_log: contacts
-            .into_iter()
-            .map(|(id, channel, at, note)| {
-                Ok(ContactLogEntry {
-                    id: id.to_string(),
-                    channel: enum_from_column::<ContactChannel>(&channel)?,
-                    at,
-                    note,
-                })
-            })
-            .collect::<Result<_, ApiError>>()?,
-        updated_at: purchase.updated_at,
-        stage_history: pipeline
-            .history()
-            .iter()
-            .map(|c| StageChangeDto {
-                from: c.from,
-                to: c.to,
-                at: c.at,
-            })
-            .collect(),
-        refund,
-    })
+        })
+        .collect()
 }

@@ -63,6 +63,11 @@ fn unique_name() -> String {
 }
 
 pub async fn spawn_app(engine: Engine) -> TestApp {
+    spawn_app_seeded(engine, 0).await
+}
+
+/// [`spawn_app`] with `generated` deterministic generated leads besides the demo ones.
+pub async fn spawn_app_seeded(engine: Engine, generated: usize) -> TestApp {
     let name = unique_name();
     let (url, cleanup) = match engine {
         Engine::Sqlite => {
@@ -97,7 +102,7 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
     db.migrate()
         .await
         .expect("migrations apply on a fresh database");
-    demo::seed_demo(&db, chrono::Utc::now())
+    demo::seed_demo_with(&db, chrono::Utc::now(), generated)
         .await
         .expect("demo data inserts");
 

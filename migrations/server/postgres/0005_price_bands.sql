@@ -1,0 +1,19 @@
+-- A lead's price per freshness band and the two instants its band changes (shared
+-- `PriceBands`), so SQL filters, sorts and pages browse by the current price exactly without
+-- pricing every open lead. Prices are integer hundredths of a credit so that both engines
+-- compare them as numbers. NULL only until the server fills them in at start-up for leads
+-- listed before this migration (`marketplace::store::backfill_price_bands`).
+ALTER TABLE leads ADD COLUMN price_fresh_x100 BIGINT;
+ALTER TABLE leads ADD COLUMN price_mid_x100 BIGINT;
+ALTER TABLE leads ADD COLUMN price_stale_x100 BIGINT;
+ALTER TABLE leads ADD COLUMN mid_price_from TIMESTAMPTZ;
+ALTER TABLE leads ADD COLUMN stale_price_from TIMESTAMPTZ;
+
+-- One index per browse order, over open leads only; the price order reads the three band
+-- indexes and merges them.
+CREATE INDEX leads_open_newest ON leads (listed_at DESC, id DESC) WHERE status = 'listed';
+CREATE INDEX leads_open_score ON leads (score DESC, id DESC) WHERE status = 'listed';
+CREATE INDEX leads_open_price_fresh ON leads (price_fresh_x100, id) WHERE status = 'listed';
+CREATE INDEX leads_open_price_mid ON leads (price_mid_x100, id) WHERE status = 'listed';
+CREATE INDEX leads_open_price_stale ON leads (price_stale_x100, id) WHERE status = 'listed';
+CREATE INDEX leads_unpriced ON leads (id) WHERE price_fresh_x100 IS NULL;

@@ -1,0 +1,276 @@
+//! The marketplace's SQL: pages of open leads in each browse order, read through indexes, and
+//! the stored price bands that make the price order exact in SQL.
+//!
+//! Every order is a keyset page: `(key, id)` after the cursor, `LIMIT n`, on a partial index
+//! over listed leads. The price order is the merge of three such reads, one per freshness band
+//! (a lead is in exactly one band at `now`, and within a band its price is the stored price of
+//! that band), so a deep page costs what the first page costs.
+
+use chrono::{DateTime, Utc};
+use leadmart_shared::pricing::PriceBands;
+
+use super::record::{LEAD_COLUMNS, LeadRecord};
+use super::{Sort, SortKey};
+use crate::db::{Db, Tx};
+use crate::error::ApiError;
+use crate::{MarketConfig, with_pool, with_tx};
+
+/// One bound value of a dynamic SQL condition.
+#[derive(Debug, Clone)]
+pub enum Bind {
+    Text(String),
+    Int(i64),
+    Time(DateTime<Utc>),
+}
+
+/// SQL conditions over `leads` with their bound values; `?` in a clause becomes the next `$n`.
+#[derive(Debug, Default, Clone)]
+pub struct Conditions {
+    sql: String,
+    binds: Vec<Bind>,
+}
+
+impl Conditions {
+    /// Adds ` AND <clause>`, binding `values` to its `?`s in order.
+    pub fn and(&mut self, clause: &str, values: impl IntoIterator<Item = Bind>) {
+        self.sql.push_str(" AND ");
+        let mut values = values.into_iter();
+        for (n, part) in clause.split('?').enumerate() {
+            if n > 0 {
+                if let Some(value) = values.next() {
+                    self.binds.push(value);
+                }
+                self.sql.push_str(&format!("${}", self.binds.len()));
+            }
+            self.sql.push_str(part);
+        }
+    }
+
+    /// Adds ` AND <clause>` for a clause without values.
+    pub fn and_fixed(&mut self, clause: &'static str) {
+        self.and(clause, []);
+    }
+}
+
+/// One band's part of the price order: its stored price column and when a lead is in it.
+struct BandBranch {
+    price: &'static str,
+    /// A condition on `$1` (now).
+    in_band: &'static str,
+}
+
+const BANDS: [BandBranch; 3] = [
+    BandBranch {
+        price: "price_fresh_x100",
+        in_band: "mid_price_from > $1",
+    },
+    BandBranch {
+        price: "price_mid_x100",
+        in_band: "mid_price_from <= $1 AND stale_price_from > $1",
+    },
+    BandBranch {
+        price: "price_stale_x100",
+        in_band: "stale_price_from <= $1",
+    },
+];
+
+/// The current price (hundredths of a credit) of a lead at `$1` (now), from its stored bands.
+const CURRENT_PRICE: &str = "CASE WHEN mid_price_from > $1 THEN price_fresh_x100 \
+     WHEN stale_price_from > $1 THEN price_mid_x100 ELSE price_stale_x100 END";
+
+/// Up to `limit` open leads after `after` in `sort` order, among those meeting `filters`
+/// (conditions that do not depend on the sort). `max_price` is in hundredths of a credit.
+pub async fn open_leads(
+    db: &Db,
+    filters: &Conditions,
+    sort: Sort,
+    after: Option<&SortKey>,
+    max_price: Option<i64>,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<LeadRecord>, ApiError> {
+    let mut binds = vec![Bind::Time(now)];
+    let open = format!(
+        "status = 'listed' AND expires_at > $1 AND purchases < max_buyers{}",
+        renumber(&filters.sql, 1)
+    );
+    binds.extend(filters.binds.iter().cloned());
+    let sql = match sort {
+        Sort::Newest | Sort::Score => {
+            let key_column = if sort == Sort::Score {
+                "score"
+            } else {
+                "listed_at"
+            };
+            let mut sql = format!("SELECT {LEAD_COLUMNS} FROM leads WHERE {open}");
+            if let Some(cap) = max_price {
+                binds.push(Bind::Int(cap));
+                sql.push_str(&format!(" AND {CURRENT_PRICE} <= ${}", binds.len()));
+            }
+            let cursor = match after {
+                Some(SortKey::Score(score, id)) => Some((Bind::Int(*score), *id)),
+                Some(SortKey::Newest(at, id)) => Some((Bind::Time(*at), *id)),
+                _ => None,
+            };
+            if let Some((key, id)) = cursor {
+                let k = binds.len() + 1;
+                sql.push_str(&format!(" AND ({key_column}, id) < (${k}, ${})", k + 1));
+                binds.push(key);
+                binds.push(Bind::Int(id));
+            }
+            sql.push_str(&format!(
+                " ORDER BY {key_column} DESC, id DESC LIMIT {limit}"
+            ));
+            sql
+        }
+        Sort::Price => {
+            let cursor = match after {
+                Some(SortKey::Price(price, id)) => {
+                    let k = binds.len() + 1;
+                    binds.push(Bind::Int(*price));
+                    binds.push(Bind::Int(*id));
+                    Some((k, k + 1))
+                }
+                _ => None,
+            };
+            let cap = max_price.map(|cap| {
+                binds.push(Bind::Int(cap));
+                binds.len()
+            });
+            let branches: Vec<String> = BANDS
+                .iter()
+                .map(|band| {
+                    let price = band.price;
+                    let mut branch = format!(
+                        "SELECT * FROM (SELECT {LEAD_COLUMNS}, {price} AS sort_price FROM leads \
+                         WHERE {open} AND {}",
+                        band.in_band
+                    );
+                    if let Some((k, i)) = cursor {
+                        branch.push_str(&format!(" AND ({price}, id) > (${k}, ${i})"));
+                    }
+                    if let Some(cap) = cap {
+                        branch.push_str(&format!(" AND {price} <= ${cap}"));
+                    }
+                    branch.push_str(&format!(" ORDER BY {price}, id LIMIT {limit}) AS band"));
+                    branch
+                })
+                .collect();
+            format!(
+                "SELECT * FROM ({}) AS bands ORDER BY sort_price, id LIMIT {limit}",
+                branches.join(" UNION ALL ")
+            )
+        }
+    };
+    // Built from constants and `$n` placeholders only; every value is bound.
+    let sql = sqlx::AssertSqlSafe(sql);
+    let records = with_pool!(db, pool => {
+        let mut query = sqlx::query_as(sql);
+        for bind in binds {
+            query = match bind {
+                Bind::Text(v) => query.bind(v),
+                Bind::Int(v) => query.bind(v),
+                Bind::Time(v) => query.bind(v),
+            };
+        }
+        query.fetch_all(pool).await?
+    });
+    Ok(records)
+}
+
+/// `$n` placeholders of `sql` shifted by `offset` (conditions number their binds from 1).
+fn renumber(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let digits: String = rest[at + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        match digits.parse::<usize>() {
+            Ok(n) => out.push_str(&format!("${}", n + offset)),
+            Err(_) => out.push('$'),
+        }
+        rest = &rest[at + 1 + digits.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Stores the price bands of lead `id` (from the shared rules over its stored facts).
+pub async fn set_price_bands(tx: &mut Tx, id: i64, bands: &PriceBands) -> Result<(), ApiError> {
+    let x100 = |c: leadmart_shared::money::Credits| {
+        c.hundredths()
+            .ok_or_else(|| ApiError::corrupt(format!("price {c} out of range")))
+    };
+    let (fresh, mid, stale) = (x100(bands.fresh)?, x100(bands.mid)?, x100(bands.stale)?);
+    with_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE leads SET price_fresh_x100 = $1, price_mid_x100 = $2, price_stale_x100 = $3, \
+             mid_price_from = $4, stale_price_from = $5 WHERE id = $6",
+        )
+        .bind(fresh)
+        .bind(mid)
+        .bind(stale)
+        .bind(bands.mid_from)
+        .bind(bands.stale_from)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    });
+    Ok(())
+}
+
+/// Prices every lead that has no stored bands yet (leads inserted without them, and every lead
+/// stored before the bands existed), in batches. Returns how many it priced.
+pub async fn backfill_price_bands(db: &Db, market: &MarketConfig) -> Result<u64, ApiError> {
+    const BATCH: i64 = 2_000;
+    let sql = format!(
+        "SELECT {LEAD_COLUMNS} FROM leads WHERE price_fresh_x100 IS NULL ORDER BY id LIMIT {BATCH}"
+    );
+    let mut priced = 0;
+    loop {
+        let mut tx = db.begin_write().await?;
+        let records: Vec<LeadRecord> = with_tx!(&mut tx, conn => {
+            // Constant SQL: no value is spliced in.
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(conn).await?
+        });
+        let done = records.len() < BATCH as usize;
+        for record in records {
+            let id = record.id;
+            let bands = record
+                .into_lead()?
+                .price_bands(&market.pricing, &market.freshness);
+            set_price_bands(&mut tx, id, &bands).await?;
+            priced += 1;
+        }
+        tx.commit().await?;
+        if done {
+            return Ok(priced);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_number_their_binds_and_shift_after_now() {
+        let mut c = Conditions::default();
+        c.and("city = ?", [Bind::Text("Pune".into())]);
+        c.and_fixed("contact_phone IS NOT NULL");
+        c.and("score >= ? AND score <= ?", [Bind::Int(1), Bind::Int(9)]);
+        assert_eq!(
+            c.sql,
+            " AND city = $1 AND contact_phone IS NOT NULL AND score >= $2 AND score <= $3"
+        );
+        assert_eq!(
+            renumber(&c.sql, 1),
+            " AND city = $2 AND contact_phone IS NOT NULL AND score >= $3 AND score <= $4",
+            "$1 is now: the filters follow it"
+        );
+        assert_eq!(renumber("$9 $10", 1), "$10 $11", "multi-digit placeholders");
+    }
+}
