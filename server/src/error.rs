@@ -172,3 +172,40 @@ where
         }
     }
 }
+
+/// A query-string extractor whose rejection is our coded error (`400 bad_request` with the
+/// reason) instead of axum's plain-text `400`: `?limit=-5` or `?budgetMin=NaN` answer in the
+/// same `{ "error": { "code", "message" } }` shape as everything else.
+pub struct QueryParams<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for QueryParams<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(QueryParams(value)),
+            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
+/// The answer for a path no route serves.
+pub async fn no_such_route() -> ApiError {
+    ApiError::not_found("route")
+}
+
+/// The answer for a route called with a method it does not serve.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::coded(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not accept that method",
+    )
+}

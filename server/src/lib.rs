@@ -81,6 +81,9 @@ pub fn app(state: AppState) -> Router {
                 .merge(openapi::routes()),
         )
         .route("/healthz", axum::routing::get(|| async { "ok" }))
+        // Even the router's own refusals answer in the API's error shape.
+        .fallback(error::no_such_route)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -1,7 +1,7 @@
 //! The operator's side: the refund queue and decisions, and verifying agents. Every handler
 //! requires the admin role itself.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::auth::{AuthUser, load_me};
 use crate::db::enum_to_column;
-use crate::error::{ApiError, JsonBody};
+use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::my_leads::view;
 use crate::refunds::{decide, parse_refund_id};
 use crate::{AppState, with_pool};
@@ -33,7 +33,7 @@ struct QueueQuery {
 async fn refund_queue(
     State(state): State<AppState>,
     admin: AuthUser,
-    Query(query): Query<QueueQuery>,
+    QueryParams(query): QueryParams<QueueQuery>,
 ) -> Result<Json<Vec<RefundDto>>, ApiError> {
     admin.require(Role::Admin)?;
     let status = enum_to_column(&query.status.unwrap_or(RefundStatus::Requested));

@@ -5,7 +5,7 @@ pub mod provider;
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Datelike, Months, TimeZone, Utc};
@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use crate::auth::AuthUser;
 use crate::db::{DbDecimal, Tx, enum_from_column};
-use crate::error::{ApiError, JsonBody};
+use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::ledger::{self, account_key};
 use crate::{AppState, with_pool, with_tx};
 use provider::{CheckoutOutcome, CheckoutRequest};
@@ -373,7 +373,7 @@ const MAX_PAGE: u32 = 200;
 async fn transactions(
     State(state): State<AppState>,
     user: AuthUser,
-    Query(query): Query<PageQuery>,
+    QueryParams(query): QueryParams<PageQuery>,
 ) -> Result<Json<LedgerPage>, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
     let before = match query.cursor.as_deref() {
@@ -418,7 +418,7 @@ struct SpendingQuery {
 async fn spending(
     State(state): State<AppState>,
     user: AuthUser,
-    Query(query): Query<SpendingQuery>,
+    QueryParams(query): QueryParams<SpendingQuery>,
 ) -> Result<Json<Vec<MonthlySpend>>, ApiError> {
     let months = query.months.unwrap_or(6).clamp(1, 24);
     let now = Utc::now();

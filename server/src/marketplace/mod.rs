@@ -12,7 +12,7 @@
 pub mod record;
 pub mod store;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
@@ -25,7 +25,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, QueryParams};
 use crate::{AppState, with_pool};
 use record::{LEAD_COLUMNS, LeadRecord};
 use store::{Bind, Conditions};
@@ -306,7 +306,7 @@ impl PreviewFilter {
 async fn list_leads(
     State(state): State<AppState>,
     user: Option<AuthUser>,
-    Query(query): Query<ListQuery>,
+    QueryParams(query): QueryParams<ListQuery>,
 ) -> Result<Json<LeadPage>, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {

@@ -8,7 +8,7 @@
 pub mod view;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use crate::auth::AuthUser;
 use crate::db::{DbDecimal, Tx, enum_to_column};
-use crate::error::ApiError;
+use crate::error::{ApiError, QueryParams};
 use crate::idempotency::{self, Claim};
 use crate::marketplace::parse_id;
 use crate::{AppState, with_tx};
@@ -49,7 +49,7 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     user: AuthUser,
-    Query(query): Query<ListQuery>,
+    QueryParams(query): QueryParams<ListQuery>,
 ) -> Result<Json<MyLeadsPage>, ApiError> {
     user.require(Role::Agent)?;
     let limit = query.limit.unwrap_or(50).clamp(1, 200);

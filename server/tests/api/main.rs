@@ -2,6 +2,7 @@
 //! SQLite file and a real PostgreSQL database. Every test runs on both engines.
 
 mod auth;
+mod bad_input;
 mod contention;
 mod credits;
 mod harness;
