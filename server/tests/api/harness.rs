@@ -6,6 +6,7 @@ use serde_json::Value;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use leadmart_server::auth::{NewUser, create_user};
+use leadmart_server::credits::provider::Payments;
 use leadmart_server::db::DbDecimal;
 use leadmart_server::{AppState, Db, demo, with_pool};
 use leadmart_shared::account::Role;
@@ -62,7 +63,14 @@ fn unique_name() -> String {
     format!("leadmart_t_{}_{n}_{nanos}", std::process::id())
 }
 
+/// The test server with the `dev` payment provider, chosen explicitly as a deployment would.
 pub async fn spawn_app(engine: Engine) -> TestApp {
+    spawn_app_with(engine, |state| state.with_payments(Payments::Dev)).await
+}
+
+/// The test server with its state as `configure` makes it from [`AppState::new`] (no payment
+/// provider unless `configure` chooses one).
+pub async fn spawn_app_with(engine: Engine, configure: impl FnOnce(AppState) -> AppState) -> TestApp {
     let name = unique_name();
     let (url, cleanup) = match engine {
         Engine::Sqlite => {
@@ -106,7 +114,7 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
         .expect("bind a free port");
     let addr = listener.local_addr().expect("bound address");
     let (tx, rx) = oneshot::channel::<()>();
-    let state = AppState::new(db.clone());
+    let state = configure(AppState::new(db.clone()));
     let server = tokio::spawn(async move {
         leadmart_server::serve(listener, state, async {
             let _ = rx.await;
