@@ -49,9 +49,8 @@ pub fn day_start(now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
 /// The first whole second whose local date in `zone` is `date`, searched between a day before
 /// `now` and `now` itself (zone changes happen on whole seconds).
 fn first_instant_of(date: NaiveDate, zone: Tz, now: DateTime<Utc>) -> DateTime<Utc> {
-    let local_date = |secs: i64| {
-        DateTime::from_timestamp(secs, 0).map(|t| t.with_timezone(&zone).date_naive())
-    };
+    let local_date =
+        |secs: i64| DateTime::from_timestamp(secs, 0).map(|t| t.with_timezone(&zone).date_naive());
     // `lo` is before the day (no zone is ahead of UTC by more than a day), `hi` inside it.
     let mut lo = now.timestamp() - 2 * 86_400;
     let mut hi = now.timestamp();

@@ -372,7 +372,10 @@ impl Default for AutoRechargeConfig {
 
 impl AutoRechargeConfig {
     /// Pending automatic payments created before this instant have expired at `now`.
-    pub fn expired_before(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    pub fn expired_before(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
         now - self.pending_expiry
     }
 
@@ -545,8 +548,14 @@ mod tests {
         let created = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let minutes = |m| created + chrono::Duration::minutes(m);
         assert!(!config.is_expired(created, minutes(29)), "still in flight");
-        assert!(!config.is_expired(created, minutes(30)), "exactly at the expiry it still counts");
-        assert!(config.is_expired(created, minutes(31)), "no longer blocks auto-recharge");
+        assert!(
+            !config.is_expired(created, minutes(30)),
+            "exactly at the expiry it still counts"
+        );
+        assert!(
+            config.is_expired(created, minutes(31)),
+            "no longer blocks auto-recharge"
+        );
     }
 
     #[test]

@@ -29,10 +29,10 @@ use serde::Deserialize;
 use crate::auth::AuthUser;
 use crate::db::{DbDecimal, Tx, enum_from_column};
 use crate::error::{ApiError, JsonBody};
-use crate::ledger::{self, account_key};
-use crate::{AppState, with_pool, with_tx};
 use crate::idempotency::{self, OpenClaim};
+use crate::ledger::{self, account_key};
 use crate::my_leads::json_response;
+use crate::{AppState, with_pool, with_tx};
 use provider::{CheckoutOutcome, CheckoutRequest, PaymentProvider};
 
 pub fn routes() -> Router<AppState> {

@@ -95,7 +95,10 @@ mod tests {
     #[test]
     fn a_good_signature_passes() {
         let header = sign(BODY, SECRET, T);
-        assert_eq!(verify(&header, BODY, SECRET, at(T + 10), DEFAULT_TOLERANCE), Ok(()));
+        assert_eq!(
+            verify(&header, BODY, SECRET, at(T + 10), DEFAULT_TOLERANCE),
+            Ok(())
+        );
     }
 
     #[test]
@@ -103,7 +106,10 @@ mod tests {
         // Computed outside this code:
         // `printf '%s' "1800000000.$BODY" | openssl dgst -sha256 -hmac whsec_test_secret`.
         let header = format!("t={T},v1={}", EXPECTED_HEX);
-        assert_eq!(verify(&header, BODY, SECRET, at(T), DEFAULT_TOLERANCE), Ok(()));
+        assert_eq!(
+            verify(&header, BODY, SECRET, at(T), DEFAULT_TOLERANCE),
+            Ok(())
+        );
     }
     const EXPECTED_HEX: &str = "a5e7a4e212d19ae228f9bbfe2fd930bb48cd47c3dc118985dcb4103da864e05f";
 
@@ -151,7 +157,10 @@ mod tests {
         let stale = sign(BODY, "whsec_old", T);
         let stale_hex = stale.rsplit("v1=").next().unwrap_or_default();
         let header = format!("t={T},v1={stale_hex},v0=abcd,v1={good_hex}");
-        assert_eq!(verify(&header, BODY, SECRET, at(T), DEFAULT_TOLERANCE), Ok(()));
+        assert_eq!(
+            verify(&header, BODY, SECRET, at(T), DEFAULT_TOLERANCE),
+            Ok(())
+        );
         let only_stale = format!("t={T},v1={stale_hex},v1=zz-not-hex");
         assert_eq!(
             verify(&only_stale, BODY, SECRET, at(T), DEFAULT_TOLERANCE),

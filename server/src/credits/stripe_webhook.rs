@@ -78,14 +78,22 @@ pub async fn webhook(
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let Payments::Stripe { webhook, .. } = &state.payments else {
-        return Err(ApiError::not_found("Stripe webhook (this server does not use Stripe)"));
+        return Err(ApiError::not_found(
+            "Stripe webhook (this server does not use Stripe)",
+        ));
     };
     let header = headers
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| signature_invalid("missing"))?;
-    stripe_signature::verify(header, &body, &webhook.secret, Utc::now(), webhook.tolerance)
-        .map_err(signature_invalid)?;
+    stripe_signature::verify(
+        header,
+        &body,
+        &webhook.secret,
+        Utc::now(),
+        webhook.tolerance,
+    )
+    .map_err(signature_invalid)?;
     let event: Event = serde_json::from_slice(&body)
         .map_err(|e| ApiError::validation(format!("not a Stripe event: {e}")))?;
     let session = event.data.object;

@@ -208,7 +208,10 @@ pub async fn time_zone_in(tx: &mut Tx, user: i64, config: &TimeZoneConfig) -> Re
 }
 
 /// The preferences as answered: with the time zone in force filled in.
-fn with_zone_in_force(mut prefs: AgentPreferencesDto, config: &TimeZoneConfig) -> AgentPreferencesDto {
+fn with_zone_in_force(
+    mut prefs: AgentPreferencesDto,
+    config: &TimeZoneConfig,
+) -> AgentPreferencesDto {
     prefs
         .time_zone
         .get_or_insert_with(|| config.default_zone.name().to_owned());

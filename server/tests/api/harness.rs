@@ -70,7 +70,10 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
 
 /// The test server with its state as `configure` makes it from [`AppState::new`] (no payment
 /// provider unless `configure` chooses one).
-pub async fn spawn_app_with(engine: Engine, configure: impl FnOnce(AppState) -> AppState) -> TestApp {
+pub async fn spawn_app_with(
+    engine: Engine,
+    configure: impl FnOnce(AppState) -> AppState,
+) -> TestApp {
     let name = unique_name();
     let (url, cleanup) = match engine {
         Engine::Sqlite => {
@@ -373,6 +376,23 @@ pub async fn assert_error(response: reqwest::Response, status: u16, code: &str, 
             .is_some_and(|m| !m.is_empty()),
         "every error carries a message: {body}"
     );
+}
+
+/// Polls `check` every 25 ms until it holds, failing after 10 s: for effects that happen after
+/// the answer (the spawned auto-recharge), without a fixed sleep.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
 }
 
 pub const TEST_PASSWORD: &str = "correct horse battery";

@@ -2,11 +2,14 @@
 //! SQLite file and a real PostgreSQL database. Every test runs on both engines.
 
 mod auth;
+mod cli;
 mod contention;
 mod credits;
 mod harness;
 mod marketplace;
 mod my_leads;
 mod openapi;
+mod payments;
 mod purchases;
 mod refunds;
+mod time_zone;

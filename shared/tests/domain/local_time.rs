@@ -44,7 +44,9 @@ proptest! {
 fn one_minute_each_side_of_kolkata_midnight() {
     let zone = Tz::Asia__Kolkata;
     // 18:30 UTC is 00:00 in Kolkata (UTC+5:30).
-    let midnight = DateTime::parse_from_rfc3339("2026-12-01T18:30:00Z").unwrap().to_utc();
+    let midnight = DateTime::parse_from_rfc3339("2026-12-01T18:30:00Z")
+        .unwrap()
+        .to_utc();
     let at_23_59 = midnight - Duration::minutes(1);
     let at_00_01 = midnight + Duration::minutes(1);
     assert_eq!(
