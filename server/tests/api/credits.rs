@@ -155,12 +155,9 @@ async fn auto_recharge_buys_below_the_threshold(engine: Engine) {
         app.balance(&agent).await == after_purchase + Decimal::from(10)
     })
     .await;
-    let statement: serde_json::Value = app
-        .get("/v1/credits/transactions?limit=1", &agent.token)
-        .await
-        .json()
-        .await
-        .expect("statement");
+    let statement = app
+        .get_json("/v1/credits/transactions?limit=1", &agent.token)
+        .await;
     assert_eq!(
         statement["lines"][0]["reason"], "auto_recharge",
         "the recharge reaches the agent as a ledger line"

@@ -274,6 +274,15 @@ impl TestApp {
             .expect("request reaches the server")
     }
 
+    /// A GET whose answer must be JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        self.get(path, token)
+            .await
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path} answers JSON: {e}"))
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
         self.send_json(Method::POST, path, token, body).await
     }

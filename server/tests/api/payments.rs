@@ -54,12 +54,9 @@ async fn count(app: &TestApp, sql: &'static str, user: i64) -> i64 {
 
 /// The wallet's statement lines with `reason`.
 async fn lines_with_reason(app: &TestApp, user: &User, reason: &str) -> usize {
-    let page: Value = app
-        .get("/v1/credits/transactions?limit=200", &user.token)
-        .await
-        .json()
-        .await
-        .expect("statement json");
+    let page = app
+        .get_json("/v1/credits/transactions?limit=200", &user.token)
+        .await;
     page["lines"].as_array().map_or(0, |lines| {
         lines.iter().filter(|l| l["reason"] == reason).count()
     })

@@ -87,12 +87,7 @@ on_both_engines!(the_time_zone_defaults_to_the_marketplace_and_is_validated);
 async fn the_time_zone_defaults_to_the_marketplace_and_is_validated(engine: Engine) {
     let app = spawn_app(engine).await;
     let agent = app.agent(0, json!({})).await;
-    let prefs: serde_json::Value = app
-        .get("/v1/me/preferences", &agent.token)
-        .await
-        .json()
-        .await
-        .expect("prefs");
+    let prefs = app.get_json("/v1/me/preferences", &agent.token).await;
     assert_eq!(
         prefs["timeZone"], "Asia/Kolkata",
         "the marketplace's zone until the agent picks one"
@@ -105,12 +100,7 @@ async fn the_time_zone_defaults_to_the_marketplace_and_is_validated(engine: Engi
             .status(),
         200
     );
-    let read: serde_json::Value = app
-        .get("/v1/me/preferences", &agent.token)
-        .await
-        .json()
-        .await
-        .expect("prefs");
+    let read = app.get_json("/v1/me/preferences", &agent.token).await;
     assert_eq!(
         read["timeZone"], "Europe/London",
         "the agent's choice is kept"
