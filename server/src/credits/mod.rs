@@ -136,8 +136,19 @@ async fn purchase(
         }
         Err(err) => {
             if let Some(key) = &key {
+                // The key and the payment it named part, so the key can start a new payment.
                 let mut tx = state.db.begin_write().await?;
                 idempotency::release(&mut tx, user.id, key).await?;
+                with_tx!(&mut tx, conn => {
+                    sqlx::query(
+                        "UPDATE payments SET idempotency_key = NULL \
+                         WHERE user_id = $1 AND idempotency_key = $2",
+                    )
+                    .bind(user.id)
+                    .bind(key)
+                    .execute(conn)
+                    .await?;
+                });
                 tx.commit().await?;
             }
             Err(err)
@@ -285,11 +296,9 @@ async fn checkout(
             Ok(())
         }
         Err(reason) => {
-            // The key that named this payment is released with it, so a retry starts afresh.
             with_pool!(state.db.as_ref(), pool => {
                 sqlx::query(
-                    "UPDATE payments SET status = 'failed', idempotency_key = NULL \
-                     WHERE id = $1 AND status = 'pending'",
+                    "UPDATE payments SET status = 'failed' WHERE id = $1 AND status = 'pending'",
                 )
                 .bind(payment_id)
                 .execute(pool)

@@ -40,14 +40,6 @@ impl Payments {
             Payments::Stripe { checkout, .. } => Ok(checkout.as_ref()),
         }
     }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Payments::NotConfigured => "none",
-            Payments::Dev => DevProvider.name(),
-            Payments::Stripe { .. } => "stripe",
-        }
-    }
 }
 
 /// What to charge for.

@@ -194,6 +194,8 @@ async fn concurrent_credit_purchase_retries_with_one_key_charge_once(engine: Eng
 struct StripeStub {
     base_url: String,
     gate: Arc<Semaphore>,
+    /// How many of the next checkout calls answer 500.
+    failures: Arc<std::sync::atomic::AtomicUsize>,
     calls: Arc<std::sync::atomic::AtomicUsize>,
     keys: Arc<std::sync::Mutex<Vec<String>>>,
 }
@@ -201,6 +203,7 @@ struct StripeStub {
 #[derive(Clone)]
 struct StubState {
     gate: Arc<Semaphore>,
+    failures: Arc<std::sync::atomic::AtomicUsize>,
     calls: Arc<std::sync::atomic::AtomicUsize>,
     keys: Arc<std::sync::Mutex<Vec<String>>>,
 }
@@ -209,8 +212,16 @@ async fn stub_session(
     State(stub): State<StubState>,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
-) -> axum::Json<Value> {
+) -> Result<axum::Json<Value>, axum::http::StatusCode> {
     stub.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let failing = stub.failures.fetch_update(
+        std::sync::atomic::Ordering::SeqCst,
+        std::sync::atomic::Ordering::SeqCst,
+        |n| n.checked_sub(1),
+    );
+    if failing.is_ok() {
+        return Err(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    }
     if let Some(key) = headers.get("idempotency-key").and_then(|k| k.to_str().ok())
         && let Ok(mut keys) = stub.keys.lock()
     {
@@ -221,10 +232,10 @@ async fn stub_session(
         .get("metadata[payment_id]")
         .cloned()
         .unwrap_or_default();
-    axum::Json(json!({
+    Ok(axum::Json(json!({
         "id": format!("cs_test_{payment}"),
         "url": format!("https://checkout.stripe.test/pay/cs_test_{payment}"),
-    }))
+    })))
 }
 
 impl StripeStub {
@@ -237,10 +248,15 @@ impl StripeStub {
         }));
         let state = StubState {
             gate: gate.clone(),
+            failures: Arc::default(),
             calls: Arc::default(),
             keys: Arc::default(),
         };
-        let (calls, keys) = (state.calls.clone(), state.keys.clone());
+        let (calls, keys, failures) = (
+            state.calls.clone(),
+            state.keys.clone(),
+            state.failures.clone(),
+        );
         let router = axum::Router::new()
             .route("/v1/checkout/sessions", axum::routing::post(stub_session))
             .with_state(state);
@@ -252,6 +268,7 @@ impl StripeStub {
         Self {
             base_url,
             gate,
+            failures,
             calls,
             keys,
         }
@@ -563,6 +580,46 @@ async fn the_purchase_answers_before_a_held_recharge_then_the_webhook_credits_it
     assert_eq!(
         app.balance(&agent).await,
         bought.balance.credits + Decimal::from(10)
+    );
+    app.finish().await;
+}
+
+on_both_engines!(a_provider_failure_frees_the_key_for_a_retry);
+async fn a_provider_failure_frees_the_key_for_a_retry(engine: Engine) {
+    let stripe = StripeStub::start(true).await;
+    stripe
+        .failures
+        .store(1, std::sync::atomic::Ordering::SeqCst);
+    let payments = stripe.payments();
+    let app = spawn_app_with(engine, move |state| state.with_payments(payments)).await;
+    let agent = app.agent(0, json!({})).await;
+    let body = json!({"packageCode": "pack-10"});
+    assert_error(
+        buy_credits(&app, &agent, &body, Some("retry-me")).await,
+        502,
+        "payment_provider_unavailable",
+        "Stripe answering 500 is the provider's failure",
+    )
+    .await;
+    let retried = buy_credits(&app, &agent, &body, Some("retry-me")).await;
+    assert_eq!(
+        retried.status(),
+        200,
+        "the failed attempt did not use up the key"
+    );
+    let retried: CreditPurchaseResult = retried.json().await.expect("CreditPurchaseResult");
+    assert_eq!(retried.status, PaymentStatus::Pending);
+    let statuses: Vec<String> = with_pool!(&app.db, pool => {
+        sqlx::query_scalar("SELECT status FROM payments WHERE user_id = $1 ORDER BY id")
+            .bind(agent.id)
+            .fetch_all(pool)
+            .await
+            .expect("payments")
+    });
+    assert_eq!(
+        statuses,
+        ["failed", "pending"],
+        "the retry is a new payment; the failed one stays failed"
     );
     app.finish().await;
 }
