@@ -1,25 +1,52 @@
-//! Replayable writes: purchases (`Idempotency-Key` header) and My Leads changes (client
-//! mutation ids) store their first answer; the same key with the same request gets that answer
+//! Replayable writes: lead and credit purchases (`Idempotency-Key` header) and My Leads changes
+//! (client mutation ids) store their first answer; the same key with the same request gets that answer
 //! again and changes nothing; the same key with a different request is refused.
 //!
 //! The key row is inserted inside the write transaction, before the effect. On PostgreSQL a
 //! concurrent retry's insert waits on the first one's row lock and then finds its committed
 //! answer; on SQLite `BEGIN IMMEDIATE` already runs them one after the other. A failed request
 //! rolls back its key with everything else, so it can be retried.
+//!
+//! Credit purchases call the payment provider between two transactions, so their answer is
+//! stored after the effect ([`claim_open`], [`store_late`]): the key commits with the pending
+//! payment it names, a retry that finds no answer yet resumes that payment (never a new one),
+//! and a provider failure [`release`]s the key.
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::db::Tx;
+use crate::db::{Db, Tx};
 use crate::error::ApiError;
-use crate::with_tx;
+use crate::{with_pool, with_tx};
 
 pub enum Claim {
     /// First use of the key: do the work, then [`store`] the answer.
     Fresh,
     /// The stored answer of the first use.
     Replay(String),
+}
+
+/// A claim for work whose answer is stored after its transaction (credit purchases, which
+/// call the payment provider between two transactions).
+pub enum OpenClaim {
+    Fresh,
+    Replay(String),
+    /// The first use committed its effect but has no answer yet: it is still running, or it
+    /// stopped before answering. The caller resumes that same effect instead of repeating it.
+    Unanswered,
+}
+
+/// The `Idempotency-Key` header, if the request has one.
+pub fn key_header(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str()
+                .map(str::to_owned)
+                .map_err(|_| ApiError::validation("the Idempotency-Key header must be text"))
+        })
+        .transpose()
 }
 
 /// Fingerprint of a request: what it does (`method path`) and its body.
@@ -38,6 +65,23 @@ pub async fn claim(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Claim, ApiError> {
+    match claim_open(tx, user_id, key, hash, now).await? {
+        OpenClaim::Fresh => Ok(Claim::Fresh),
+        OpenClaim::Replay(answer) => Ok(Claim::Replay(answer)),
+        OpenClaim::Unanswered => Err(ApiError::corrupt(
+            "an idempotency key was committed without its answer",
+        )),
+    }
+}
+
+/// Like [`claim`], for work that stores its answer after its own transaction.
+pub async fn claim_open(
+    tx: &mut Tx,
+    user_id: i64,
+    key: &str,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<OpenClaim, ApiError> {
     if key.is_empty() || key.len() > 200 {
         return Err(ApiError::validation(
             "an idempotency key has 1 to 200 characters",
@@ -57,7 +101,7 @@ pub async fn claim(
         .rows_affected()
     });
     if inserted == 1 {
-        return Ok(Claim::Fresh);
+        return Ok(OpenClaim::Fresh);
     }
     let (stored_hash, response): (String, Option<String>) = with_tx!(tx, conn => {
         sqlx::query_as(
@@ -75,9 +119,38 @@ pub async fn claim(
             "this idempotency key was already used for a different request",
         ));
     }
-    response
-        .map(Claim::Replay)
-        .ok_or_else(|| ApiError::corrupt("an idempotency key was committed without its answer"))
+    Ok(response.map_or(OpenClaim::Unanswered, OpenClaim::Replay))
+}
+
+/// Stores the answer of an [`OpenClaim`]'s work, unless one is stored already (a concurrent
+/// retry that finished first keeps its answer).
+pub async fn store_late(db: &Db, user_id: i64, key: &str, response: &str) -> Result<(), ApiError> {
+    with_pool!(db, pool => {
+        sqlx::query(
+            "UPDATE idempotency_keys SET response = $1 \
+             WHERE user_id = $2 AND key = $3 AND response IS NULL",
+        )
+        .bind(response)
+        .bind(user_id)
+        .bind(key)
+        .execute(pool)
+        .await?;
+    });
+    Ok(())
+}
+
+/// Frees a key whose work failed without an answer, so the same key may be tried again.
+pub async fn release(tx: &mut Tx, user_id: i64, key: &str) -> Result<(), ApiError> {
+    with_tx!(tx, conn => {
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND response IS NULL",
+        )
+        .bind(user_id)
+        .bind(key)
+        .execute(conn)
+        .await?;
+    });
+    Ok(())
 }
 
 pub async fn store(tx: &mut Tx, user_id: i64, key: &str, response: &str) -> Result<(), ApiError> {

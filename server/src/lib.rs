@@ -31,21 +31,22 @@ pub use db::Db;
 pub struct AppState {
     pub db: Arc<Db>,
     pub market: Arc<MarketConfig>,
-    /// Where credit purchases are paid: the `dev` provider unless Stripe is configured.
-    pub payments: Arc<dyn credits::provider::PaymentProvider>,
+    /// How credits are paid for. Not configured unless chosen: credit purchases are refused.
+    pub payments: credits::provider::Payments,
 }
 
 impl AppState {
-    /// State over `db` with the marketplace's default rules and the `dev` payment provider.
+    /// State over `db` with the marketplace's default rules and no payment provider (fail
+    /// closed: credit purchases answer `payments_not_configured` until one is chosen).
     pub fn new(db: Db) -> Self {
         Self {
             db: Arc::new(db),
             market: Arc::new(MarketConfig::default()),
-            payments: Arc::new(credits::provider::DevProvider),
+            payments: credits::provider::Payments::NotConfigured,
         }
     }
 
-    pub fn with_payments(mut self, payments: Arc<dyn credits::provider::PaymentProvider>) -> Self {
+    pub fn with_payments(mut self, payments: credits::provider::Payments) -> Self {
         self.payments = payments;
         self
     }
@@ -62,6 +63,10 @@ pub struct MarketConfig {
     pub commission: leadmart_shared::commission::CommissionConfig,
     pub refunds: leadmart_shared::refund::RefundConfig,
     pub tokens: auth::tokens::TokenConfig,
+    /// The zone of agents who chose none (their "day" for the daily limit).
+    pub agent_time: leadmart_shared::local_time::TimeZoneConfig,
+    /// When a pending automatic payment stops blocking the next auto-recharge.
+    pub auto_recharge: leadmart_shared::money::AutoRechargeConfig,
 }
 
 /// The whole HTTP API, versioned under `/v1`.

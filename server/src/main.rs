@@ -3,11 +3,12 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::sync::Arc;
 
 use leadmart_server::auth::{NewUser, create_user};
-use leadmart_server::credits::provider::StripeCheckout;
+use leadmart_server::credits::provider::{Payments, StripeCheckout};
+use leadmart_server::credits::stripe_webhook::StripeWebhookConfig;
 use leadmart_server::{AppState, Db, demo};
 use leadmart_shared::account::Role;
 use tokio::net::TcpListener;
@@ -35,6 +36,10 @@ enum Command {
         /// How many generated leads the demo data adds to the hand-written ones.
         #[arg(long, default_value_t = demo::DEFAULT_GENERATED_LEADS)]
         demo_generated_leads: usize,
+        /// Who sells credits: `dev` (no money moves) or `stripe`. Without it, credit purchases
+        /// are refused (`payments_not_configured`).
+        #[arg(long, env = "LEADMART_PAYMENTS", value_enum)]
+        payments: Option<PaymentsChoice>,
     },
     /// Apply migrations and exit.
     Migrate,
@@ -61,19 +66,52 @@ enum Command {
     },
 }
 
-/// Stripe Checkout when `STRIPE_SECRET_KEY` is set; otherwise the `dev` provider settles at once.
-fn with_payment_provider(state: AppState) -> AppState {
-    match std::env::var("STRIPE_SECRET_KEY") {
-        Ok(key) if !key.is_empty() => {
+/// The payment provider to sell credits through; there is deliberately no default.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PaymentsChoice {
+    /// Credits settle at once and no money moves: demos, tests, development.
+    Dev,
+    /// Stripe Checkout; needs `STRIPE_SECRET_KEY` and `STRIPE_WEBHOOK_SECRET`.
+    Stripe,
+}
+
+fn required_env(name: &str) -> anyhow::Result<String> {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => Ok(value),
+        _ => anyhow::bail!("--payments stripe needs {name} in the environment"),
+    }
+}
+
+/// The payment configuration chosen on the command line; logs what it means at start-up.
+fn payments(choice: Option<PaymentsChoice>) -> anyhow::Result<Payments> {
+    Ok(match choice {
+        None => {
+            tracing::warn!(
+                "no payment provider configured (--payments dev|stripe or LEADMART_PAYMENTS): \
+                 credit purchases and auto-recharge are refused with payments_not_configured"
+            );
+            Payments::NotConfigured
+        }
+        Some(PaymentsChoice::Dev) => {
+            tracing::warn!("dev payments: credits are granted at once and no money is charged");
+            Payments::Dev
+        }
+        Some(PaymentsChoice::Stripe) => {
+            let key = required_env("STRIPE_SECRET_KEY")?;
+            let webhook_secret = required_env("STRIPE_WEBHOOK_SECRET")?;
             let success = std::env::var("STRIPE_SUCCESS_URL")
                 .unwrap_or_else(|_| "https://leadmart.invalid/billing/success".to_owned());
             let cancel = std::env::var("STRIPE_CANCEL_URL")
                 .unwrap_or_else(|_| "https://leadmart.invalid/billing/cancel".to_owned());
-            tracing::info!("credit purchases go through Stripe Checkout");
-            state.with_payments(Arc::new(StripeCheckout::new(key, success, cancel)))
+            tracing::info!(
+                "credit purchases go through Stripe Checkout; settled by POST /v1/payments/stripe/webhook"
+            );
+            Payments::Stripe {
+                checkout: Arc::new(StripeCheckout::new(key, success, cancel)),
+                webhook: Arc::new(StripeWebhookConfig::new(webhook_secret)),
+            }
         }
-        _ => state,
-    }
+    })
 }
 
 #[tokio::main]
@@ -141,7 +179,10 @@ async fn main() -> anyhow::Result<()> {
             bind,
             seed_demo,
             demo_generated_leads,
+            payments: choice,
         } => {
+            // Before anything binds: a Stripe choice without its secrets stops the start-up.
+            let payments = payments(choice)?;
             if seed_demo {
                 demo::seed_demo_with(&db, chrono::Utc::now(), demo_generated_leads).await?;
                 // Read by `cargo xtask run` to sign the app in as the demo agent.
@@ -157,7 +198,7 @@ async fn main() -> anyhow::Result<()> {
             let addr = listener.local_addr()?;
             // Parsed by the run command and the end-to-end tests to learn the chosen port.
             println!("listening on http://{addr}");
-            let state = with_payment_provider(AppState::new(db));
+            let state = AppState::new(db).with_payments(payments);
             leadmart_server::serve(listener, state, shutdown_signal()).await?;
         }
     }

@@ -131,15 +131,25 @@ const ENDPOINTS: &[Endpoint] = &[
     (
         HttpMethod::Post,
         "/credits/purchase",
-        "Buy a package through the payment provider",
+        "Buy a package through the payment provider (optional Idempotency-Key header; 503 payments_not_configured when the server has no provider)",
         Some("CreditPurchaseRequest"),
         "CreditPurchaseResult",
         &[
             "unauthorized",
             "forbidden",
             "validation",
+            "idempotency_key_reused",
+            "payments_not_configured",
             "payment_provider_unavailable",
         ],
+    ),
+    (
+        HttpMethod::Post,
+        "/payments/stripe/webhook",
+        "Stripe's event notifications (Stripe-Signature header): a paid Checkout session settles its payment once",
+        None,
+        "(200 OK)",
+        &["webhook_signature_invalid", "validation", "not_found"],
     ),
     (
         HttpMethod::Get,
@@ -171,7 +181,13 @@ const ENDPOINTS: &[Endpoint] = &[
         "Set auto-recharge (recharges at once when already below)",
         Some("AutoRechargeDto"),
         "AutoRechargeDto",
-        &["unauthorized", "forbidden", "validation"],
+        &[
+            "unauthorized",
+            "forbidden",
+            "validation",
+            "payments_not_configured",
+            "payment_provider_unavailable",
+        ],
     ),
     (
         HttpMethod::Get,

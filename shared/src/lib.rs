@@ -12,6 +12,7 @@
 //! | [`money`] | `Credits`, `Money`, `Rate`, credit packages, auto-recharge, en-IN display |
 //! | [`ledger`] | double-entry transfers and the never-below-zero balance rule |
 //! | [`account`] | `Role` |
+//! | [`local_time`] | an agent's IANA time zone and where their local day begins |
 //! | [`contact`] | `Email`, `PhoneE164` and the fast, library-equivalent phone parser |
 //! | [`normalize`] | text folding shared by matching and dedupe |
 //! | [`lead`] | the lead: category, location, budget, urgency, exclusivity, full record vs masked preview |
@@ -63,6 +64,7 @@ pub mod freshness;
 pub mod ids;
 pub mod lead;
 pub mod ledger;
+pub mod local_time;
 pub mod money;
 pub mod normalize;
 pub mod pipeline;

@@ -369,6 +369,40 @@ impl AutoRecharge {
     }
 }
 
+/// How long an automatic payment may wait for the provider (a Stripe Checkout the buyer never
+/// completed) before it stops counting as in flight. While one is in flight no second automatic
+/// payment starts; once it expires, the next purchase below the threshold may recharge again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoRechargeConfig {
+    pub pending_expiry: chrono::Duration,
+}
+
+impl Default for AutoRechargeConfig {
+    fn default() -> Self {
+        Self {
+            pending_expiry: chrono::Duration::minutes(30),
+        }
+    }
+}
+
+impl AutoRechargeConfig {
+    /// Pending automatic payments created before this instant have expired at `now`.
+    pub fn expired_before(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        now - self.pending_expiry
+    }
+
+    pub fn is_expired(
+        &self,
+        created_at: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        created_at < self.expired_before(now)
+    }
+}
+
 /// Compact en-IN display of a rupee amount: `₹90L`, `₹1.1Cr`, `₹4,500`.
 ///
 /// Used where Rust writes text for people (native notifications); the UI formats with
@@ -521,6 +555,22 @@ mod tests {
             ..rule
         };
         assert_eq!(off.due(Credits::ZERO, &packs), None);
+    }
+
+    #[test]
+    fn a_pending_automatic_payment_expires_after_thirty_minutes() {
+        let config = AutoRechargeConfig::default();
+        let created = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let minutes = |m| created + chrono::Duration::minutes(m);
+        assert!(!config.is_expired(created, minutes(29)), "still in flight");
+        assert!(
+            !config.is_expired(created, minutes(30)),
+            "exactly at the expiry it still counts"
+        );
+        assert!(
+            config.is_expired(created, minutes(31)),
+            "no longer blocks auto-recharge"
+        );
     }
 
     #[test]

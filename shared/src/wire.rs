@@ -528,6 +528,10 @@ pub struct AgentPreferencesDto {
     /// Ask the agent to confirm purchases above this many credits (seed 000 budget controls).
     #[serde(default)]
     pub confirm_above: Option<Decimal>,
+    /// The agent's IANA time zone (`Asia/Kolkata`): their "day" for the daily limit. Absent on
+    /// the way in keeps the marketplace's zone; the server always answers with the zone in force.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 /// A partner's commission on one sale. Never names the buyer.

@@ -99,6 +99,9 @@ pub fn start_server(dir: &Path) -> Result<(Process, String)> {
             "--bind",
             "127.0.0.1:0",
             "--seed-demo",
+            // Credits settle at once, no money moves: the tests buy credits.
+            "--payments",
+            "dev",
             // Only the hand-written demo leads: the tests count them.
             "--demo-generated-leads",
             "0",

@@ -92,6 +92,11 @@ export type AgentPreferencesDto_Deserialize = {
 	categoryAttributes?: { [key in string]: string[] },
 	/**  Ask the agent to confirm purchases above this many credits (seed 000 budget controls). */
 	confirmAbove?: string | null,
+	/**
+	 *  The agent's IANA time zone (`Asia/Kolkata`): their "day" for the daily limit. Absent on
+	 *  the way in keeps the marketplace's zone; the server always answers with the zone in force.
+	 */
+	timeZone?: string | null,
 };
 
 /**  An agent's settings page: what they serve, what they want, how much they spend. */
@@ -114,6 +119,11 @@ export type AgentPreferencesDto_Serialize = {
 	categoryAttributes: { [key in string]: string[] },
 	/**  Ask the agent to confirm purchases above this many credits (seed 000 budget controls). */
 	confirmAbove: string | null,
+	/**
+	 *  The agent's IANA time zone (`Asia/Kolkata`): their "day" for the daily limit. Absent on
+	 *  the way in keeps the marketplace's zone; the server always answers with the zone in force.
+	 */
+	timeZone: string | null,
 };
 
 export type AppError = 

@@ -270,6 +270,9 @@ fn start_server(binary: &Path, url: &str, generated: usize) -> Result<(Server, S
     let mut child = server_command(binary, url)
         .args(["serve", "--bind", "127.0.0.1:0"])
         .env("RUST_LOG", "warn")
+        // The benchmark buys its credits: the `dev` provider, chosen explicitly (by environment,
+        // so that older builds without the option still run under `--server`).
+        .env("LEADMART_PAYMENTS", "dev")
         .stdout(Stdio::piped())
         .spawn()
         .context("start leadmart-server")?;

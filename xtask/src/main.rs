@@ -64,6 +64,9 @@ fn run_product(root: &Path) -> Result<()> {
             "--bind",
             "127.0.0.1:0",
             "--seed-demo",
+            // The demo sells credits without charging anyone; a real deployment says `stripe`.
+            "--payments",
+            "dev",
         ])
         .stdout(Stdio::piped())
         .spawn()

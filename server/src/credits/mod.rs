@@ -1,18 +1,24 @@
 //! Credits: packages, balance, the wallet's statement, monthly spending, buying credits through
-//! a [`provider::PaymentProvider`], and auto-recharge below a threshold.
+//! a [`provider::PaymentProvider`] (only when the server was given one: [`provider::Payments`]),
+//! Stripe's settlement webhook, and auto-recharge below a threshold, run after a purchase.
 
 pub mod provider;
+pub mod stripe_signature;
+pub mod stripe_webhook;
 
 use std::collections::BTreeMap;
 
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Datelike, Months, TimeZone, Utc};
 use leadmart_shared::account::Role;
 use leadmart_shared::ids::UserId;
 use leadmart_shared::ledger::{Account, LedgerReason, credit_purchase};
-use leadmart_shared::money::{AutoRecharge, CreditPackage, Credits};
+use leadmart_shared::money::{AutoRecharge, CreditPackage, Credits, Money};
 use leadmart_shared::wire::{
     AutoRechargeDto, CreditBalance, CreditPackageDto, CreditPurchaseRequest, CreditPurchaseResult,
     LedgerLine, LedgerPage, MonthlySpend, PaymentStatus,
@@ -23,15 +29,18 @@ use serde::Deserialize;
 use crate::auth::AuthUser;
 use crate::db::{DbDecimal, Tx, enum_from_column};
 use crate::error::{ApiError, JsonBody, QueryParams};
+use crate::idempotency::{self, OpenClaim};
 use crate::ledger::{self, account_key};
+use crate::my_leads::json_response;
 use crate::{AppState, with_pool, with_tx};
-use provider::{CheckoutOutcome, CheckoutRequest};
+use provider::{CheckoutOutcome, CheckoutRequest, PaymentProvider};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/credits/packages", get(packages))
         .route("/credits/balance", get(balance))
         .route("/credits/purchase", post(purchase))
+        .route("/payments/stripe/webhook", post(stripe_webhook::webhook))
         .route("/credits/transactions", get(transactions))
         .route("/credits/spending", get(spending))
         .route(
@@ -69,61 +78,189 @@ async fn balance(
     Ok(Json(balance_dto(&state, user.id).await?))
 }
 
+/// `POST /v1/credits/purchase`. With an `Idempotency-Key`, a retry of the same request answers
+/// for the same payment and never charges again; the key with another body is refused (422).
 async fn purchase(
     State(state): State<AppState>,
     user: AuthUser,
-    JsonBody(body): JsonBody<CreditPurchaseRequest>,
-) -> Result<Json<CreditPurchaseResult>, ApiError> {
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     user.require(Role::Agent)?;
+    let provider = state.payments.provider()?;
+    let request: CreditPurchaseRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::validation(format!("not a credit purchase request: {e}")))?;
     let package = state
         .market
         .packages
-        .find(&body.package_code)
+        .find(&request.package_code)
         .cloned()
         .ok_or_else(|| {
-            ApiError::validation(format!("unknown credit package {:?}", body.package_code))
+            ApiError::validation(format!("unknown credit package {:?}", request.package_code))
         })?;
+    let key = idempotency::key_header(&headers)?;
+    let now = Utc::now();
     let mut tx = state.db.begin_write().await?;
-    let payment_id = insert_payment(&mut tx, user.id, &package, &state, false).await?;
+    let resumed = match &key {
+        Some(key) => {
+            let hash = idempotency::request_hash("credit purchase", &body);
+            match idempotency::claim_open(&mut tx, user.id, key, &hash, now).await? {
+                OpenClaim::Replay(stored) => return Ok(json_response(StatusCode::OK, stored)),
+                OpenClaim::Unanswered => Some(payment_for_key(&mut tx, user.id, key).await?),
+                OpenClaim::Fresh => None,
+            }
+        }
+        None => None,
+    };
+    let payment_id = match resumed {
+        Some(id) => id,
+        None => {
+            let new = NewPayment {
+                user: user.id,
+                package: &package,
+                provider: provider.name(),
+                auto: false,
+                idempotency_key: key.as_deref(),
+            };
+            insert_payment(&mut tx, &state, &new, now).await?
+        }
+    };
     tx.commit().await?;
-    Ok(Json(pay(&state, user.id, payment_id, &package).await?))
+    match pay(&state, provider, user.id, payment_id).await {
+        Ok(answer) => {
+            let json = serde_json::to_string(&answer).map_err(ApiError::corrupt)?;
+            if let Some(key) = &key {
+                idempotency::store_late(&state.db, user.id, key, &json).await?;
+            }
+            Ok(json_response(StatusCode::OK, json))
+        }
+        Err(err) => {
+            if let Some(key) = &key {
+                // The key and the payment it named part, so the key can start a new payment.
+                let mut tx = state.db.begin_write().await?;
+                idempotency::release(&mut tx, user.id, key).await?;
+                with_tx!(&mut tx, conn => {
+                    sqlx::query(
+                        "UPDATE payments SET idempotency_key = NULL \
+                         WHERE user_id = $1 AND idempotency_key = $2",
+                    )
+                    .bind(user.id)
+                    .bind(key)
+                    .execute(conn)
+                    .await?;
+                });
+                tx.commit().await?;
+            }
+            Err(err)
+        }
+    }
+}
+
+/// The payment a committed idempotency key started.
+async fn payment_for_key(tx: &mut Tx, user: i64, key: &str) -> Result<i64, ApiError> {
+    let id: Option<i64> = with_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT id FROM payments WHERE user_id = $1 AND idempotency_key = $2")
+            .bind(user)
+            .bind(key)
+            .fetch_optional(conn)
+            .await?
+    });
+    id.ok_or_else(|| ApiError::corrupt("an unanswered idempotency key without its payment"))
+}
+
+struct NewPayment<'a> {
+    user: i64,
+    package: &'a CreditPackage,
+    provider: &'static str,
+    auto: bool,
+    idempotency_key: Option<&'a str>,
 }
 
 /// Records a pending payment; returns its id.
 async fn insert_payment(
     tx: &mut Tx,
-    user: i64,
-    package: &CreditPackage,
     state: &AppState,
-    auto: bool,
+    new: &NewPayment<'_>,
+    now: DateTime<Utc>,
 ) -> Result<i64, ApiError> {
     let id: i64 = with_tx!(tx, conn => {
         sqlx::query_scalar(
             "INSERT INTO payments (user_id, package_code, credits, amount, currency, provider, \
-             status, auto, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) \
-             RETURNING id",
+             status, auto, created_at, idempotency_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id",
         )
-        .bind(user)
-        .bind(&package.code)
-        .bind(DbDecimal(package.credits.amount()))
-        .bind(DbDecimal(package.price.amount()))
+        .bind(new.user)
+        .bind(&new.package.code)
+        .bind(DbDecimal(new.package.credits.amount()))
+        .bind(DbDecimal(new.package.price.amount()))
         .bind(state.market.credit_value.currency.to_string())
-        .bind(state.payments.name())
-        .bind(auto)
-        .bind(Utc::now())
+        .bind(new.provider)
+        .bind(new.auto)
+        .bind(now)
+        .bind(new.idempotency_key)
         .fetch_one(conn)
         .await?
     });
     Ok(id)
 }
 
-/// Charges a recorded payment through the provider; settles it at once when the provider did.
+#[derive(sqlx::FromRow)]
+struct PaymentRow {
+    status: String,
+    checkout_url: Option<String>,
+    credits: DbDecimal,
+    amount: DbDecimal,
+}
+
+async fn load_payment(state: &AppState, payment_id: i64) -> Result<PaymentRow, ApiError> {
+    let row = with_pool!(state.db.as_ref(), pool => {
+        sqlx::query_as(
+            "SELECT status, checkout_url, credits, amount FROM payments WHERE id = $1",
+        )
+        .bind(payment_id)
+        .fetch_one(pool)
+        .await?
+    });
+    Ok(row)
+}
+
+/// Charges a recorded payment through the provider unless that already happened (a resumed
+/// retry), settles it when the provider did, and answers with the payment as it now stands.
 async fn pay(
     state: &AppState,
+    provider: &dyn PaymentProvider,
     user: i64,
     payment_id: i64,
-    package: &CreditPackage,
 ) -> Result<CreditPurchaseResult, ApiError> {
+    let payment = load_payment(state, payment_id).await?;
+    if payment.status == "pending" && payment.checkout_url.is_none() {
+        checkout(state, provider, user, payment_id, &payment).await?;
+    }
+    let payment = load_payment(state, payment_id).await?;
+    let status = match payment.status.as_str() {
+        "settled" => PaymentStatus::Settled,
+        "pending" => PaymentStatus::Pending,
+        // An expired payment was never paid: to the buyer it failed.
+        "failed" | "expired" => PaymentStatus::Failed,
+        other => return Err(ApiError::corrupt(format!("payment status {other:?}"))),
+    };
+    Ok(CreditPurchaseResult {
+        payment_id: payment_id.to_string(),
+        status,
+        checkout_url: payment.checkout_url,
+        credits: payment.credits.0,
+        price: payment.amount.0,
+        balance: balance_dto(state, user).await?,
+    })
+}
+
+async fn checkout(
+    state: &AppState,
+    provider: &dyn PaymentProvider,
+    user: i64,
+    payment_id: i64,
+    payment: &PaymentRow,
+) -> Result<(), ApiError> {
     let email: String = with_pool!(state.db.as_ref(), pool => {
         sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
             .bind(user)
@@ -133,61 +270,56 @@ async fn pay(
     let request = CheckoutRequest {
         payment_id,
         user_email: email,
-        description: format!("{} Leadmart credits", package.credits),
-        amount: package.price,
+        description: format!("{} Leadmart credits", payment.credits.0),
+        amount: Money::new(payment.amount.0).map_err(ApiError::corrupt)?,
         currency: state.market.credit_value.currency,
     };
-    let outcome = match state.payments.checkout(&request).await {
-        Ok(outcome) => outcome,
-        Err(reason) => {
-            with_pool!(state.db.as_ref(), pool => {
-                sqlx::query("UPDATE payments SET status = 'failed' WHERE id = $1")
-                    .bind(payment_id)
-                    .execute(pool)
-                    .await?;
-            });
-            return Err(ApiError::Upstream(reason));
+    match provider.checkout(&request).await {
+        Ok(CheckoutOutcome::Settled { provider_ref }) => {
+            settle(state, payment_id, &provider_ref).await
         }
-    };
-    let (status, checkout_url) = match outcome {
-        CheckoutOutcome::Settled { provider_ref } => {
-            settle(state, payment_id, &provider_ref).await?;
-            (PaymentStatus::Settled, None)
-        }
-        CheckoutOutcome::Pending {
+        Ok(CheckoutOutcome::Pending {
             provider_ref,
             checkout_url,
-        } => {
+        }) => {
             with_pool!(state.db.as_ref(), pool => {
-                sqlx::query("UPDATE payments SET provider_ref = $1, checkout_url = $2 WHERE id = $3")
-                    .bind(&provider_ref)
-                    .bind(&checkout_url)
-                    .bind(payment_id)
-                    .execute(pool)
-                    .await?;
+                sqlx::query(
+                    "UPDATE payments SET provider_ref = $1, checkout_url = $2 \
+                     WHERE id = $3 AND status = 'pending'",
+                )
+                .bind(&provider_ref)
+                .bind(&checkout_url)
+                .bind(payment_id)
+                .execute(pool)
+                .await?;
             });
-            (PaymentStatus::Pending, Some(checkout_url))
+            Ok(())
         }
-    };
-    Ok(CreditPurchaseResult {
-        payment_id: payment_id.to_string(),
-        status,
-        checkout_url,
-        credits: package.credits.amount(),
-        price: package.price.amount(),
-        balance: balance_dto(state, user).await?,
-    })
+        Err(reason) => {
+            with_pool!(state.db.as_ref(), pool => {
+                sqlx::query(
+                    "UPDATE payments SET status = 'failed' WHERE id = $1 AND status = 'pending'",
+                )
+                .bind(payment_id)
+                .execute(pool)
+                .await?;
+            });
+            Err(ApiError::Upstream(reason))
+        }
+    }
 }
 
 /// Marks a pending payment paid and puts its credits in the wallet, once: a second call for
-/// the same payment (a provider retrying its notification) changes nothing.
+/// the same payment (a provider repeating its notification, a resumed retry) changes nothing.
+/// An automatic payment that expired while the buyer was still paying is settled too: the
+/// money arrived, so the credits are theirs.
 pub async fn settle(state: &AppState, payment_id: i64, provider_ref: &str) -> Result<(), ApiError> {
     let now = Utc::now();
     let mut tx = state.db.begin_write().await?;
     let row: Option<(i64, DbDecimal, bool)> = with_tx!(&mut tx, conn => {
         sqlx::query_as(
             "UPDATE payments SET status = 'settled', provider_ref = $1, settled_at = $2 \
-             WHERE id = $3 AND status = 'pending' RETURNING user_id, credits, auto",
+             WHERE id = $3 AND status IN ('pending', 'expired') RETURNING user_id, credits, auto",
         )
         .bind(provider_ref)
         .bind(now)
@@ -226,10 +358,26 @@ async fn load_auto_recharge(state: &AppState, user: i64) -> Result<Option<AutoRe
     .transpose()
 }
 
+/// Runs [`auto_recharge_if_due`] after a lead purchase, in its own task: the purchase has
+/// answered already. Success shows as the wallet's `auto_recharge` ledger line; a failure is
+/// logged (the next purchase below the threshold tries again).
+pub fn spawn_auto_recharge(state: AppState, user: i64) {
+    tokio::spawn(async move {
+        if let Err(err) = auto_recharge_if_due(&state, user, Utc::now()).await {
+            tracing::warn!(error = %err, user, "auto-recharge after a purchase failed");
+        }
+    });
+}
+
 /// Seed 000's auto-recharge, run after a purchase lowered the balance: when the shared rule
 /// says it is due, buy the chosen package through the provider. At most one automatic payment
-/// is in flight per buyer, so concurrent purchases do not recharge twice.
-pub async fn auto_recharge_if_due(state: &AppState, user: i64) -> Result<(), ApiError> {
+/// is in flight per buyer, so concurrent purchases do not recharge twice; one pending longer
+/// than the configured expiry is marked `expired` and no longer blocks.
+pub async fn auto_recharge_if_due(
+    state: &AppState,
+    user: i64,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     let Some(rule) = load_auto_recharge(state, user).await? else {
         return Ok(());
     };
@@ -239,7 +387,17 @@ pub async fn auto_recharge_if_due(state: &AppState, user: i64) -> Result<(), Api
     let Some(package) = rule.due(wallet, &state.market.packages).cloned() else {
         return Ok(());
     };
+    let provider = state.payments.provider()?;
+    let expired_before = state.market.auto_recharge.expired_before(now);
     let in_flight: i64 = with_tx!(&mut tx, conn => {
+        sqlx::query(
+            "UPDATE payments SET status = 'expired' \
+             WHERE user_id = $1 AND auto AND status = 'pending' AND created_at < $2",
+        )
+        .bind(user)
+        .bind(expired_before)
+        .execute(&mut *conn)
+        .await?;
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM payments WHERE user_id = $1 AND auto AND status = 'pending'",
         )
@@ -248,11 +406,19 @@ pub async fn auto_recharge_if_due(state: &AppState, user: i64) -> Result<(), Api
         .await?
     });
     if in_flight > 0 {
+        tx.commit().await?;
         return Ok(());
     }
-    let payment_id = insert_payment(&mut tx, user, &package, state, true).await?;
+    let new = NewPayment {
+        user,
+        package: &package,
+        provider: provider.name(),
+        auto: true,
+        idempotency_key: None,
+    };
+    let payment_id = insert_payment(&mut tx, state, &new, now).await?;
     tx.commit().await?;
-    pay(state, user, payment_id, &package).await?;
+    pay(state, provider, user, payment_id).await?;
     Ok(())
 }
 
@@ -283,6 +449,10 @@ async fn put_auto_recharge(
     JsonBody(body): JsonBody<AutoRechargeDto>,
 ) -> Result<Json<AutoRechargeDto>, ApiError> {
     user.require(Role::Agent)?;
+    if body.enabled {
+        // Refused up front: a rule that could never pay would fail silently at every purchase.
+        state.payments.provider()?;
+    }
     let below =
         Credits::new(body.below).map_err(|e| ApiError::validation(format!("below: {e}")))?;
     if state.market.packages.find(&body.package_code).is_none() {
@@ -305,7 +475,7 @@ async fn put_auto_recharge(
         .await?;
     });
     // Turning it on while already below the threshold recharges now, as the agent expects.
-    auto_recharge_if_due(&state, user.id).await?;
+    auto_recharge_if_due(&state, user.id, Utc::now()).await?;
     Ok(Json(AutoRechargeDto {
         enabled: body.enabled,
         below: below.amount(),

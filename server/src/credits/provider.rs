@@ -1,11 +1,46 @@
-//! Where money for credits comes from. [`DevProvider`] settles at once so the product runs end
-//! to end without accounts; [`StripeCheckout`] creates a Stripe Checkout session and leaves the
-//! payment pending until Stripe reports it paid.
+//! Where money for credits comes from, chosen at start-up and never by default
+//! ([`Payments`]): [`DevProvider`] settles at once so the demo and the tests run without
+//! accounts; [`StripeCheckout`] creates a Stripe Checkout session and leaves the payment pending
+//! until Stripe's signed webhook reports it paid (see [`super::stripe_webhook`]).
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
+use axum::http::StatusCode;
 use leadmart_shared::money::{CurrencyCode, Money};
+
+use super::stripe_webhook::StripeWebhookConfig;
+use crate::error::ApiError;
+
+/// The server's payment configuration. Fails closed: without an explicit choice credit
+/// purchases and auto-recharge are refused with `payments_not_configured`.
+#[derive(Clone, Default)]
+pub enum Payments {
+    #[default]
+    NotConfigured,
+    /// Credits settle at once and no money moves (demo, tests, development).
+    Dev,
+    Stripe {
+        checkout: Arc<StripeCheckout>,
+        webhook: Arc<StripeWebhookConfig>,
+    },
+}
+
+impl Payments {
+    /// Who charges for credits, or the refusal a server without payments gives.
+    pub fn provider(&self) -> Result<&dyn PaymentProvider, ApiError> {
+        match self {
+            Payments::NotConfigured => Err(ApiError::coded(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "payments_not_configured",
+                "This marketplace cannot sell credits yet: no payment provider is configured.",
+            )),
+            Payments::Dev => Ok(&DevProvider),
+            Payments::Stripe { checkout, .. } => Ok(checkout.as_ref()),
+        }
+    }
+}
 
 /// What to charge for.
 #[derive(Debug, Clone)]
@@ -54,7 +89,7 @@ impl PaymentProvider for DevProvider {
     }
 }
 
-/// Stripe Checkout (`POST /v1/checkout/sessions`), selected when `STRIPE_SECRET_KEY` is set.
+/// Stripe Checkout (`POST /v1/checkout/sessions`), selected by `--payments stripe`.
 pub struct StripeCheckout {
     pub secret_key: String,
     pub api_base: String,
@@ -82,7 +117,7 @@ struct StripeSession {
 }
 
 /// Stripe amounts are integers in the currency's minor unit (paise for INR).
-fn minor_units(amount: Money) -> Result<i64, String> {
+pub fn minor_units(amount: Money) -> Result<i64, String> {
     let mut minor = amount.amount() * rust_decimal::Decimal::ONE_HUNDRED;
     minor.rescale(0);
     i64::try_from(minor).map_err(|e| format!("amount {amount} does not fit: {e}"))
@@ -96,6 +131,7 @@ impl PaymentProvider for StripeCheckout {
     fn checkout<'a>(&'a self, request: &'a CheckoutRequest) -> ProviderFuture<'a> {
         Box::pin(async move {
             let payment_id = request.payment_id.to_string();
+            let idempotency_key = format!("leadmart-payment-{payment_id}");
             let form = [
                 ("mode", "payment".to_owned()),
                 ("success_url", self.success_url.clone()),
@@ -121,6 +157,9 @@ impl PaymentProvider for StripeCheckout {
                 .client
                 .post(format!("{}/v1/checkout/sessions", self.api_base))
                 .bearer_auth(&self.secret_key)
+                // A retried purchase resumes the same payment: Stripe answers a repeated key
+                // with the same session, so the buyer never gets two checkouts for one payment.
+                .header("Idempotency-Key", idempotency_key)
                 .form(&form)
                 .send()
                 .await

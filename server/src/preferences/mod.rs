@@ -12,6 +12,7 @@ use leadmart_shared::agent::{
 };
 use leadmart_shared::ids::UserId;
 use leadmart_shared::lead::{BudgetRange, Category};
+use leadmart_shared::local_time::{TimeZoneConfig, Tz, parse_time_zone};
 use leadmart_shared::money::{Credits, CurrencyCode, Money, Rate};
 use leadmart_shared::scoring::Score;
 use leadmart_shared::wire::AgentPreferencesDto;
@@ -44,6 +45,7 @@ pub fn empty() -> AgentPreferencesDto {
         budget_currency: None,
         category_attributes: Default::default(),
         confirm_above: None,
+        time_zone: None,
     }
 }
 
@@ -108,6 +110,9 @@ pub fn to_profile(
         })
     });
     credits("confirmAbove", prefs.confirm_above)?;
+    if let Some(zone) = &prefs.time_zone {
+        parse_time_zone(zone).map_err(|e| format!("timeZone: {e}"))?;
+    }
     Ok(AgentProfile {
         id: UserId::new(flags.id).map_err(|e| e.to_string())?,
         role: flags.role,
@@ -173,6 +178,46 @@ pub async fn profile_in(
     to_profile(&flags, &parse_stored(body)?, currency).map_err(ApiError::corrupt)
 }
 
+/// The agent's time zone, read inside a purchase transaction: their choice, else the
+/// marketplace's. A stored name this build no longer knows falls back to the marketplace's zone
+/// rather than blocking purchases (it was valid when saved).
+pub async fn time_zone_in(tx: &mut Tx, user: i64, config: &TimeZoneConfig) -> Result<Tz, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct ZoneOnly {
+        #[serde(rename = "timeZone", default)]
+        time_zone: Option<String>,
+    }
+    let body: Option<String> = with_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT body FROM agent_preferences WHERE user_id = $1")
+            .bind(user)
+            .fetch_optional(conn)
+            .await?
+    });
+    let Some(body) = body else {
+        return Ok(config.default_zone);
+    };
+    let stored: ZoneOnly = serde_json::from_str(&body).map_err(ApiError::corrupt)?;
+    Ok(match stored.time_zone.as_deref().map(parse_time_zone) {
+        Some(Ok(zone)) => zone,
+        Some(Err(unknown)) => {
+            tracing::warn!(user, error = %unknown, "stored time zone unknown; using the marketplace's");
+            config.default_zone
+        }
+        None => config.default_zone,
+    })
+}
+
+/// The preferences as answered: with the time zone in force filled in.
+fn with_zone_in_force(
+    mut prefs: AgentPreferencesDto,
+    config: &TimeZoneConfig,
+) -> AgentPreferencesDto {
+    prefs
+        .time_zone
+        .get_or_insert_with(|| config.default_zone.name().to_owned());
+    prefs
+}
+
 /// The caller's shared profile outside a transaction (the matching feed).
 pub async fn profile(
     db: &Db,
@@ -209,7 +254,8 @@ async fn get_preferences(
     user: AuthUser,
 ) -> Result<Json<AgentPreferencesDto>, ApiError> {
     user.require(Role::Agent)?;
-    Ok(Json(load(&state.db, user.id).await?))
+    let prefs = load(&state.db, user.id).await?;
+    Ok(Json(with_zone_in_force(prefs, &state.market.agent_time)))
 }
 
 async fn put_preferences(
@@ -226,5 +272,5 @@ async fn put_preferences(
     };
     to_profile(&flags, &prefs, state.market.credit_value.currency).map_err(ApiError::validation)?;
     save(&state.db, user.id, &prefs).await?;
-    Ok(Json(prefs))
+    Ok(Json(with_zone_in_force(prefs, &state.market.agent_time)))
 }

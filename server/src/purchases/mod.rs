@@ -72,11 +72,9 @@ async fn purchase(
         idempotency::store(&mut tx, user.id, key, &json).await?;
     }
     tx.commit().await?;
-    // After the commit: a recharge pays through an outside provider and must not hold the
-    // purchase's locks. Its failure does not undo the purchase.
-    if let Err(err) = credits::auto_recharge_if_due(&state, user.id).await {
-        tracing::warn!(error = %err, user = user.id, "auto-recharge after a purchase failed");
-    }
+    // After the commit, and not awaited: a recharge pays through an outside provider, so the
+    // purchase neither holds its locks nor waits for it, and its failure does not undo it.
+    credits::spawn_auto_recharge(state.clone(), user.id);
     Ok(json_response(StatusCode::CREATED, json))
 }
 
@@ -108,13 +106,16 @@ async fn partner_standing(tx: &mut Tx, partner: PartnerId) -> Result<PartnerStan
     })
 }
 
-/// Credits the buyer spent on leads since the start of the current UTC day.
-async fn spent_today(tx: &mut Tx, buyer: i64, now: DateTime<Utc>) -> Result<Credits, ApiError> {
-    let day_start = now
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .map(|d| d.and_utc())
-        .unwrap_or(now);
+/// Credits the buyer spent on leads since the start of their own local day (their time zone,
+/// else the marketplace's).
+async fn spent_today(
+    tx: &mut Tx,
+    state: &AppState,
+    buyer: i64,
+    now: DateTime<Utc>,
+) -> Result<Credits, ApiError> {
+    let zone = preferences::time_zone_in(tx, buyer, &state.market.agent_time).await?;
+    let day_start = leadmart_shared::local_time::day_start(now, zone);
     let prices: Vec<DbDecimal> = with_tx!(tx, conn => {
         sqlx::query_scalar("SELECT price FROM purchases WHERE buyer_id = $1 AND purchased_at >= $2")
             .bind(buyer)
@@ -150,7 +151,7 @@ async fn buy(
         .into_lead()?;
     let profile = preferences::profile_in(tx, buyer, market.credit_value.currency).await?;
     let balance = credits::locked_wallet(tx, buyer).await?;
-    let spent = spent_today(tx, buyer, now).await?;
+    let spent = spent_today(tx, state, buyer, now).await?;
     let already: i64 = with_tx!(tx, conn => {
         sqlx::query_scalar("SELECT COUNT(*) FROM purchases WHERE lead_id = $1 AND buyer_id = $2")
             .bind(lead_id)

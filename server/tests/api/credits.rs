@@ -5,7 +5,7 @@ use leadmart_shared::wire::{CreditPackageDto, CreditPurchaseResult, MonthlySpend
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use crate::harness::{Engine, assert_error, spawn_app};
+use crate::harness::{Engine, assert_error, eventually, spawn_app};
 use crate::on_both_engines;
 
 on_both_engines!(packages_purchases_statement_and_spending);
@@ -148,9 +148,19 @@ async fn auto_recharge_buys_below_the_threshold(engine: Engine) {
         "the purchase drops the balance below the threshold"
     );
     assert_eq!(
-        app.balance(&agent).await,
-        after_purchase + Decimal::from(10),
-        "auto-recharge bought pack-10"
+        bought.balance.credits, after_purchase,
+        "the purchase answers with its own balance; the recharge runs after it"
+    );
+    eventually("auto-recharge buys pack-10 after the purchase", || async {
+        app.balance(&agent).await == after_purchase + Decimal::from(10)
+    })
+    .await;
+    let statement = app
+        .get_json("/v1/credits/transactions?limit=1", &agent.token)
+        .await;
+    assert_eq!(
+        statement["lines"][0]["reason"], "auto_recharge",
+        "the recharge reaches the agent as a ledger line"
     );
     assert_error(
         app.put(

@@ -6,6 +6,7 @@ use serde_json::Value;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use leadmart_server::auth::{NewUser, create_user};
+use leadmart_server::credits::provider::Payments;
 use leadmart_server::db::DbDecimal;
 use leadmart_server::{AppState, Db, demo, with_pool};
 use leadmart_shared::account::Role;
@@ -62,12 +63,26 @@ fn unique_name() -> String {
     format!("leadmart_t_{}_{n}_{nanos}", std::process::id())
 }
 
+/// The test server with the `dev` payment provider, chosen explicitly as a deployment would.
 pub async fn spawn_app(engine: Engine) -> TestApp {
-    spawn_app_seeded(engine, 0).await
+    spawn_app_with(engine, 0, |state| state.with_payments(Payments::Dev)).await
 }
 
 /// [`spawn_app`] with `generated` deterministic generated leads besides the demo ones.
 pub async fn spawn_app_seeded(engine: Engine, generated: usize) -> TestApp {
+    spawn_app_with(engine, generated, |state| {
+        state.with_payments(Payments::Dev)
+    })
+    .await
+}
+
+/// The test server with `generated` generated demo leads and its state as `configure` makes it
+/// from [`AppState::new`] (no payment provider unless `configure` chooses one).
+pub async fn spawn_app_with(
+    engine: Engine,
+    generated: usize,
+    configure: impl FnOnce(AppState) -> AppState,
+) -> TestApp {
     let name = unique_name();
     let (url, cleanup) = match engine {
         Engine::Sqlite => {
@@ -111,7 +126,7 @@ pub async fn spawn_app_seeded(engine: Engine, generated: usize) -> TestApp {
         .expect("bind a free port");
     let addr = listener.local_addr().expect("bound address");
     let (tx, rx) = oneshot::channel::<()>();
-    let state = AppState::new(db.clone());
+    let state = configure(AppState::new(db.clone()));
     let server = tokio::spawn(async move {
         leadmart_server::serve(listener, state, async {
             let _ = rx.await;
@@ -268,6 +283,15 @@ impl TestApp {
             .expect("request reaches the server")
     }
 
+    /// A GET whose answer must be JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        self.get(path, token)
+            .await
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path} answers JSON: {e}"))
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
         self.send_json(Method::POST, path, token, body).await
     }
@@ -370,6 +394,23 @@ pub async fn assert_error(response: reqwest::Response, status: u16, code: &str, 
             .is_some_and(|m| !m.is_empty()),
         "every error carries a message: {body}"
     );
+}
+
+/// Polls `check` every 25 ms until it holds, failing after 10 s: for effects that happen after
+/// the answer (the spawned auto-recharge), without a fixed sleep.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
 }
 
 pub const TEST_PASSWORD: &str = "correct horse battery";

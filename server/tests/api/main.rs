@@ -3,11 +3,14 @@
 
 mod auth;
 mod bad_input;
+mod cli;
 mod contention;
 mod credits;
 mod harness;
 mod marketplace;
 mod my_leads;
 mod openapi;
+mod payments;
 mod purchases;
 mod refunds;
+mod time_zone;

@@ -10,6 +10,7 @@ pub static INDIA: LazyLock<PhoneParser> = LazyLock::new(|| PhoneParser::new("IN"
 
 mod commission;
 mod dedupe;
+mod local_time;
 mod phone;
 mod pipeline;
 mod preview;

@@ -8,6 +8,7 @@ use leadmart_app::contact::LinkOpener;
 use leadmart_app::secrets::{TokenStore, use_kernel_keyring};
 use leadmart_app::session::SessionManager;
 use leadmart_server::auth::tokens::TokenConfig;
+use leadmart_server::credits::provider::Payments;
 use leadmart_server::{AppState, Db, MarketConfig, demo};
 use tokio::net::TcpListener;
 
@@ -39,7 +40,7 @@ pub async fn start_server_with(dir: &std::path::Path, tokens: TokenConfig) -> Se
     demo::seed_demo(&db, chrono::Utc::now())
         .await
         .expect("demo data");
-    let mut state = AppState::new(db);
+    let mut state = AppState::new(db).with_payments(Payments::Dev);
     state.market = Arc::new(MarketConfig {
         tokens,
         ..MarketConfig::default()

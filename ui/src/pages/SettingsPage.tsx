@@ -16,6 +16,20 @@ import { Button, ErrorAlert, Loading, Panel, inputClass } from "../components/ui
 
 const CATEGORIES = ["real-estate", "real-estate/buy", "real-estate/rent", "home-services", "insurance/auto"];
 const PROPERTY_TYPES = ["1BHK", "2BHK", "3BHK", "4BHK", "Villa", "Plot"];
+// Common IANA zones of the marketplace's agents; the server validates any IANA name.
+const TIME_ZONES = [
+  "Asia/Kolkata",
+  "Asia/Dubai",
+  "Asia/Singapore",
+  "Africa/Johannesburg",
+  "Europe/London",
+  "Europe/Berlin",
+  "America/New_York",
+  "America/Chicago",
+  "America/Los_Angeles",
+  "Australia/Sydney",
+  "UTC",
+];
 const TIMELINES: Array<[Urgency, string]> = [
   ["immediate", "Immediate"],
   ["this_week", "This week"],
@@ -160,6 +174,12 @@ function PreferencesForm({ initial }: { initial: AgentPreferences }) {
       <Panel title="Budget controls">
         <Row label="Daily spending limit">
           <CreditsInput testId="pref-daily-limit" value={draft.dailyLimit} onChange={(dailyLimit) => set({ dailyLimit })} />
+        </Row>
+        <Row label="Time zone" hint="Your day for the daily limit starts at midnight here">
+          <select data-testid="pref-time-zone" className={inputClass} value={draft.timeZone ?? ""} onChange={(e) => set({ timeZone: e.target.value || null })}>
+            {draft.timeZone && !TIME_ZONES.includes(draft.timeZone) && <option value={draft.timeZone}>{draft.timeZone}</option>}
+            {TIME_ZONES.map((zone) => <option key={zone} value={zone}>{zone.replace(/_/g, " ")}</option>)}
+          </select>
         </Row>
         <Row label="Per-lead maximum price">
           <CreditsInput testId="pref-per-lead-max" value={draft.perLeadMax} onChange={(perLeadMax) => set({ perLeadMax })} />
