@@ -62,6 +62,7 @@ pub struct MarketConfig {
     pub commission: leadmart_shared::commission::CommissionConfig,
     pub refunds: leadmart_shared::refund::RefundConfig,
     pub tokens: auth::tokens::TokenConfig,
+    pub sign_in: auth::throttle::SignInLimits,
 }
 
 /// The whole HTTP API, versioned under `/v1`.
@@ -91,7 +92,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // With the peer address, so sign-in can be throttled per address.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -14,3 +14,4 @@ mod phone;
 mod pipeline;
 mod preview;
 mod pricing;
+mod secrets;
