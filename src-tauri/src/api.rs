@@ -24,6 +24,11 @@ pub enum ApiError {
     /// The API answered something this client cannot read.
     #[error("unexpected API response: {0}")]
     Protocol(String),
+    /// The configured API address would carry tokens in clear over the network.
+    #[error(
+        "refusing the API address {url}: use https:// (plain http:// is allowed only on this computer's loopback)"
+    )]
+    InsecureUrl { url: String },
 }
 
 #[derive(Debug, Clone)]
@@ -39,10 +44,33 @@ impl ApiError {
     }
 }
 
+/// Parses the API's base address, refusing any that would send tokens in clear: `https://`
+/// anywhere, `http://` only to loopback (`localhost`, `127.0.0.0/8`, `[::1]`), where no network
+/// is crossed.
+pub fn checked_api_url(raw: &str) -> Result<reqwest::Url, ApiError> {
+    let url = reqwest::Url::parse(raw)
+        .map_err(|err| ApiError::Protocol(format!("bad API URL {raw:?}: {err}")))?;
+    let loopback = || {
+        let host = url.host_str().unwrap_or_default();
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || bare
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    };
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if loopback() => Ok(url),
+        _ => Err(ApiError::InsecureUrl {
+            url: url.to_string(),
+        }),
+    }
+}
+
 impl ApiClient {
+    /// A client of the API at `base_url`; see [`checked_api_url`] for the addresses refused.
     pub fn new(base_url: &str) -> Result<Self, ApiError> {
-        let base_url = reqwest::Url::parse(base_url)
-            .map_err(|err| ApiError::Protocol(format!("bad API URL {base_url:?}: {err}")))?;
+        let base_url = checked_api_url(base_url)?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
@@ -172,5 +200,40 @@ async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T
         Err(_) => Err(ApiError::Protocol(format!(
             "{status} without an error body"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ApiError, checked_api_url};
+
+    #[test]
+    fn plain_http_is_allowed_only_on_loopback() {
+        for allowed in [
+            "http://127.0.0.1:8710",
+            "http://127.3.4.5/",
+            "http://localhost:8710",
+            "http://LOCALHOST",
+            "http://[::1]:8710",
+            "https://api.leadmart.example",
+            "https://203.0.113.7",
+        ] {
+            assert!(
+                checked_api_url(allowed).is_ok(),
+                "{allowed} sends nothing in clear over a network"
+            );
+        }
+        for refused in [
+            "http://example.com",
+            "http://192.168.1.10:8710",
+            "http://[2001:db8::1]",
+            "http://localhost.example.com",
+            "ftp://127.0.0.1",
+        ] {
+            assert!(
+                matches!(checked_api_url(refused), Err(ApiError::InsecureUrl { .. })),
+                "{refused} would carry tokens in clear: refused with the typed error"
+            );
+        }
     }
 }
