@@ -201,16 +201,25 @@ async fn futures_join4<T>(
     [a, b, c, d]
 }
 
-#[tokio::test]
-async fn a_session_the_server_ended_leaves_nothing_for_the_next_user() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = start_server_with(dir.path(), one_second_tokens()).await;
-    second_agent(&server).await;
-    let (a_cache, session) = signed_in_agent(dir.path(), &server).await;
+/// Agent A (the demo agent) signed in on the app in `dir` with a bought lead; agent B exists.
+async fn a_buys_a_lead_and_b_exists(
+    dir: &std::path::Path,
+    server: &Server,
+) -> (Cache, leadmart_app::session::SessionManager, String) {
+    second_agent(server).await;
+    let (a_cache, session) = signed_in_agent(dir, server).await;
     let a_lead = andheri_lead(&session, &a_cache).await;
     purchase(&session, &a_cache, &a_lead, chrono::Utc::now())
         .await
         .expect("A buys the lead");
+    (a_cache, session, a_lead)
+}
+
+#[tokio::test]
+async fn a_session_the_server_ended_leaves_nothing_for_the_next_user() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start_server_with(dir.path(), one_second_tokens()).await;
+    let (a_cache, session, a_lead) = a_buys_a_lead_and_b_exists(dir.path(), &server).await;
     assert!(
         a_cache
             .purchased_lead(&a_lead)
@@ -327,12 +336,7 @@ async fn a_session_the_server_ended_leaves_nothing_for_the_next_user() {
 async fn another_user_signing_in_ends_the_first_users_session() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = start_server(dir.path()).await;
-    second_agent(&server).await;
-    let (a_cache, session) = signed_in_agent(dir.path(), &server).await;
-    let a_lead = andheri_lead(&session, &a_cache).await;
-    purchase(&session, &a_cache, &a_lead, chrono::Utc::now())
-        .await
-        .expect("A buys the lead");
+    let (a_cache, session, a_lead) = a_buys_a_lead_and_b_exists(dir.path(), &server).await;
 
     session
         .sign_in(SECOND_AGENT.to_owned(), demo::DEMO_PASSWORD.to_owned())
