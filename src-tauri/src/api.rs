@@ -44,12 +44,9 @@ impl ApiError {
     }
 }
 
-/// Parses the API's base address, refusing any that would send tokens in clear: `https://`
-/// anywhere, `http://` only to loopback (`localhost`, `127.0.0.0/8`, `[::1]`), where no network
-/// is crossed.
-pub fn checked_api_url(raw: &str) -> Result<reqwest::Url, ApiError> {
-    let url = reqwest::Url::parse(raw)
-        .map_err(|err| ApiError::Protocol(format!("bad API URL {raw:?}: {err}")))?;
+/// Whether requests to `url` may carry tokens: `https://` anywhere, `http://` only to loopback
+/// (`localhost`, `127.0.0.0/8`, `[::1]`), where no network is crossed.
+pub fn check_transport(url: &reqwest::Url) -> Result<(), ApiError> {
     let loopback = || {
         let host = url.host_str().unwrap_or_default();
         let bare = host.trim_start_matches('[').trim_end_matches(']');
@@ -59,8 +56,8 @@ pub fn checked_api_url(raw: &str) -> Result<reqwest::Url, ApiError> {
                 .is_ok_and(|ip| ip.is_loopback())
     };
     match url.scheme() {
-        "https" => Ok(url),
-        "http" if loopback() => Ok(url),
+        "https" => Ok(()),
+        "http" if loopback() => Ok(()),
         _ => Err(ApiError::InsecureUrl {
             url: url.to_string(),
         }),
@@ -68,9 +65,15 @@ pub fn checked_api_url(raw: &str) -> Result<reqwest::Url, ApiError> {
 }
 
 impl ApiClient {
-    /// A client of the API at `base_url`; see [`checked_api_url`] for the addresses refused.
+    /// A client of the API at `base_url`. An address refused by [`check_transport`] still makes
+    /// a client, so the app can start and say what is wrong; every request it would send fails
+    /// with [`ApiError::InsecureUrl`] before a connection is opened.
     pub fn new(base_url: &str) -> Result<Self, ApiError> {
-        let base_url = checked_api_url(base_url)?;
+        let base_url = reqwest::Url::parse(base_url)
+            .map_err(|err| ApiError::Protocol(format!("bad API URL {base_url:?}: {err}")))?;
+        if let Err(refused) = check_transport(&base_url) {
+            tracing::error!(error = %refused, "the API address is refused");
+        }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
@@ -171,7 +174,9 @@ impl ApiClient {
         read_json(response).await
     }
 
+    /// Every request's URL comes from here, so none leaves over a refused transport.
     fn url(&self, path: &str) -> Result<reqwest::Url, ApiError> {
+        check_transport(&self.base_url)?;
         self.base_url
             .join(path)
             .map_err(|err| ApiError::Protocol(format!("bad API path {path:?}: {err}")))
@@ -205,7 +210,11 @@ async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T
 
 #[cfg(test)]
 mod tests {
-    use super::{ApiError, checked_api_url};
+    use super::{ApiClient, ApiError, check_transport};
+
+    fn check(raw: &str) -> Result<(), ApiError> {
+        check_transport(&reqwest::Url::parse(raw).expect("a URL"))
+    }
 
     #[test]
     fn plain_http_is_allowed_only_on_loopback() {
@@ -219,7 +228,7 @@ mod tests {
             "https://203.0.113.7",
         ] {
             assert!(
-                checked_api_url(allowed).is_ok(),
+                check(allowed).is_ok(),
                 "{allowed} sends nothing in clear over a network"
             );
         }
@@ -231,9 +240,28 @@ mod tests {
             "ftp://127.0.0.1",
         ] {
             assert!(
-                matches!(checked_api_url(refused), Err(ApiError::InsecureUrl { .. })),
+                matches!(check(refused), Err(ApiError::InsecureUrl { .. })),
                 "{refused} would carry tokens in clear: refused with the typed error"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_client_of_an_insecure_address_sends_nothing() {
+        let client = ApiClient::new("http://example.com").expect("the app still starts");
+        let request = leadmart_shared::wire::SignInRequest {
+            email: "asha@example.in".to_owned(),
+            password: "a password".to_owned(),
+        };
+        let err = client.sign_in(&request).await.expect_err("refused");
+        assert!(
+            matches!(&err, ApiError::InsecureUrl { url } if url == "http://example.com/"),
+            "the password never leaves in clear; the error names the address: {err:?}"
+        );
+        let shown = crate::error::AppError::from(err);
+        assert!(
+            matches!(&shown, crate::error::AppError::Invalid { message } if message.contains("https://")),
+            "the sign-in screen says what to fix: {shown:?}"
+        );
     }
 }

@@ -102,7 +102,8 @@ pub fn run() {
                 std::env::var("LEADMART_API_URL").unwrap_or_else(|_| DEFAULT_API_URL.to_owned());
             let backend = secrets::choose_backend();
             tracing::info!(?backend, %api_url, "starting");
-            // An insecure address stops the app here, before any token could be sent.
+            // An insecure address still starts the app: every request is refused with an
+            // error the sign-in screen shows, so no token is ever sent in clear.
             let api = api::ApiClient::new(&api_url)?;
             let session = tauri::async_runtime::block_on(session::SessionManager::open(
                 api,
