@@ -32,6 +32,12 @@ pub enum ApiError {
     /// A failure of an outside service (the payment provider); logged, shown generically.
     #[error("upstream service failed: {0}")]
     Upstream(String),
+    /// Too many attempts (sign-in throttling): `429 rate_limited` with `Retry-After` seconds.
+    #[error(
+        "Too many failed sign-in attempts. Please wait {minutes} min before trying again.",
+        minutes = .retry_after_secs.div_ceil(60)
+    )]
+    RateLimited { retry_after_secs: u64 },
 }
 
 impl ApiError {
@@ -68,6 +74,10 @@ impl ApiError {
         )
     }
 
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        ApiError::RateLimited { retry_after_secs }
+    }
+
     /// Input that parsed but breaks a rule (an invalid email, an unknown package).
     pub fn validation(message: impl Into<String>) -> Self {
         Self::coded(StatusCode::UNPROCESSABLE_ENTITY, "validation", message)
@@ -81,6 +91,7 @@ impl ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
             ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "payment_provider_unavailable"),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         }
     }
 }
@@ -150,7 +161,14 @@ impl IntoResponse for ApiError {
                 message,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        response
     }
 }
 

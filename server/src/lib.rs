@@ -67,6 +67,8 @@ pub struct MarketConfig {
     pub agent_time: leadmart_shared::local_time::TimeZoneConfig,
     /// When a pending automatic payment stops blocking the next auto-recharge.
     pub auto_recharge: leadmart_shared::money::AutoRechargeConfig,
+    /// How many failed sign-ins an account or an address may make before a pause.
+    pub sign_in: auth::throttle::SignInLimits,
 }
 
 /// The whole HTTP API, versioned under `/v1`.
@@ -99,7 +101,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // With the peer address, so sign-in can be throttled per address.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

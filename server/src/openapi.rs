@@ -70,7 +70,7 @@ const ENDPOINTS: &[Endpoint] = &[
         "Sign in (argon2id)",
         Some("SignInRequest"),
         "AuthSession",
-        &["invalid_credentials", "forbidden"],
+        &["invalid_credentials", "forbidden", "rate_limited"],
     ),
     (
         HttpMethod::Post,

@@ -132,17 +132,32 @@ impl LeadCard {
 }
 
 // ---- Auth -------------------------------------------------------------------------------
+//
+// Passwords and tokens never reach `Debug` output (and so never a log line or a panic message):
+// the types that carry them print `<redacted>` in their place.
+
+/// What `Debug` prints instead of a secret.
+const REDACTED: &str = "<redacted>";
 
 /// `POST /v1/auth/signin`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SignInRequest {
     pub email: String,
     pub password: String,
 }
 
+impl std::fmt::Debug for SignInRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInRequest")
+            .field("email", &self.email)
+            .field("password", &REDACTED)
+            .finish()
+    }
+}
+
 /// `POST /v1/auth/signup`. Only `agent` and `partner` may sign themselves up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SignUpRequest {
     pub email: String,
@@ -151,11 +166,30 @@ pub struct SignUpRequest {
     pub role: crate::account::Role,
 }
 
+impl std::fmt::Debug for SignUpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignUpRequest")
+            .field("email", &self.email)
+            .field("password", &REDACTED)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .finish()
+    }
+}
+
 /// `POST /v1/auth/refresh` and `POST /v1/auth/signout`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshRequest {
     pub refresh_token: String,
+}
+
+impl std::fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshRequest")
+            .field("refresh_token", &REDACTED)
+            .finish()
+    }
 }
 
 /// `GET /v1/me`: who the token belongs to.
@@ -172,13 +206,24 @@ pub struct MeDto {
 
 /// The answer of sign-in, sign-up and refresh. Refresh tokens rotate: each refresh returns a
 /// new one and retires the old.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthSession {
     pub access_token: String,
     pub access_expires_at: DateTime<Utc>,
     pub refresh_token: String,
     pub user: MeDto,
+}
+
+impl std::fmt::Debug for AuthSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSession")
+            .field("access_token", &REDACTED)
+            .field("access_expires_at", &self.access_expires_at)
+            .field("refresh_token", &REDACTED)
+            .field("user", &self.user)
+            .finish()
+    }
 }
 
 /// One line of a score breakdown ("Budget verified", +25).

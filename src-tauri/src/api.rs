@@ -24,6 +24,11 @@ pub enum ApiError {
     /// The API answered something this client cannot read.
     #[error("unexpected API response: {0}")]
     Protocol(String),
+    /// The configured API address would carry tokens in clear over the network.
+    #[error(
+        "refusing the API address {url}: use https:// (plain http:// is allowed only on this computer's loopback)"
+    )]
+    InsecureUrl { url: String },
 }
 
 #[derive(Debug, Clone)]
@@ -39,10 +44,36 @@ impl ApiError {
     }
 }
 
+/// Whether requests to `url` may carry tokens: `https://` anywhere, `http://` only to loopback
+/// (`localhost`, `127.0.0.0/8`, `[::1]`), where no network is crossed.
+pub fn check_transport(url: &reqwest::Url) -> Result<(), ApiError> {
+    let loopback = || {
+        let host = url.host_str().unwrap_or_default();
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || bare
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback() => Ok(()),
+        _ => Err(ApiError::InsecureUrl {
+            url: url.to_string(),
+        }),
+    }
+}
+
 impl ApiClient {
+    /// A client of the API at `base_url`. An address refused by [`check_transport`] still makes
+    /// a client, so the app can start and say what is wrong; every request it would send fails
+    /// with [`ApiError::InsecureUrl`] before a connection is opened.
     pub fn new(base_url: &str) -> Result<Self, ApiError> {
         let base_url = reqwest::Url::parse(base_url)
             .map_err(|err| ApiError::Protocol(format!("bad API URL {base_url:?}: {err}")))?;
+        if let Err(refused) = check_transport(&base_url) {
+            tracing::error!(error = %refused, "the API address is refused");
+        }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
@@ -143,7 +174,9 @@ impl ApiClient {
         read_json(response).await
     }
 
+    /// Every request's URL comes from here, so none leaves over a refused transport.
     fn url(&self, path: &str) -> Result<reqwest::Url, ApiError> {
+        check_transport(&self.base_url)?;
         self.base_url
             .join(path)
             .map_err(|err| ApiError::Protocol(format!("bad API path {path:?}: {err}")))
@@ -172,5 +205,63 @@ async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T
         Err(_) => Err(ApiError::Protocol(format!(
             "{status} without an error body"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ApiClient, ApiError, check_transport};
+
+    fn check(raw: &str) -> Result<(), ApiError> {
+        check_transport(&reqwest::Url::parse(raw).expect("a URL"))
+    }
+
+    #[test]
+    fn plain_http_is_allowed_only_on_loopback() {
+        for allowed in [
+            "http://127.0.0.1:8710",
+            "http://127.3.4.5/",
+            "http://localhost:8710",
+            "http://LOCALHOST",
+            "http://[::1]:8710",
+            "https://api.leadmart.example",
+            "https://203.0.113.7",
+        ] {
+            assert!(
+                check(allowed).is_ok(),
+                "{allowed} sends nothing in clear over a network"
+            );
+        }
+        for refused in [
+            "http://example.com",
+            "http://192.168.1.10:8710",
+            "http://[2001:db8::1]",
+            "http://localhost.example.com",
+            "ftp://127.0.0.1",
+        ] {
+            assert!(
+                matches!(check(refused), Err(ApiError::InsecureUrl { .. })),
+                "{refused} would carry tokens in clear: refused with the typed error"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_of_an_insecure_address_sends_nothing() {
+        let client = ApiClient::new("http://example.com").expect("the app still starts");
+        let request = leadmart_shared::wire::SignInRequest {
+            email: "asha@example.in".to_owned(),
+            password: "a password".to_owned(),
+        };
+        let err = client.sign_in(&request).await.expect_err("refused");
+        assert!(
+            matches!(&err, ApiError::InsecureUrl { url } if url == "http://example.com/"),
+            "the password never leaves in clear; the error names the address: {err:?}"
+        );
+        let shown = crate::error::AppError::from(err);
+        assert!(
+            matches!(&shown, crate::error::AppError::Invalid { message } if message.contains("https://")),
+            "the sign-in screen says what to fix: {shown:?}"
+        );
     }
 }

@@ -1,5 +1,15 @@
-//! The app's local SQLite cache (`migrations/local`): WAL, busy timeout, foreign keys, migrations
-//! applied at start-up with a backup of the previous file taken first.
+//! The app's local SQLite caches (`migrations/local`): WAL, busy timeout, foreign keys, migrations
+//! applied when a file is opened, with a backup of the previous file taken first.
+//!
+//! **One user's data per file.** A [`CacheFolder`] (the app data folder) holds one cache file
+//! per user id (`users/<id>/cache.db`) and one for the signed-out visitor (`cache.db`: the public
+//! marketplace page only, never personal data — [`Cache`] refuses it there). Only the
+//! [`crate::session::SessionManager`] opens a user's file, when that user's session starts, and
+//! closes it when the session ends (sign-out, a refresh token the server rejects, another user
+//! signing in): a closed [`Cache`] answers every read and write with [`CacheError::SignedOut`],
+//! so a handle kept by an operation that outlived its session cannot read or write the file. The
+//! files stay on disk (a user's unsynced offline edits must survive their sign-out); no other
+//! user's session ever opens them.
 //!
 //! Ownership of each table is written next to it in the migrations: server-owned tables are
 //! replaced by sync; device-owned ones (the outbox, later) are never overwritten by the server.
@@ -25,16 +35,80 @@ pub enum CacheError {
         source: std::io::Error,
     },
     #[error("local database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("local database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("a cached record could not be read: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// Personal data was asked of the signed-out cache, or of a user's cache after their
+    /// session ended.
+    #[error("no session owns this data")]
+    SignedOut,
+    #[error("{0:?} cannot name a cache file")]
+    BadUserId(String),
 }
 
+/// Maps a closed pool to [`CacheError::SignedOut`]: the session that owned the file has ended.
+impl From<sqlx::Error> for CacheError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolClosed => CacheError::SignedOut,
+            other => CacheError::Database(other),
+        }
+    }
+}
+
+/// Whose data a cache file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// Nobody signed in: the public marketplace page only.
+    SignedOut,
+    /// The user with this id (`MeDto::id`).
+    User(String),
+}
+
+/// One cache file, open. Cheap to clone (a pool handle); every clone closes together.
 #[derive(Debug, Clone)]
 pub struct Cache {
     pool: SqlitePool,
+    owner: Owner,
+}
+
+/// The app data folder: where each owner's cache file lives.
+#[derive(Debug, Clone)]
+pub struct CacheFolder {
+    root: PathBuf,
+}
+
+impl CacheFolder {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// Where `owner`'s cache file is. User ids are the server's numeric ids; anything that is
+    /// not a plain token could step out of the folder and is refused.
+    pub fn path_of(&self, owner: &Owner) -> Result<PathBuf, CacheError> {
+        match owner {
+            Owner::SignedOut => Ok(self.root.join("cache.db")),
+            Owner::User(id) => {
+                let plain = !id.is_empty()
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                if !plain {
+                    return Err(CacheError::BadUserId(id.clone()));
+                }
+                Ok(self.root.join("users").join(id).join("cache.db"))
+            }
+        }
+    }
+
+    /// Opens (creating if needed) `owner`'s cache file. Only the session manager calls this for
+    /// a user, as that user's session starts.
+    pub async fn open(&self, owner: Owner) -> Result<Cache, CacheError> {
+        let path = self.path_of(&owner)?;
+        Cache::open(&path, owner).await
+    }
 }
 
 /// The last marketplace page the app saw, and when.
@@ -46,7 +120,7 @@ pub struct CachedFeed {
 
 impl Cache {
     /// Opens (creating if needed) the cache at `path` and brings its schema up to date.
-    pub async fn open(path: &Path) -> Result<Self, CacheError> {
+    async fn open(path: &Path, owner: Owner) -> Result<Self, CacheError> {
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder).map_err(|source| CacheError::Folder {
                 path: folder.to_owned(),
@@ -64,12 +138,32 @@ impl Cache {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        let cache = Self { pool };
-        if existed {
+        let cache = Self { pool, owner };
+        // The signed-out file holds only the public page: nothing to lose, and a copy of a
+        // shared file from before one-user-per-file would keep its last user's customers.
+        if existed && cache.owner != Owner::SignedOut {
             cache.backup_before_migrating(path).await?;
         }
         MIGRATOR.run(&cache.pool).await?;
         Ok(cache)
+    }
+
+    pub fn owner(&self) -> &Owner {
+        &self.owner
+    }
+
+    /// Ends access to this file through every clone of this handle (the session ended); waits
+    /// for queries in flight.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The pool, for personal data: only a user's own cache holds any.
+    fn personal(&self) -> Result<&SqlitePool, CacheError> {
+        match self.owner {
+            Owner::User(_) => Ok(&self.pool),
+            Owner::SignedOut => Err(CacheError::SignedOut),
+        }
     }
 
     /// Copies the database aside (`cache.db.bak-vN`) when migrations newer than its schema are
@@ -138,34 +232,22 @@ impl Cache {
 
     /// Remembers who signed in (not a secret: no tokens), so an offline restart knows the user.
     pub async fn remember_user(&self, user: &MeDto) -> Result<(), CacheError> {
+        self.personal()?;
         self.set_state("signed_in_user", &serde_json::to_string(user)?)
             .await
     }
 
     pub async fn signed_in_user(&self) -> Result<Option<MeDto>, CacheError> {
+        self.personal()?;
         match self.state("signed_in_user").await? {
             Some(json) => Ok(Some(serde_json::from_str(&json)?)),
             None => Ok(None),
         }
     }
 
-    /// Forgets the signed-in user and their purchased leads (on sign-out).
-    pub async fn forget_user(&self) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
-        for sql in [
-            "DELETE FROM sync_state WHERE key IN ('signed_in_user', 'my_leads_synced_at')",
-            "DELETE FROM purchased_leads",
-            "DELETE FROM purchase_attempts",
-        ] {
-            sqlx::query(sql).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Saves purchased leads as the server just described them (its answer wins).
     pub async fn save_purchased(&self, leads: &[PurchasedLead]) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.personal()?.begin().await?;
         for lead in leads {
             sqlx::query(
                 "INSERT INTO purchased_leads (lead_id, purchase_id, purchased_at, body) \
@@ -191,7 +273,7 @@ impl Cache {
         synced_at: DateTime<Utc>,
     ) -> Result<(), CacheError> {
         sqlx::query("DELETE FROM purchased_leads")
-            .execute(&self.pool)
+            .execute(self.personal()?)
             .await?;
         self.save_purchased(leads).await?;
         self.set_state("my_leads_synced_at", &synced_at.to_rfc3339())
@@ -205,7 +287,7 @@ impl Cache {
         let bodies: Vec<String> = sqlx::query_scalar(
             "SELECT body FROM purchased_leads ORDER BY purchased_at DESC, lead_id DESC",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.personal()?)
         .await?;
         let leads = bodies
             .iter()
@@ -218,7 +300,7 @@ impl Cache {
         let body: Option<String> =
             sqlx::query_scalar("SELECT body FROM purchased_leads WHERE lead_id = $1")
                 .bind(lead_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.personal()?)
                 .await?;
         Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
     }
@@ -233,7 +315,7 @@ impl Cache {
         let existing: Option<String> =
             sqlx::query_scalar("SELECT idempotency_key FROM purchase_attempts WHERE lead_id = $1")
                 .bind(lead_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.personal()?)
                 .await?;
         if let Some(key) = existing {
             return Ok(key);
@@ -245,7 +327,7 @@ impl Cache {
         .bind(lead_id)
         .bind(&key)
         .bind(now.to_rfc3339())
-        .execute(&self.pool)
+        .execute(self.personal()?)
         .await?;
         Ok(key)
     }
@@ -254,7 +336,7 @@ impl Cache {
     pub async fn finish_purchase_attempt(&self, lead_id: &str) -> Result<(), CacheError> {
         sqlx::query("DELETE FROM purchase_attempts WHERE lead_id = $1")
             .bind(lead_id)
-            .execute(&self.pool)
+            .execute(self.personal()?)
             .await?;
         Ok(())
     }

@@ -46,7 +46,8 @@ pub async fn sign_out(core: State<'_, AppCore>) -> Result<(), AppError> {
 #[tauri::command]
 #[specta::specta]
 pub async fn load_marketplace_feed(core: State<'_, AppCore>) -> Result<MarketplaceFeed, AppError> {
-    marketplace::load_feed(&core.session, &core.cache, chrono::Utc::now()).await
+    let cache = core.session.cache().await?;
+    marketplace::load_feed(&core.session, &cache, chrono::Utc::now()).await
 }
 
 // ---- Marketplace ------------------------------------------------------------------------
@@ -58,7 +59,8 @@ pub async fn browse_marketplace(
     core: State<'_, AppCore>,
     filters: BrowseFilters,
 ) -> Result<BrowsePage, AppError> {
-    marketplace::browse(&core.session, &core.cache, &filters).await
+    let cache = core.session.cache().await?;
+    marketplace::browse(&core.session, &cache, &filters).await
 }
 
 /// The preview modal (counts a view): masked lead, score breakdown, price, views, claims.
@@ -78,7 +80,8 @@ pub async fn purchase_lead(
     core: State<'_, AppCore>,
     lead_id: String,
 ) -> Result<PurchaseResponse, AppError> {
-    purchases::purchase(&core.session, &core.cache, &lead_id, chrono::Utc::now()).await
+    let cache = core.session.cache().await?;
+    purchases::purchase(&core.session, &cache, &lead_id, chrono::Utc::now()).await
 }
 
 // ---- My leads ---------------------------------------------------------------------------
@@ -86,13 +89,15 @@ pub async fn purchase_lead(
 #[tauri::command]
 #[specta::specta]
 pub async fn my_leads(core: State<'_, AppCore>) -> Result<MyLeadsView, AppError> {
-    my_leads::list(&core.session, &core.cache, chrono::Utc::now()).await
+    let cache = core.session.cache().await?;
+    my_leads::list(&core.session, &cache, chrono::Utc::now()).await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn my_lead(core: State<'_, AppCore>, lead_id: String) -> Result<MyLeadView, AppError> {
-    my_leads::detail(&core.session, &core.cache, &lead_id).await
+    let cache = core.session.cache().await?;
+    my_leads::detail(&core.session, &cache, &lead_id).await
 }
 
 /// Moves a purchased lead along the pipeline; `won` needs `dealValue`.
@@ -105,7 +110,8 @@ pub async fn change_lead_stage(
     deal_value: Option<Decimal>,
 ) -> Result<PurchasedLead, AppError> {
     let now = chrono::Utc::now();
-    my_leads::change_stage(&core.session, &core.cache, &lead_id, stage, deal_value, now).await
+    let cache = core.session.cache().await?;
+    my_leads::change_stage(&core.session, &cache, &lead_id, stage, deal_value, now).await
 }
 
 #[tauri::command]
@@ -115,7 +121,8 @@ pub async fn add_lead_note(
     lead_id: String,
     body: String,
 ) -> Result<PurchasedLead, AppError> {
-    my_leads::add_note(&core.session, &core.cache, &lead_id, body).await
+    let cache = core.session.cache().await?;
+    my_leads::add_note(&core.session, &cache, &lead_id, body).await
 }
 
 #[tauri::command]
@@ -126,7 +133,8 @@ pub async fn request_refund(
     reason: RefundReason,
     note: String,
 ) -> Result<PurchasedLead, AppError> {
-    my_leads::request_refund(&core.session, &core.cache, &lead_id, reason, note).await
+    let cache = core.session.cache().await?;
+    my_leads::request_refund(&core.session, &cache, &lead_id, reason, note).await
 }
 
 /// Calls, emails, WhatsApps or texts a purchased lead through the OS, and logs the attempt.
@@ -140,7 +148,8 @@ pub async fn open_contact(
 ) -> Result<ContactOpened, AppError> {
     let opener = crate::SystemOpener(app);
     let now = chrono::Utc::now();
-    contact::open_contact(&core.session, &core.cache, &opener, &lead_id, channel, now).await
+    let cache = core.session.cache().await?;
+    contact::open_contact(&core.session, &cache, &opener, &lead_id, channel, now).await
 }
 
 // ---- Credits and billing ----------------------------------------------------------------
@@ -211,7 +220,8 @@ pub async fn set_auto_recharge(
 #[tauri::command]
 #[specta::specta]
 pub async fn dashboard_stats(core: State<'_, AppCore>) -> Result<DashboardStats, AppError> {
-    dashboard::stats(&core.session, &core.cache, chrono::Utc::now()).await
+    let cache = core.session.cache().await?;
+    dashboard::stats(&core.session, &cache, chrono::Utc::now()).await
 }
 
 #[tauri::command]

@@ -70,12 +70,19 @@ impl From<crate::api::ApiError> for AppError {
                     message: "The marketplace sent an answer this version of Leadmart does not understand. Please update the app.".to_owned(),
                 }
             }
+            err @ crate::api::ApiError::InsecureUrl { .. } => AppError::Invalid {
+                message: format!("Leadmart is misconfigured and will not connect: {err}."),
+            },
         }
     }
 }
 
 impl From<crate::cache::CacheError> for AppError {
     fn from(err: crate::cache::CacheError) -> Self {
+        if matches!(err, crate::cache::CacheError::SignedOut) {
+            // The session that owned the data ended (or never began): not a fault of the cache.
+            return AppError::signed_out();
+        }
         tracing::error!(error = %err, "local cache error");
         AppError::Cache {
             message: "Leadmart could not read its local data. Restart the app; if this persists, sign out and in again to rebuild it.".to_owned(),

@@ -22,10 +22,10 @@ use tauri_plugin_opener::OpenerExt;
 /// Where the central API is, unless `LEADMART_API_URL` says otherwise.
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8710";
 
-/// Everything commands need, built once at start-up and handed to Tauri as managed state.
+/// Everything commands need, built once at start-up and handed to Tauri as managed state. The
+/// cache is not here: each user's lives with their session ([`session::SessionManager::cache`]).
 pub struct AppCore {
     pub session: session::SessionManager,
-    pub cache: cache::Cache,
 }
 
 /// Opens contact links with the OS's handlers through the opener plugin, from Rust only: the web
@@ -100,21 +100,22 @@ pub fn run() {
             let data_dir = app.path().app_data_dir()?;
             let api_url =
                 std::env::var("LEADMART_API_URL").unwrap_or_else(|_| DEFAULT_API_URL.to_owned());
-            let cache =
-                tauri::async_runtime::block_on(cache::Cache::open(&data_dir.join("cache.db")))?;
             let backend = secrets::choose_backend();
             tracing::info!(?backend, %api_url, "starting");
-            let session = session::SessionManager::new(
-                api::ApiClient::new(&api_url)?,
+            // An insecure address still starts the app: every request is refused with an
+            // error the sign-in screen shows, so no token is ever sent in clear.
+            let api = api::ApiClient::new(&api_url)?;
+            let session = tauri::async_runtime::block_on(session::SessionManager::open(
+                api,
                 secrets::TokenStore::for_api(&api_url),
-                cache.clone(),
-            );
+                cache::CacheFolder::new(data_dir),
+            ))?;
             // `cargo xtask run`: sign in as the demo agent when no session is stored. Before the
             // window asks who is signed in, so the first screen is already the signed-in one.
             if let Err(err) = tauri::async_runtime::block_on(session.sign_in_from_env()) {
                 tracing::warn!(error = %err, "sign-in from the environment failed");
             }
-            app.manage(AppCore { session, cache });
+            app.manage(AppCore { session });
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -101,12 +101,15 @@ pub async fn detail(
                 connection: Connection::Online,
             })
         }
-        Err(offline @ AppError::Offline { .. }) => match cache.purchased_lead(lead_id).await? {
+        Err(AppError::Offline { .. }) => match cache.purchased_lead(lead_id).await? {
             Some(lead) => Ok(MyLeadView {
                 lead,
                 connection: Connection::Offline,
             }),
-            None => Err(offline),
+            // `cache` is the signed-in user's own: another user's purchases are never in it.
+            None => Err(AppError::Offline {
+                message: "This lead is not saved on this computer for your account. Connect to the marketplace to open it.".to_owned(),
+            }),
         },
         Err(other) => Err(other),
     }

@@ -31,6 +31,18 @@ pub struct Tokens {
     pub refresh: Sensitive<String>,
 }
 
+/// What the keychain keeps for a session: its tokens and whose they are, so an app restarted
+/// offline opens that user's cache (and no other) before the server can confirm the tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSession {
+    #[serde(flatten)]
+    pub tokens: Tokens,
+    /// `None` in entries written before caches were per user: such a session is restored only
+    /// once the server names its user.
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {
     #[error("the system keychain refused: {0}")]
@@ -96,14 +108,14 @@ impl TokenStore {
         Ok(keyring::Entry::new(SERVICE, &self.account)?)
     }
 
-    pub fn save(&self, tokens: &Tokens) -> Result<(), SecretsError> {
-        let json = Sensitive::new(serde_json::to_string(tokens)?);
+    pub fn save(&self, session: &StoredSession) -> Result<(), SecretsError> {
+        let json = Sensitive::new(serde_json::to_string(session)?);
         self.entry()?.set_password(json.expose())?;
         Ok(())
     }
 
     /// The stored session, or `None` when signed out.
-    pub fn load(&self) -> Result<Option<Tokens>, SecretsError> {
+    pub fn load(&self) -> Result<Option<StoredSession>, SecretsError> {
         match self.entry()?.get_password() {
             Ok(json) => Ok(Some(serde_json::from_str(&json)?)),
             Err(keyring::Error::NoEntry) => Ok(None),

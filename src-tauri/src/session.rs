@@ -1,6 +1,13 @@
-//! The signed-in session: tokens in the keychain ([`crate::secrets`]), the user in memory and in
-//! the cache (so a restart while offline still knows who is signed in), and [`SessionManager::call`],
-//! the one place that runs an authenticated API call and renews an expired access token once.
+//! The signed-in session: tokens in the keychain ([`crate::secrets`]), the user and their own
+//! cache file ([`crate::cache`]) while the session lives, and [`SessionManager::call`], the one
+//! place that runs an authenticated API call and renews an expired access token.
+//!
+//! A session's cache is opened when the session starts (sign-in, or a restore from the keychain)
+//! and closed when it ends — sign-out, a refresh token the server rejects, another user signing
+//! in — so no code path can read one user's cached customers after their session is over.
+//!
+//! Renewal is single-flight: calls that see a 401 at the same time wait for one another on the
+//! session lock, and only the first trades the refresh token; the rest retry with its result.
 
 use std::future::Future;
 
@@ -8,20 +15,26 @@ use leadmart_shared::wire::{AuthSession, MeDto, SignInRequest};
 use tokio::sync::Mutex;
 
 use crate::api::{ApiClient, ApiError};
-use crate::cache::Cache;
+use crate::cache::{Cache, CacheFolder, Owner};
 use crate::error::AppError;
-use crate::secrets::{Sensitive, TokenStore, Tokens};
+use crate::secrets::{Sensitive, StoredSession, TokenStore, Tokens};
 
-#[derive(Debug, Clone)]
+/// A live session: its tokens, its user, and that user's open cache.
+#[derive(Debug)]
 struct Active {
     tokens: Tokens,
     user: MeDto,
+    cache: Cache,
 }
 
+/// Owns the session and the caches. `Debug` shows who is signed in, never a token.
+#[derive(Debug)]
 pub struct SessionManager {
     api: ApiClient,
     store: TokenStore,
-    cache: Cache,
+    folder: CacheFolder,
+    /// The signed-out visitor's cache: the public marketplace page only.
+    signed_out: Cache,
     current: Mutex<Option<Active>>,
 }
 
@@ -45,91 +58,143 @@ fn tokens_of(session: &AuthSession) -> Tokens {
 }
 
 impl SessionManager {
-    pub fn new(api: ApiClient, store: TokenStore, cache: Cache) -> Self {
-        Self {
+    /// A signed-out manager over the caches in `folder` (the session itself is restored from
+    /// the keychain on first use).
+    pub async fn open(
+        api: ApiClient,
+        store: TokenStore,
+        folder: CacheFolder,
+    ) -> Result<Self, AppError> {
+        let signed_out = folder.open(Owner::SignedOut).await?;
+        Ok(Self {
             api,
             store,
-            cache,
+            folder,
+            signed_out,
             current: Mutex::new(None),
-        }
+        })
     }
 
     pub fn api(&self) -> &ApiClient {
         &self.api
     }
 
+    /// The cache of whoever is signed in (restoring the session from the keychain on first
+    /// use), or the signed-out visitor's when nobody is. Operations take it once, at their start:
+    /// if the session ends meanwhile, the handle is closed and answers [`AppError::SignedOut`].
+    pub async fn cache(&self) -> Result<Cache, AppError> {
+        // Restores from the keychain the first time; errors mean "not signed in" here.
+        let _ = self.current_user().await;
+        Ok(match self.current.lock().await.as_ref() {
+            Some(active) => active.cache.clone(),
+            None => self.signed_out.clone(),
+        })
+    }
+
     /// Who is signed in, restoring the session from the keychain on first use. Offline, the
-    /// user remembered by the cache stands in until the API can confirm the tokens.
+    /// user the keychain entry names stands in (from their own cache) until the API can
+    /// confirm the tokens.
     pub async fn current_user(&self) -> Result<Option<MeDto>, AppError> {
         let mut current = self.current.lock().await;
         if let Some(active) = current.as_ref() {
             return Ok(Some(active.user.clone()));
         }
         let store = self.store.clone();
-        let Some(tokens) = blocking(move || store.load()).await? else {
+        let Some(stored) = blocking(move || store.load()).await? else {
             return Ok(None);
         };
-        let user = match self.api.me(tokens.access.expose()).await {
-            Ok(user) => Some(Active { tokens, user }),
-            Err(err) if err.is_unauthorized() => self.renew(tokens).await?,
-            Err(ApiError::Unreachable(_)) => self
-                .cache
-                .signed_in_user()
-                .await?
-                .map(|user| Active { tokens, user }),
+        let restored = match self.api.me(stored.tokens.access.expose()).await {
+            Ok(user) => Some(self.start(stored.tokens, user).await?),
+            Err(err) if err.is_unauthorized() => match self.renew(&stored.tokens).await? {
+                Some(session) => Some(self.start(tokens_of(&session), session.user).await?),
+                None => None,
+            },
+            Err(ApiError::Unreachable(_)) => self.restore_offline(stored).await?,
             Err(other) => return Err(other.into()),
         };
-        *current = user.clone();
-        Ok(user.map(|active| active.user))
+        *current = restored;
+        Ok(current.as_ref().map(|active| active.user.clone()))
     }
 
+    /// The stored session's user from their own cache, without the server.
+    async fn restore_offline(&self, stored: StoredSession) -> Result<Option<Active>, AppError> {
+        let Some(user_id) = stored.user_id else {
+            return Ok(None);
+        };
+        let cache = self.folder.open(Owner::User(user_id)).await?;
+        match cache.signed_in_user().await? {
+            Some(user) => Ok(Some(Active {
+                tokens: stored.tokens,
+                user,
+                cache,
+            })),
+            None => {
+                cache.close().await;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Signs in; a previous user's session, if any, ends first (and its cache closes).
     pub async fn sign_in(&self, email: String, password: String) -> Result<MeDto, AppError> {
         let request = SignInRequest { email, password };
         let session = self.api.sign_in(&request).await?;
-        let active = self.adopt(&session).await?;
-        Ok(active.user)
+        let mut current = self.current.lock().await;
+        let previous = current.take();
+        let active = match previous {
+            Some(previous) if previous.user.id == session.user.id => {
+                // The same user again: keep their open cache, take the new tokens.
+                let active = Active {
+                    tokens: tokens_of(&session),
+                    user: session.user.clone(),
+                    cache: previous.cache,
+                };
+                self.save(&active).await?;
+                active
+            }
+            previous => {
+                if let Some(previous) = previous {
+                    previous.cache.close().await;
+                }
+                self.start(tokens_of(&session), session.user).await?
+            }
+        };
+        let user = active.user.clone();
+        *current = Some(active);
+        Ok(user)
     }
 
     /// Signs out here and on the server (best effort: offline, the server's refresh token simply
-    /// expires), and forgets the user's cached data.
+    /// expires). The user's cache file closes; it stays on disk for their next sign-in.
     pub async fn sign_out(&self) -> Result<(), AppError> {
         let mut current = self.current.lock().await;
-        if let Some(active) = current.take()
-            && let Err(err) = self.api.sign_out(active.tokens.refresh.expose()).await
-        {
-            tracing::info!(error = %err, "server sign-out failed; the token will expire");
+        if let Some(active) = current.take() {
+            active.cache.close().await;
+            if let Err(err) = self.api.sign_out(active.tokens.refresh.expose()).await {
+                tracing::info!(error = %err, "server sign-out failed; the token will expire");
+            }
         }
         let store = self.store.clone();
         blocking(move || store.clear()).await?;
-        self.cache.forget_user().await?;
         Ok(())
     }
 
     /// Runs `call` with the current access token (`None` when signed out). If the server says
-    /// the token is no longer valid, renews it once with the refresh token and tries again.
+    /// the token is no longer valid, renews it (once for all calls that saw it fail) and tries
+    /// again; if the server refuses the renewal, the session ends.
     pub async fn call<T, F, Fut>(&self, call: F) -> Result<T, AppError>
     where
         F: Fn(Option<String>) -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
-        let token = self.access_token().await;
-        let signed_in = token.is_some();
-        match call(token).await {
-            Err(err) if signed_in && err.is_unauthorized() => {
-                let renewed = {
-                    let mut current = self.current.lock().await;
-                    let Some(active) = current.take() else {
-                        return Err(AppError::signed_out());
-                    };
-                    let renewed = self.renew(active.tokens).await?;
-                    *current = renewed.clone();
-                    renewed
-                };
-                match renewed {
-                    Some(active) => Ok(call(Some(active.tokens.access.expose().clone())).await?),
-                    None => Err(AppError::signed_out()),
-                }
-            }
+        let Some(token) = self.access_token().await else {
+            return Ok(call(None).await?);
+        };
+        match call(Some(token.clone())).await {
+            Err(err) if err.is_unauthorized() => match self.renewed_after(&token).await? {
+                Some(renewed) => Ok(call(Some(renewed)).await?),
+                None => Err(AppError::signed_out()),
+            },
             other => Ok(other?),
         }
     }
@@ -209,12 +274,40 @@ impl SessionManager {
             .map(|active| active.tokens.access.expose().clone())
     }
 
+    /// The access token to retry with after the server refused `rejected`. Under the session
+    /// lock: when another call already renewed (the token changed while this one waited), its
+    /// token is the answer and no second refresh is sent. `None` when the session is over.
+    async fn renewed_after(&self, rejected: &str) -> Result<Option<String>, AppError> {
+        let mut current = self.current.lock().await;
+        let Some(active) = current.as_mut() else {
+            return Ok(None);
+        };
+        if active.tokens.access.expose() != rejected {
+            return Ok(Some(active.tokens.access.expose().clone()));
+        }
+        match self.renew(&active.tokens).await? {
+            Some(session) => {
+                active.tokens = tokens_of(&session);
+                active.user = session.user;
+                self.save(active).await?;
+                Ok(Some(active.tokens.access.expose().clone()))
+            }
+            None => {
+                if let Some(ended) = current.take() {
+                    ended.cache.close().await;
+                }
+                Ok(None)
+            }
+        }
+    }
+
     /// Trades the refresh token for a new session; `None` (and a cleared keychain) when the
-    /// server no longer accepts it.
-    async fn renew(&self, tokens: Tokens) -> Result<Option<Active>, AppError> {
+    /// server no longer accepts it. Unreachable or failing servers leave everything as it was.
+    async fn renew(&self, tokens: &Tokens) -> Result<Option<AuthSession>, AppError> {
         match self.api.refresh(tokens.refresh.expose()).await {
-            Ok(session) => Ok(Some(self.store_session(&session).await?)),
+            Ok(session) => Ok(Some(session)),
             Err(err) if err.is_unauthorized() => {
+                tracing::info!("the server ended this session; signing out here too");
                 let store = self.store.clone();
                 blocking(move || store.clear()).await?;
                 Ok(None)
@@ -223,21 +316,27 @@ impl SessionManager {
         }
     }
 
-    async fn adopt(&self, session: &AuthSession) -> Result<Active, AppError> {
-        let active = self.store_session(session).await?;
-        *self.current.lock().await = Some(active.clone());
+    /// Starts `user`'s session: opens their own cache and saves the session.
+    async fn start(&self, tokens: Tokens, user: MeDto) -> Result<Active, AppError> {
+        let cache = self.folder.open(Owner::User(user.id.clone())).await?;
+        let active = Active {
+            tokens,
+            user,
+            cache,
+        };
+        self.save(&active).await?;
         Ok(active)
     }
 
-    async fn store_session(&self, session: &AuthSession) -> Result<Active, AppError> {
-        let tokens = tokens_of(session);
+    /// Keeps the session in the keychain and the user's profile in their cache.
+    async fn save(&self, active: &Active) -> Result<(), AppError> {
+        let stored = StoredSession {
+            tokens: active.tokens.clone(),
+            user_id: Some(active.user.id.clone()),
+        };
         let store = self.store.clone();
-        let saved = tokens.clone();
-        blocking(move || store.save(&saved)).await?;
-        self.cache.remember_user(&session.user).await?;
-        Ok(Active {
-            tokens,
-            user: session.user.clone(),
-        })
+        blocking(move || store.save(&stored)).await?;
+        active.cache.remember_user(&active.user).await?;
+        Ok(())
     }
 }

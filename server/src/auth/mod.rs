@@ -3,6 +3,7 @@
 
 mod extract;
 pub mod password;
+pub mod throttle;
 pub mod tokens;
 
 use axum::extract::State;
@@ -130,41 +131,60 @@ async fn sign_up(
     ))
 }
 
+/// Signs in, throttled per account and per address ([`throttle`]): every wrong email or
+/// password counts as a failure; a correct one clears the account's failures.
 async fn sign_in(
     State(state): State<AppState>,
+    peer: throttle::PeerAddress,
     JsonBody(body): JsonBody<SignInRequest>,
 ) -> Result<Json<AuthSession>, ApiError> {
-    let invalid = || {
-        ApiError::coded(
+    let now = Utc::now();
+    let limits = &state.market.sign_in;
+    let db = state.db.as_ref();
+    let attempt = throttle::Attempt::new(&body.email, peer);
+    throttle::purge(db, limits, now).await?;
+    throttle::check(db, limits, &attempt, now).await?;
+    let Some((id, active)) = check_password(db, body).await? else {
+        throttle::record_failure(db, &attempt, now).await?;
+        return Err(ApiError::coded(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
             "the email or password is wrong",
-        )
+        ));
     };
-    let email = Email::parse(&body.email).map_err(|_| invalid())?;
-    let row: Option<(i64, String, bool)> = with_pool!(state.db.as_ref(), pool => {
-        sqlx::query_as("SELECT id, password_hash, active FROM users WHERE email = $1")
-            .bind(email.as_str().to_lowercase())
-            .fetch_optional(pool)
-            .await?
-    });
-    let Some((id, hash, active)) = row else {
-        return Err(invalid());
-    };
-    if !password::verify(body.password, hash).await? {
-        return Err(invalid());
-    }
+    throttle::clear_account(db, &attempt).await?;
     if !active {
         return Err(ApiError::forbidden("this account is suspended"));
     }
     Ok(Json(session_for(&state, id, None).await?))
 }
 
+/// `(user id, active)` when the email names an account and the password is its own.
+async fn check_password(db: &Db, body: SignInRequest) -> Result<Option<(i64, bool)>, ApiError> {
+    let Ok(email) = Email::parse(&body.email) else {
+        return Ok(None);
+    };
+    let row: Option<(i64, String, bool)> = with_pool!(db, pool => {
+        sqlx::query_as("SELECT id, password_hash, active FROM users WHERE email = $1")
+            .bind(email.as_str().to_lowercase())
+            .fetch_optional(pool)
+            .await?
+    });
+    let Some((id, hash, active)) = row else {
+        return Ok(None);
+    };
+    Ok(password::verify(body.password, hash)
+        .await?
+        .then_some((id, active)))
+}
+
 async fn refresh(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<RefreshRequest>,
 ) -> Result<Json<AuthSession>, ApiError> {
-    let (user_id, session) = tokens::consume_refresh(&state.db, &body.refresh_token, Utc::now())
+    let now = Utc::now();
+    throttle::purge(&state.db, &state.market.sign_in, now).await?;
+    let (user_id, session) = tokens::consume_refresh(&state.db, &body.refresh_token, now)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     Ok(Json(session_for(&state, user_id, Some(session)).await?))

@@ -26,7 +26,7 @@ use serde::Deserialize;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, QueryParams};
-use crate::{AppState, with_pool};
+use crate::{AppState, with_pool, with_tx};
 use record::{LEAD_COLUMNS, LeadRecord};
 use store::{Bind, Conditions};
 
@@ -425,25 +425,50 @@ pub fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
 }
 
 /// The preview modal: counts a view, then shows the masked lead with its score breakdown,
-/// price, freshness, views and "N of M claimed" (`purchases` of `maxBuyers`).
+/// price, freshness, views and "N of M claimed" (`purchases` of `maxBuyers`). Only signed-in
+/// callers count, once per caller per lead (`lead_views`): reloading a preview, or scraping the
+/// API anonymously, cannot inflate a lead's popularity.
 async fn preview_lead(
     State(state): State<AppState>,
-    _user: Option<AuthUser>,
+    user: Option<AuthUser>,
     Path(id): Path<String>,
 ) -> Result<Json<LeadPreviewDto>, ApiError> {
     let id = parse_id(&id, "lead")?;
-    let counted = with_pool!(state.db.as_ref(), pool => {
-        sqlx::query(
-            "UPDATE leads SET views = views + 1 \
-             WHERE id = $1 AND status IN ('listed', 'sold_out', 'expired')",
+    let visible = with_pool!(state.db.as_ref(), pool => {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM leads WHERE id = $1 AND status IN ('listed', 'sold_out', 'expired')",
         )
         .bind(id)
-        .execute(pool)
+        .fetch_optional(pool)
         .await?
-        .rows_affected()
+        .is_some()
     });
-    if counted == 0 {
+    if !visible {
         return Err(ApiError::not_found("lead"));
+    }
+    if let Some(viewer) = &user {
+        let mut tx = state.db.begin_write().await?;
+        let first_view = with_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO lead_views (lead_id, user_id) VALUES ($1, $2) \
+                 ON CONFLICT (lead_id, user_id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(viewer.id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+                == 1
+        });
+        if first_view {
+            with_tx!(&mut tx, conn => {
+                sqlx::query("UPDATE leads SET views = views + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            });
+        }
+        tx.commit().await?;
     }
     let lead = load_lead(&state.db, id)
         .await?

@@ -217,3 +217,165 @@ async fn roles_gate_resources(engine: Engine) {
     .await;
     app.finish().await;
 }
+
+/// A client whose connections come from `127.0.0.<host>`: the whole 127/8 block is loopback on
+/// Linux, so one test can sign in "from" several addresses.
+fn client_from(host: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, host]))
+        .build()
+        .expect("a client bound to a loopback address")
+}
+
+async fn sign_in_from(
+    app: &crate::harness::TestApp,
+    host: u8,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    client_from(host)
+        .post(app.url("/v1/auth/signin"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("sign-in request")
+}
+
+/// Asserts a `429 rate_limited` with a `Retry-After` inside the 15-minute window.
+async fn assert_rate_limited(response: reqwest::Response, why: &str) {
+    let retry_after: u64 = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{why}: a 429 says when to retry: {:?}", response.headers()));
+    assert!(
+        (1..=15 * 60).contains(&retry_after),
+        "{why}: Retry-After is the rest of the 15-minute window, got {retry_after}"
+    );
+    assert_error(response, 429, "rate_limited", why).await;
+}
+
+on_both_engines!(sign_in_is_limited_per_account);
+async fn sign_in_is_limited_per_account(engine: Engine) {
+    use leadmart_server::demo::{DEMO_AGENT_EMAIL, DEMO_PARTNER_EMAIL, DEMO_PASSWORD};
+    let app = spawn_app(engine).await;
+    // Ten wrong passwords, each from its own address: only the account's budget is spent.
+    for host in 2..12 {
+        assert_error(
+            sign_in_from(&app, host, DEMO_AGENT_EMAIL, "a wrong guess").await,
+            401,
+            "invalid_credentials",
+            "below the limit a wrong password is just wrong",
+        )
+        .await;
+    }
+    assert_rate_limited(
+        sign_in_from(&app, 12, &DEMO_AGENT_EMAIL.to_uppercase(), DEMO_PASSWORD).await,
+        "the 11th attempt on the account is refused even with the right password, \
+         and from a fresh address, and whatever the email's case",
+    )
+    .await;
+    assert_eq!(
+        sign_in_from(&app, 12, DEMO_PARTNER_EMAIL, DEMO_PASSWORD)
+            .await
+            .status(),
+        200,
+        "another account from that address is not limited"
+    );
+    app.finish().await;
+}
+
+on_both_engines!(sign_in_is_limited_per_address);
+async fn sign_in_is_limited_per_address(engine: Engine) {
+    use leadmart_server::demo::{DEMO_AGENT_EMAIL, DEMO_PASSWORD};
+    let app = spawn_app(engine).await;
+    // One address guessing at ten accounts (unknown ones count too: no account enumeration).
+    for n in 0..10 {
+        assert_error(
+            sign_in_from(&app, 20, &format!("guess{n}@example.com"), "password1").await,
+            401,
+            "invalid_credentials",
+            "below the limit an unknown account is just invalid",
+        )
+        .await;
+    }
+    assert_rate_limited(
+        sign_in_from(&app, 20, DEMO_AGENT_EMAIL, DEMO_PASSWORD).await,
+        "the address spent its budget: even a correct sign-in from it waits",
+    )
+    .await;
+    assert_eq!(
+        sign_in_from(&app, 21, DEMO_AGENT_EMAIL, DEMO_PASSWORD)
+            .await
+            .status(),
+        200,
+        "the account itself is not limited from another address"
+    );
+    app.finish().await;
+}
+
+on_both_engines!(a_good_sign_in_resets_the_account_and_old_rows_are_purged);
+async fn a_good_sign_in_resets_the_account_and_old_rows_are_purged(engine: Engine) {
+    use leadmart_server::demo::{DEMO_AGENT_EMAIL, DEMO_PASSWORD};
+    use leadmart_server::with_pool;
+    let app = spawn_app(engine).await;
+    for host in 30..39 {
+        sign_in_from(&app, host, DEMO_AGENT_EMAIL, "typo").await;
+    }
+    let first = sign_in_from(&app, 39, DEMO_AGENT_EMAIL, DEMO_PASSWORD).await;
+    assert_eq!(first.status(), 200, "nine failures are under the limit");
+    let first: AuthSession = first.json().await.expect("AuthSession");
+    for host in 40..49 {
+        sign_in_from(&app, host, DEMO_AGENT_EMAIL, "typo").await;
+    }
+    assert_eq!(
+        sign_in_from(&app, 49, DEMO_AGENT_EMAIL, DEMO_PASSWORD)
+            .await
+            .status(),
+        200,
+        "the good sign-in wiped the earlier nine: 18 failures never accumulate to a lock-out"
+    );
+
+    // Age the first session's tokens and some failures past their lifetimes.
+    let past = chrono::Utc::now() - chrono::Duration::days(1);
+    let hashes = [
+        leadmart_server::auth::tokens::token_hash(&first.access_token),
+        leadmart_server::auth::tokens::token_hash(&first.refresh_token),
+    ];
+    with_pool!(&app.db, pool => {
+        for hash in &hashes {
+            sqlx::query("UPDATE auth_tokens SET expires_at = $1 WHERE token_hash = $2")
+                .bind(past)
+                .bind(hash)
+                .execute(pool)
+                .await
+                .expect("age a token");
+        }
+        sqlx::query("UPDATE sign_in_failures SET failed_at = $1")
+            .bind(past)
+            .execute(pool)
+            .await
+            .expect("age the failures");
+    });
+    sign_in_from(&app, 50, DEMO_AGENT_EMAIL, DEMO_PASSWORD).await;
+    let (expired, failures): (i64, i64) = with_pool!(&app.db, pool => {
+        (
+            sqlx::query_scalar("SELECT COUNT(*) FROM auth_tokens WHERE expires_at <= $1")
+                .bind(chrono::Utc::now())
+                .fetch_one(pool)
+                .await
+                .expect("count tokens"),
+            sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures")
+                .fetch_one(pool)
+                .await
+                .expect("count failures"),
+        )
+    });
+    assert_eq!(expired, 0, "a sign-in purges expired tokens");
+    assert_eq!(
+        failures, 0,
+        "failures older than the window are purged (and no longer count)"
+    );
+    app.finish().await;
+}

@@ -257,6 +257,7 @@ async fn every_sort_pages_without_repeats(engine: Engine) {
 
 on_both_engines!(preview_counts_a_view_and_masks_the_contact);
 async fn preview_counts_a_view_and_masks_the_contact(engine: Engine) {
+    use leadmart_shared::wire::LeadPreviewDto;
     let app = spawn_app(engine).await;
     let id = app.lead_in("Andheri West").await;
     let url = app.url(&format!("/v1/marketplace/leads/{id}"));
@@ -269,9 +270,11 @@ async fn preview_counts_a_view_and_masks_the_contact(engine: Engine) {
             "the preview never carries {secret:?}: {body}"
         );
     }
-    let preview: leadmart_shared::wire::LeadPreviewDto =
-        serde_json::from_str(&body).expect("LeadPreviewDto");
-    assert_eq!(preview.card.views, 1, "the preview counted itself");
+    let preview: LeadPreviewDto = serde_json::from_str(&body).expect("LeadPreviewDto");
+    assert_eq!(
+        preview.card.views, 0,
+        "an anonymous preview is not a view: anyone could inflate it"
+    );
     let total: i32 = preview.score_breakdown.iter().map(|s| s.points).sum();
     assert_eq!(
         total,
@@ -283,7 +286,32 @@ async fn preview_counts_a_view_and_masks_the_contact(engine: Engine) {
         (0, 1),
         "0 of 1 claimed"
     );
-    let second: leadmart_shared::wire::LeadPreviewDto = app
+    let path = format!("/v1/marketplace/leads/{id}");
+    let views_seen_by = |token: String| {
+        let (app, path) = (&app, &path);
+        async move {
+            let preview: LeadPreviewDto = app.get(path, &token).await.json().await.expect("json");
+            preview.card.views
+        }
+    };
+    let first_agent = app.agent(0, serde_json::json!({})).await;
+    let second_agent = app.agent(0, serde_json::json!({})).await;
+    assert_eq!(
+        views_seen_by(first_agent.token.clone()).await,
+        1,
+        "a signed-in agent's first preview counts"
+    );
+    assert_eq!(
+        views_seen_by(first_agent.token.clone()).await,
+        1,
+        "the same agent previewing again is not a new view"
+    );
+    assert_eq!(
+        views_seen_by(second_agent.token.clone()).await,
+        2,
+        "another agent is another view"
+    );
+    let anonymous: LeadPreviewDto = app
         .client
         .get(&url)
         .send()
@@ -292,7 +320,10 @@ async fn preview_counts_a_view_and_masks_the_contact(engine: Engine) {
         .json()
         .await
         .expect("json");
-    assert_eq!(second.card.views, 2, "each preview is a view");
+    assert_eq!(
+        anonymous.card.views, 2,
+        "anonymous previews still never count"
+    );
     let missing = app
         .client
         .get(app.url("/v1/marketplace/leads/424242"))

@@ -15,3 +15,4 @@ mod phone;
 mod pipeline;
 mod preview;
 mod pricing;
+mod secrets;

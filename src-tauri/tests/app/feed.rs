@@ -1,7 +1,6 @@
 //! The marketplace feed: live from a real server into the real cache file, then from the cache
 //! alone, marked offline, once the server is gone.
 
-use leadmart_app::cache::Cache;
 use leadmart_app::marketplace::{Connection, load_feed};
 use leadmart_server::demo;
 
@@ -11,9 +10,8 @@ use crate::support::{session_for as signed_out_session, start_server};
 async fn feed_is_cached_online_and_served_from_cache_offline() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = start_server(dir.path()).await;
-    let cache_path = dir.path().join("app").join("cache.db");
-    let cache = Cache::open(&cache_path).await.expect("cache opens");
-    let session = signed_out_session(&server.url, &cache);
+    let session = signed_out_session(&server.url, dir.path()).await;
+    let cache = session.cache().await.expect("the signed-out cache");
     let first_sync = chrono::Utc::now();
 
     let live = load_feed(&session, &cache, first_sync)
@@ -31,8 +29,8 @@ async fn feed_is_cached_online_and_served_from_cache_offline() {
     server.stop().await;
     // Reopen the cache from disk, as a restarted app would.
     drop((session, cache));
-    let cache = Cache::open(&cache_path).await.expect("cache reopens");
-    let session = signed_out_session(&url, &cache);
+    let session = signed_out_session(&url, dir.path()).await;
+    let cache = session.cache().await.expect("the signed-out cache reopens");
 
     let later = first_sync + chrono::Duration::minutes(5);
     let offline = load_feed(&session, &cache, later)
@@ -58,10 +56,8 @@ async fn feed_is_cached_online_and_served_from_cache_offline() {
 async fn offline_before_any_sync_is_an_empty_offline_feed() {
     let dir = tempfile::tempdir().expect("temp dir");
     // Nothing listens on port 9 (discard) on loopback in the test sandbox.
-    let cache = Cache::open(&dir.path().join("cache.db"))
-        .await
-        .expect("cache");
-    let session = signed_out_session("http://127.0.0.1:9", &cache);
+    let session = signed_out_session("http://127.0.0.1:9", dir.path()).await;
+    let cache = session.cache().await.expect("cache");
     let feed = load_feed(&session, &cache, chrono::Utc::now())
         .await
         .expect("feed");

@@ -104,8 +104,13 @@ async fn a_bought_lead_and_its_contact_are_readable_offline() {
 
     let url = server.url.clone();
     server.stop().await;
-    drop(session);
-    let session = session_for(&url, &cache);
+    // A restart while offline: the keychain names the agent, whose own cache opens.
+    drop((session, cache));
+    let session = session_for(&url, dir.path()).await;
+    let cache = session
+        .cache()
+        .await
+        .expect("the agent's cache, restored offline");
 
     let offline = my_leads::list(&session, &cache, chrono::Utc::now())
         .await

@@ -1,9 +1,12 @@
 //! A real in-process server on SQLite with the demo data, and app-core pieces pointed at it.
 
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use leadmart_app::api::ApiClient;
-use leadmart_app::cache::Cache;
+use leadmart_app::cache::{Cache, CacheFolder};
 use leadmart_app::contact::LinkOpener;
 use leadmart_app::secrets::{TokenStore, use_kernel_keyring};
 use leadmart_app::session::SessionManager;
@@ -14,6 +17,10 @@ use tokio::net::TcpListener;
 
 pub struct Server {
     pub url: String,
+    /// The server's database, to set up what the API cannot (a second agent).
+    pub db: Db,
+    /// What the server was asked, counted by a layer in front of the router.
+    pub counts: Arc<Counts>,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -40,7 +47,7 @@ pub async fn start_server_with(dir: &std::path::Path, tokens: TokenConfig) -> Se
     demo::seed_demo(&db, chrono::Utc::now())
         .await
         .expect("demo data");
-    let mut state = AppState::new(db).with_payments(Payments::Dev);
+    let mut state = AppState::new(db.clone()).with_payments(Payments::Dev);
     state.market = Arc::new(MarketConfig {
         tokens,
         ..MarketConfig::default()
@@ -48,33 +55,86 @@ pub async fn start_server_with(dir: &std::path::Path, tokens: TokenConfig) -> Se
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("free port");
     let url = format!("http://{}", listener.local_addr().expect("address"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let counts = Arc::new(Counts::default());
+    let counted = counts.clone();
+    let app = leadmart_server::app(state).layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let counts = counted.clone();
+            async move {
+                let refresh = request.uri().path() == "/v1/auth/refresh";
+                let response = next.run(request).await;
+                if refresh && response.status().is_success() {
+                    counts.refreshes.fetch_add(1, Ordering::SeqCst);
+                }
+                if response.status() == 401 {
+                    counts.unauthorized.fetch_add(1, Ordering::SeqCst);
+                }
+                response
+            }
+        },
+    ));
     let task = tokio::spawn(async move {
-        leadmart_server::serve(listener, state, async {
+        // As `leadmart_server::serve` does, with the counting layer in front.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
             let _ = stopped.await;
         })
         .await
         .expect("server runs");
     });
-    Server { url, stop, task }
+    Server {
+        url,
+        db,
+        counts,
+        stop,
+        task,
+    }
 }
 
-/// A session for `url` whose tokens go to the kernel keyring (each test has its own server URL,
-/// so its own keychain entry).
-pub fn session_for(url: &str, cache: &Cache) -> SessionManager {
+/// Requests a test server answered, by kind.
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// Refresh tokens traded for a new session.
+    pub refreshes: AtomicUsize,
+    /// Answers `401` (an expired or revoked token).
+    pub unauthorized: AtomicUsize,
+}
+
+impl Counts {
+    pub fn refreshes(&self) -> usize {
+        self.refreshes.load(Ordering::SeqCst)
+    }
+    pub fn unauthorized(&self) -> usize {
+        self.unauthorized.load(Ordering::SeqCst)
+    }
+}
+
+/// The app data folder of a test app in `dir` (every session in a test shares it, as every
+/// user of one computer account shares one app data folder).
+pub fn app_folder(dir: &Path) -> PathBuf {
+    dir.join("app")
+}
+
+/// A session for `url` over the app data folder in `dir` (what a started app builds), its tokens
+/// in the kernel keyring (each test has its own server URL, so its own keychain entry).
+pub async fn session_for(url: &str, dir: &Path) -> SessionManager {
     use_kernel_keyring();
-    SessionManager::new(
+    SessionManager::open(
         ApiClient::new(url).expect("client"),
         TokenStore::for_api(url),
-        cache.clone(),
+        CacheFolder::new(app_folder(dir)),
     )
+    .await
+    .expect("the session manager opens its caches")
 }
 
-/// A cache file in `dir` and a session on `server`, signed in as the demo agent.
-pub async fn signed_in_agent(dir: &std::path::Path, server: &Server) -> (Cache, SessionManager) {
-    let cache = Cache::open(&dir.join("app").join("cache.db"))
-        .await
-        .expect("cache opens");
-    let session = session_for(&server.url, &cache);
+/// A session on `server` over the app data folder in `dir`, signed in as the demo agent, and the
+/// agent's own cache.
+pub async fn signed_in_agent(dir: &Path, server: &Server) -> (Cache, SessionManager) {
+    let session = session_for(&server.url, dir).await;
     session
         .sign_in(
             demo::DEMO_AGENT_EMAIL.to_owned(),
@@ -82,6 +142,7 @@ pub async fn signed_in_agent(dir: &std::path::Path, server: &Server) -> (Cache, 
         )
         .await
         .expect("the demo agent signs in");
+    let cache = session.cache().await.expect("the agent's cache");
     (cache, session)
 }
 
