@@ -1,8 +1,9 @@
 //! The API's error type: every failure leaves as `{ "error": { "code", "message" } }` with the
 //! status that fits it. Internal details are logged, never sent.
 //!
-//! Domain refusals from `leadmart-shared` keep their own stable codes (`PurchaseDenied::code`,
-//! `RefundDenied::code`); this module only decides their HTTP status.
+//! Every code comes from the one list the app shares, [`ApiErrorCode`], so a code the app does
+//! not know cannot be sent. Domain refusals from `leadmart-shared` map to their own codes
+//! (`PurchaseDenied`, `RefundDenied`); this module only decides their HTTP status.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -11,6 +12,8 @@ use leadmart_shared::pipeline::TransitionError;
 use leadmart_shared::purchase::PurchaseDenied;
 use leadmart_shared::refund::RefundDenied;
 use leadmart_shared::wire::{ApiErrorBody, ApiErrorDetail};
+
+pub use leadmart_shared::error_code::ApiErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -21,7 +24,7 @@ pub enum ApiError {
     #[error("{message}")]
     Coded {
         status: StatusCode,
-        code: &'static str,
+        code: ApiErrorCode,
         message: String,
     },
     #[error("database error: {0}")]
@@ -39,7 +42,7 @@ impl ApiError {
         ApiError::Corrupt(err.to_string())
     }
 
-    pub fn coded(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn coded(status: StatusCode, code: ApiErrorCode, message: impl Into<String>) -> Self {
         ApiError::Coded {
             status,
             code,
@@ -51,36 +54,43 @@ impl ApiError {
     pub fn unauthorized() -> Self {
         Self::coded(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ApiErrorCode::Unauthorized,
             "Please sign in again.",
         )
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::coded(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::coded(StatusCode::FORBIDDEN, ApiErrorCode::Forbidden, message)
     }
 
     pub fn not_found(what: &str) -> Self {
         Self::coded(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ApiErrorCode::NotFound,
             format!("{what} not found"),
         )
     }
 
     /// Input that parsed but breaks a rule (an invalid email, an unknown package).
     pub fn validation(message: impl Into<String>) -> Self {
-        Self::coded(StatusCode::UNPROCESSABLE_ENTITY, "validation", message)
+        Self::coded(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ApiErrorCode::Validation,
+            message,
+        )
     }
 
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    fn status_and_code(&self) -> (StatusCode, ApiErrorCode) {
         match self {
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            ApiError::Coded { status, code, .. } => (*status, code),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest),
+            ApiError::Coded { status, code, .. } => (*status, *code),
             ApiError::Database(_) | ApiError::Corrupt(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+                (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal)
             }
-            ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "payment_provider_unavailable"),
+            ApiError::Upstream(_) => (
+                StatusCode::BAD_GATEWAY,
+                ApiErrorCode::PaymentProviderUnavailable,
+            ),
         }
     }
 }
@@ -102,7 +112,7 @@ impl From<PurchaseDenied> for ApiError {
             | D::PerLeadMaxExceeded { .. }
             | D::DailyLimitReached { .. } => StatusCode::CONFLICT,
         };
-        Self::coded(status, denied.code(), denied.to_string())
+        Self::coded(status, ApiErrorCode::from(&denied), denied.to_string())
     }
 }
 
@@ -114,16 +124,18 @@ impl From<RefundDenied> for ApiError {
                 StatusCode::CONFLICT
             }
         };
-        Self::coded(status, denied.code(), denied.to_string())
+        Self::coded(status, ApiErrorCode::from(&denied), denied.to_string())
     }
 }
 
 impl From<TransitionError> for ApiError {
     fn from(err: TransitionError) -> Self {
         let code = match err {
-            TransitionError::Illegal { .. } | TransitionError::OutOfOrder => "illegal_transition",
-            TransitionError::DealValueRequired => "deal_value_required",
-            TransitionError::DealValueNotAllowed => "deal_value_not_allowed",
+            TransitionError::Illegal { .. } | TransitionError::OutOfOrder => {
+                ApiErrorCode::IllegalTransition
+            }
+            TransitionError::DealValueRequired => ApiErrorCode::DealValueRequired,
+            TransitionError::DealValueNotAllowed => ApiErrorCode::DealValueNotAllowed,
         };
         Self::coded(StatusCode::CONFLICT, code, err.to_string())
     }
@@ -146,7 +158,7 @@ impl IntoResponse for ApiError {
         };
         let body = ApiErrorBody {
             error: ApiErrorDetail {
-                code: code.to_owned(),
+                code: code.as_str().to_owned(),
                 message,
             },
         };
