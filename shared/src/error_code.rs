@@ -15,12 +15,15 @@ use specta::Type;
 macro_rules! api_error_codes {
     ($($(#[$doc:meta])* $variant:ident => $code:literal,)+) => {
         /// A stable, machine-readable API error code (`snake_case` on the wire).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+        ///
+        /// Deserialising never fails: an unknown spelling is [`ApiErrorCode::Unknown`] (written
+        /// by hand rather than `#[serde(other)]`, which would widen the exported TypeScript type
+        /// to `string` and let a misspelt code through).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Type)]
         #[serde(rename_all = "snake_case")]
         pub enum ApiErrorCode {
             $($(#[$doc])* $variant,)+
             /// A code this build does not know (sent by a newer server).
-            #[serde(other)]
             Unknown,
         }
 
@@ -95,6 +98,13 @@ api_error_codes! {
     PaymentProviderUnavailable => "payment_provider_unavailable",
     /// A payment webhook whose signature does not verify.
     WebhookSignatureInvalid => "webhook_signature_invalid",
+}
+
+impl<'de> Deserialize<'de> for ApiErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Ok(Self::parse(&code))
+    }
 }
 
 impl std::fmt::Display for ApiErrorCode {
