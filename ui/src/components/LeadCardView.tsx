@@ -1,11 +1,11 @@
 import { Flame, MapPin, Clock, Lock, Eye, Users } from "lucide-react";
-import { useQuery } from "@tanstack/react-query";
-import { creditValueQuery, type LeadCard } from "../lib/backend";
+import { useCreditAmount, type LeadCard } from "../lib/backend";
 import {
   categoryLabel,
-  creditsValue,
   formatBudget,
   formatCreditsShort,
+  formatWorth,
+  plural,
   timeAgo,
   urgencyLabel,
 } from "../lib/format";
@@ -13,8 +13,7 @@ import { Button } from "./ui";
 
 /** The price of a lead in credits and, where the credit value is known, in money (`₹450`). */
 export function LeadPrice({ credits }: { credits: string }) {
-  const value = useQuery(creditValueQuery());
-  const money = creditsValue(credits, value.data);
+  const money = formatWorth(useCreditAmount(credits));
   return (
     <span className="whitespace-nowrap" data-testid="lead-price">
       <span className="font-semibold">{money ?? formatCreditsShort(credits)}</span>
@@ -88,11 +87,11 @@ export function LeadCardView({
       </dl>
       <div className="flex items-center gap-4 text-xs text-slate-500">
         <span className="inline-flex items-center gap-1">
-          <Eye aria-hidden size={13} /> {lead.views} views
+          <Eye aria-hidden size={13} /> {plural(lead.views, "view", "views")}
         </span>
         {!exclusive && (
           <span className="inline-flex items-center gap-1">
-            <Users aria-hidden size={13} /> {lead.maxBuyers - lead.purchases} left
+            <Users aria-hidden size={13} /> {lead.purchases} of {lead.maxBuyers} claimed
           </span>
         )}
         <span className="ml-auto inline-flex items-center gap-1">

@@ -17,7 +17,7 @@ import {
   type ActivityItem,
   type DashboardStats,
 } from "../lib/backend";
-import { STAGE_LABELS, formatCreditsShort, formatMoneyWhole, timeAgo } from "../lib/format";
+import { STAGE_LABELS, formatCreditsShort, formatPercent, formatWorth, timeAgo } from "../lib/format";
 import { useNavigate } from "../app/navigation";
 import { LeadFeed } from "../components/LeadFeed";
 import { useLeadPurchase } from "../components/LeadPurchase";
@@ -42,14 +42,11 @@ function StatCard(props: { label: string; value: ReactNode; hint: ReactNode; ico
   );
 }
 
-const pct = (value: string | null) => (value === null ? "—" : `${value}%`);
+const pct = (fraction: string | null) => (fraction === null ? "—" : formatPercent(fraction));
 
-/** Seed 000's six top cards. */
+/** Seed 000's six top cards. Every number comes computed from Rust; this only formats. */
 function StatCards({ stats }: { stats: DashboardStats }) {
-  const spent =
-    stats.spentThisMonthValue && stats.currency
-      ? formatMoneyWhole(stats.spentThisMonthValue, stats.currency)
-      : formatCreditsShort(stats.spentThisMonthCredits);
+  const spent = formatWorth(stats.spentThisMonth) ?? formatCreditsShort(stats.spentThisMonth.credits);
   return (
     <div className="grid grid-cols-3 gap-4 xl:grid-cols-6" data-testid="stat-cards">
       <StatCard
@@ -63,20 +60,20 @@ function StatCards({ stats }: { stats: DashboardStats }) {
         testId="stat-purchased"
         label="Leads purchased"
         value={stats.purchasedThisWeek}
-        hint={`this week · ${stats.purchasedThisMonth} this month`}
+        hint={`this week · ${stats.purchasedThisMonth.toLocaleString()} this month`}
         icon={<ShoppingBag aria-hidden size={16} />}
       />
       <StatCard
         testId="stat-contact-rate"
         label="Contact rate"
-        value={pct(stats.contactRatePercent)}
+        value={pct(stats.contactRate)}
         hint="of bought leads contacted"
         icon={<PhoneCall aria-hidden size={16} />}
       />
       <StatCard
         testId="stat-conversion"
         label="Conversion rate"
-        value={pct(stats.conversionRatePercent)}
+        value={pct(stats.conversionRate)}
         hint="of bought leads won"
         icon={<Trophy aria-hidden size={16} />}
       />
@@ -84,13 +81,13 @@ function StatCards({ stats }: { stats: DashboardStats }) {
         testId="stat-spent"
         label="Total spent"
         value={spent}
-        hint={`this month · ${formatCreditsShort(stats.spentThisMonthCredits)}`}
+        hint={`this month · ${formatCreditsShort(stats.spentThisMonth.credits)}`}
         icon={<IndianRupee aria-hidden size={16} />}
       />
       <StatCard
         testId="stat-roi"
         label="ROI"
-        value={stats.roiPercent === null ? "—" : `${Number(stats.roiPercent).toLocaleString()}%`}
+        value={pct(stats.roi)}
         hint="revenue vs. lead cost"
         icon={<TrendingUp aria-hidden size={16} />}
       />
@@ -167,7 +164,7 @@ export function DashboardPage() {
   return (
     <div className="flex flex-col gap-6">
       {!signedIn && !user.isPending && <SignInScreen reason="dashboard" compact />}
-      {stats.data && <StatCards stats={stats.data} />}
+      {stats.data && <StatCards stats={stats.data.stats} />}
       {stats.isError && <ErrorAlert message={errorMessage(stats.error)} />}
       <div className={signedIn ? "grid grid-cols-[1fr_320px] gap-6" : ""}>
         <div className="flex flex-col gap-4">
@@ -183,7 +180,7 @@ export function DashboardPage() {
           </div>
           <LeadFeed limit={6} onPreview={purchase.onPreview} onBuy={signedIn ? purchase.onBuy : undefined} />
         </div>
-        {signedIn && <RecentActivity items={stats.data?.activity ?? []} />}
+        {signedIn && <RecentActivity items={stats.data?.stats.activity ?? []} />}
       </div>
       {purchase.dialog}
     </div>

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { X } from "lucide-react";
 import {
-  creditValueQuery,
+  useCreditAmount,
   currentUserQuery,
   errorMessage,
   preferencesQuery,
@@ -11,7 +11,7 @@ import {
   type Exclusivity,
   type Urgency,
 } from "../lib/backend";
-import { categoryLabel, creditsValue } from "../lib/format";
+import { categoryLabel, formatWorth } from "../lib/format";
 import { Button, ErrorAlert, Loading, Panel, inputClass } from "../components/ui";
 
 const CATEGORIES = ["real-estate", "real-estate/buy", "real-estate/rent", "home-services", "insurance/auto"];
@@ -52,7 +52,7 @@ function Row({ label, hint, children }: { label: string; hint?: string; children
         <p className="text-sm font-medium">{label}</p>
         {hint && <p className="text-xs text-slate-500">{hint}</p>}
       </div>
-      <div>{children}</div>
+      <div className="min-w-0">{children}</div>
     </div>
   );
 }
@@ -60,8 +60,7 @@ function Row({ label, hint, children }: { label: string; hint?: string; children
 const orNull = (text: string) => (text.trim() === "" ? null : text.trim().replace(/,/g, ""));
 
 function CreditsInput(props: { value: string | null; onChange: (v: string | null) => void; testId: string }) {
-  const value = useQuery(creditValueQuery());
-  const money = props.value ? creditsValue(props.value, value.data) : null;
+  const money = formatWorth(useCreditAmount(props.value));
   return (
     <span className="inline-flex items-center gap-2 text-sm">
       <input
@@ -191,7 +190,7 @@ function Profile() {
   return (
     <Panel title="Profile">
       <Row label="Name"><p className="text-sm">{user.data.name}</p></Row>
-      <Row label="Email"><p className="text-sm">{user.data.email}</p></Row>
+      <Row label="Email"><p className="truncate text-sm" title={user.data.email}>{user.data.email}</p></Row>
       <Row label="Account"><p className="text-sm capitalize">{user.data.role}{user.data.verified ? " · verified" : " · awaiting verification"}</p></Row>
     </Panel>
   );
