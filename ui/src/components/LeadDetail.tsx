@@ -85,7 +85,7 @@ function LeadDetailBody({ lead, offline }: { lead: PurchasedLead; offline: boole
             <dt><Phone aria-label="Phone" size={16} className="text-slate-500" /></dt>
             <dd data-testid="contact-phone" className="whitespace-nowrap">{c.phoneDisplay ?? c.phone ?? "—"}</dd>
             <dt><Mail aria-label="Email" size={16} className="text-slate-500" /></dt>
-            <dd data-testid="contact-email" className="min-w-0 truncate" title={c.email ?? undefined}>{c.email ?? "—"}</dd>
+            <dd data-testid="contact-email" className="min-w-0 wrap-anywhere" title={c.email ?? undefined}>{c.email ?? "—"}</dd>
             <dt><MapPin aria-label="Address" size={16} className="text-slate-500" /></dt>
             <dd className="min-w-0 break-words">{c.address ?? "—"}</dd>
           </dl>

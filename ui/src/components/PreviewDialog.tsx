@@ -312,7 +312,7 @@ function Revealed({ bought, onClose }: { bought: PurchasedLead; onClose: () => v
         <dt><Phone aria-label="Phone" size={16} className="text-slate-500" /></dt>
         <dd data-testid="revealed-phone" className="whitespace-nowrap">{c.phoneDisplay ?? c.phone ?? "—"}</dd>
         <dt><Mail aria-label="Email" size={16} className="text-slate-500" /></dt>
-        <dd data-testid="revealed-email" className="min-w-0 truncate" title={c.email ?? undefined}>{c.email ?? "—"}</dd>
+        <dd data-testid="revealed-email" className="min-w-0 wrap-anywhere" title={c.email ?? undefined}>{c.email ?? "—"}</dd>
         <dt><MapPin aria-label="Address" size={16} className="text-slate-500" /></dt>
         <dd>{c.address ?? "—"}</dd>
       </dl>
