@@ -1,4 +1,4 @@
-import { Flame, MapPin, Clock, Lock, Eye, Users } from "lucide-react";
+import { Flame, MapPin, Clock, Lock, Eye } from "lucide-react";
 import { useCreditAmount, type LeadCard } from "../lib/backend";
 import {
   categoryLabel,
@@ -86,14 +86,9 @@ export function LeadCardView({
         </dd>
       </dl>
       <div className="flex items-center gap-4 text-xs text-slate-500">
-        <span className="inline-flex items-center gap-1">
+        <span className="inline-flex items-center gap-1 whitespace-nowrap">
           <Eye aria-hidden size={13} /> {plural(lead.views, "view", "views")}
         </span>
-        {!exclusive && (
-          <span className="inline-flex items-center gap-1">
-            <Users aria-hidden size={13} /> {lead.purchases} of {lead.maxBuyers} claimed
-          </span>
-        )}
         <span className="ml-auto inline-flex items-center gap-1">
           <Lock aria-hidden size={12} />
           {offline ? "Buying needs a connection" : "Contact hidden until bought"}

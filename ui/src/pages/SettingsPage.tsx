@@ -188,10 +188,17 @@ function Profile() {
   const user = useQuery(currentUserQuery());
   if (!user.data) return null;
   return (
-    <Panel title="Profile">
-      <Row label="Name"><p className="text-sm">{user.data.name}</p></Row>
-      <Row label="Email"><p className="truncate text-sm" title={user.data.email}>{user.data.email}</p></Row>
-      <Row label="Account"><p className="text-sm capitalize">{user.data.role}{user.data.verified ? " · verified" : " · awaiting verification"}</p></Row>
+    <Panel title="Profile" testId="profile">
+      {/* Its own narrow grid: the settings rows' 14rem label column would squeeze the values
+          out of this side card. Long emails wrap at any character rather than overflow. */}
+      <dl className="grid grid-cols-[5rem_minmax(0,1fr)] gap-x-3 gap-y-3 text-sm">
+        <dt className="font-medium">Name</dt>
+        <dd className="wrap-break-word">{user.data.name}</dd>
+        <dt className="font-medium">Email</dt>
+        <dd className="wrap-anywhere" title={user.data.email} data-testid="profile-email">{user.data.email}</dd>
+        <dt className="font-medium">Account</dt>
+        <dd className="capitalize">{user.data.role}{user.data.verified ? " · verified" : " · awaiting verification"}</dd>
+      </dl>
     </Panel>
   );
 }
