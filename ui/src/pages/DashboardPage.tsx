@@ -17,7 +17,14 @@ import {
   type ActivityItem,
   type DashboardStats,
 } from "../lib/backend";
-import { STAGE_LABELS, formatCreditsShort, formatPercent, formatWorth, timeAgo } from "../lib/format";
+import {
+  STAGE_LABELS,
+  formatCreditsShort,
+  formatMoneyCompact,
+  formatPercent,
+  formatWorth,
+  timeAgo,
+} from "../lib/format";
 import { useNavigate } from "../app/navigation";
 import { LeadFeed } from "../components/LeadFeed";
 import { useLeadPurchase } from "../components/LeadPurchase";
@@ -43,6 +50,16 @@ function StatCard(props: { label: string; value: ReactNode; hint: ReactNode; ico
 }
 
 const pct = (fraction: string | null) => (fraction === null ? "—" : formatPercent(fraction));
+
+/** ROI is only in the credit's currency; deals won in other currencies are named, never added. */
+function roiHint(stats: DashboardStats): string {
+  const elsewhere = stats.byCurrency.filter(
+    (row) => row.won > 0 && row.currency !== stats.spentTotal.currency,
+  );
+  if (elsewhere.length === 0) return "revenue vs. lead cost";
+  const won = elsewhere.map((row) => formatMoneyCompact(row.revenue, row.currency)).join(", ");
+  return `revenue vs. lead cost · ${won} won in other currencies`;
+}
 
 /** Seed 000's six top cards. Every number comes computed from Rust; this only formats. */
 function StatCards({ stats }: { stats: DashboardStats }) {
@@ -88,7 +105,7 @@ function StatCards({ stats }: { stats: DashboardStats }) {
         testId="stat-roi"
         label="ROI"
         value={pct(stats.roi)}
-        hint="revenue vs. lead cost"
+        hint={roiHint(stats)}
         icon={<TrendingUp aria-hidden size={16} />}
       />
     </div>
