@@ -1,8 +1,9 @@
 //! The API's error type: every failure leaves as `{ "error": { "code", "message" } }` with the
 //! status that fits it. Internal details are logged, never sent.
 //!
-//! Domain refusals from `leadmart-shared` keep their own stable codes (`PurchaseDenied::code`,
-//! `RefundDenied::code`); this module only decides their HTTP status.
+//! Every code comes from the one list the app shares, [`ApiErrorCode`], so a code the app does
+//! not know cannot be sent. Domain refusals from `leadmart-shared` map to their own codes
+//! (`PurchaseDenied`, `RefundDenied`); this module only decides their HTTP status.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -11,6 +12,8 @@ use leadmart_shared::pipeline::TransitionError;
 use leadmart_shared::purchase::PurchaseDenied;
 use leadmart_shared::refund::RefundDenied;
 use leadmart_shared::wire::{ApiErrorBody, ApiErrorDetail};
+
+pub use leadmart_shared::error_code::ApiErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -21,7 +24,7 @@ pub enum ApiError {
     #[error("{message}")]
     Coded {
         status: StatusCode,
-        code: &'static str,
+        code: ApiErrorCode,
         message: String,
     },
     #[error("database error: {0}")]
@@ -45,7 +48,7 @@ impl ApiError {
         ApiError::Corrupt(err.to_string())
     }
 
-    pub fn coded(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn coded(status: StatusCode, code: ApiErrorCode, message: impl Into<String>) -> Self {
         ApiError::Coded {
             status,
             code,
@@ -57,19 +60,19 @@ impl ApiError {
     pub fn unauthorized() -> Self {
         Self::coded(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ApiErrorCode::Unauthorized,
             "Please sign in again.",
         )
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::coded(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::coded(StatusCode::FORBIDDEN, ApiErrorCode::Forbidden, message)
     }
 
     pub fn not_found(what: &str) -> Self {
         Self::coded(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ApiErrorCode::NotFound,
             format!("{what} not found"),
         )
     }
@@ -80,18 +83,27 @@ impl ApiError {
 
     /// Input that parsed but breaks a rule (an invalid email, an unknown package).
     pub fn validation(message: impl Into<String>) -> Self {
-        Self::coded(StatusCode::UNPROCESSABLE_ENTITY, "validation", message)
+        Self::coded(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ApiErrorCode::Validation,
+            message,
+        )
     }
 
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    fn status_and_code(&self) -> (StatusCode, ApiErrorCode) {
         match self {
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            ApiError::Coded { status, code, .. } => (*status, code),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest),
+            ApiError::Coded { status, code, .. } => (*status, *code),
             ApiError::Database(_) | ApiError::Corrupt(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+                (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal)
             }
-            ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "payment_provider_unavailable"),
-            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Upstream(_) => (
+                StatusCode::BAD_GATEWAY,
+                ApiErrorCode::PaymentProviderUnavailable,
+            ),
+            ApiError::RateLimited { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, ApiErrorCode::RateLimited)
+            }
         }
     }
 }
@@ -113,7 +125,7 @@ impl From<PurchaseDenied> for ApiError {
             | D::PerLeadMaxExceeded { .. }
             | D::DailyLimitReached { .. } => StatusCode::CONFLICT,
         };
-        Self::coded(status, denied.code(), denied.to_string())
+        Self::coded(status, ApiErrorCode::from(&denied), denied.to_string())
     }
 }
 
@@ -125,16 +137,18 @@ impl From<RefundDenied> for ApiError {
                 StatusCode::CONFLICT
             }
         };
-        Self::coded(status, denied.code(), denied.to_string())
+        Self::coded(status, ApiErrorCode::from(&denied), denied.to_string())
     }
 }
 
 impl From<TransitionError> for ApiError {
     fn from(err: TransitionError) -> Self {
         let code = match err {
-            TransitionError::Illegal { .. } | TransitionError::OutOfOrder => "illegal_transition",
-            TransitionError::DealValueRequired => "deal_value_required",
-            TransitionError::DealValueNotAllowed => "deal_value_not_allowed",
+            TransitionError::Illegal { .. } | TransitionError::OutOfOrder => {
+                ApiErrorCode::IllegalTransition
+            }
+            TransitionError::DealValueRequired => ApiErrorCode::DealValueRequired,
+            TransitionError::DealValueNotAllowed => ApiErrorCode::DealValueNotAllowed,
         };
         Self::coded(StatusCode::CONFLICT, code, err.to_string())
     }
@@ -157,7 +171,7 @@ impl IntoResponse for ApiError {
         };
         let body = ApiErrorBody {
             error: ApiErrorDetail {
-                code: code.to_owned(),
+                code: code.as_str().to_owned(),
                 message,
             },
         };
@@ -223,7 +237,7 @@ pub async fn no_such_route() -> ApiError {
 pub async fn method_not_allowed() -> ApiError {
     ApiError::coded(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ApiErrorCode::MethodNotAllowed,
         "this route does not accept that method",
     )
 }

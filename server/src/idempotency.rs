@@ -115,7 +115,7 @@ pub async fn claim_open(
     if stored_hash != hash {
         return Err(ApiError::coded(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
+            crate::error::ApiErrorCode::IdempotencyKeyReused,
             "this idempotency key was already used for a different request",
         ));
     }

@@ -97,6 +97,22 @@ impl Email {
     pub fn normalized(&self) -> String {
         self.0.to_lowercase()
     }
+
+    /// `mailto:` link to this address (RFC 6068). Characters an address may hold that mean
+    /// something in a URL (`?`, `#`, `&`, `%`, `/`, quotes, …) are percent-encoded, so an
+    /// address can never smuggle `?bcc=` or a body into the link.
+    pub fn mailto_url(&self) -> String {
+        let mut url = String::with_capacity(7 + self.0.len());
+        url.push_str("mailto:");
+        for byte in self.0.bytes() {
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'@' | b'.' | b'-' | b'_' | b'+') {
+                url.push(char::from(byte));
+            } else {
+                url.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        url
+    }
 }
 
 string_newtype_conversions!(Email, ContactError, Self::parse);
@@ -236,6 +252,34 @@ impl PhoneE164 {
     pub fn digits(&self) -> &str {
         self.as_str().get(1..).unwrap_or_default()
     }
+
+    /// The number grouped as its region writes it internationally (`+91 98200 12345`,
+    /// `+44 20 7946 0000`), for people to read. The E.164 form when the numbering plan has no
+    /// format for it (a number stored before a metadata change).
+    pub fn display_international(&self) -> String {
+        match phonenumber::parse(None, self.as_str()) {
+            Ok(number) => number
+                .format()
+                .mode(phonenumber::Mode::International)
+                .to_string(),
+            Err(_) => self.as_str().to_owned(),
+        }
+    }
+
+    /// `tel:+919820012345` (RFC 3966 global number: no encoding needed, digits only).
+    pub fn tel_url(&self) -> String {
+        format!("tel:{}", self.as_str())
+    }
+
+    /// `sms:+919820012345` (RFC 5724).
+    pub fn sms_url(&self) -> String {
+        format!("sms:{}", self.as_str())
+    }
+
+    /// `https://wa.me/919820012345`: WhatsApp's click-to-chat takes the number without `+`.
+    pub fn whatsapp_url(&self) -> String {
+        format!("https://wa.me/{}", self.digits())
+    }
 }
 
 impl std::fmt::Debug for PhoneE164 {
@@ -299,6 +343,32 @@ impl PersonName {
 }
 
 string_newtype_conversions!(PersonName, ContactError, Self::parse);
+
+/// Why a contact link cannot be built: the lead has no way to reach it on that channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum NoContactLink {
+    #[error("This lead has no phone number.")]
+    NoPhone,
+    #[error("This lead has no email address.")]
+    NoEmail,
+}
+
+/// The link that opens `channel` for a contact: `tel:`, `sms:`, WhatsApp or `mailto:`. The only
+/// place contact links are made, from parsed numbers and addresses.
+pub fn contact_url(
+    channel: crate::pipeline::ContactChannel,
+    phone: Option<&PhoneE164>,
+    email: Option<&Email>,
+) -> Result<String, NoContactLink> {
+    use crate::pipeline::ContactChannel as C;
+    let phone = || phone.ok_or(NoContactLink::NoPhone);
+    match channel {
+        C::Call => Ok(phone()?.tel_url()),
+        C::Sms => Ok(phone()?.sms_url()),
+        C::WhatsApp => Ok(phone()?.whatsapp_url()),
+        C::Email => Ok(email.ok_or(NoContactLink::NoEmail)?.mailto_url()),
+    }
+}
 
 /// Everything that identifies and reaches a person. Masked until bought.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -27,6 +27,8 @@
 //! | [`dedupe`] | normalised, hashed dedupe keys and collision rules |
 //! | [`routing`] | matching and ranking agents for a newly listed lead |
 //! | [`csv_rules`] | CSV header auto-mapping and per-row validation (no files) |
+//! | [`analytics`] | Dashboard statistics and monthly spending, per currency, in the agent's time zone |
+//! | [`error_code`] | `ApiErrorCode`, every stable code of an API error |
 //! | [`wire`] | DTOs that cross HTTP and IPC |
 
 /// `TryFrom<String>` (through the type's parser), `From<T> for String` and `Display` for a
@@ -56,10 +58,12 @@ macro_rules! string_newtype_conversions {
 
 pub mod account;
 pub mod agent;
+pub mod analytics;
 pub mod commission;
 pub mod contact;
 pub mod csv_rules;
 pub mod dedupe;
+pub mod error_code;
 pub mod freshness;
 pub mod ids;
 pub mod lead;

@@ -8,6 +8,9 @@ use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 
 pub use chrono_tz::Tz;
 
+/// The marketplace's time zone: every agent's calendar until they choose their own.
+pub const MARKETPLACE_TIME_ZONE: Tz = Tz::Asia__Kolkata;
+
 /// The marketplace's zone, used for agents who have not chosen one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeZoneConfig {
@@ -17,7 +20,7 @@ pub struct TimeZoneConfig {
 impl Default for TimeZoneConfig {
     fn default() -> Self {
         Self {
-            default_zone: Tz::Asia__Kolkata,
+            default_zone: MARKETPLACE_TIME_ZONE,
         }
     }
 }

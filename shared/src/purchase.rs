@@ -91,22 +91,10 @@ pub enum PurchaseDenied {
 }
 
 impl PurchaseDenied {
-    /// The stable code of the API error body (`insufficient_credits`, `lead_sold_out`, …).
+    /// The stable code of the API error body (`insufficient_credits`, `lead_sold_out`, …), from
+    /// the one list server and app share: [`crate::error_code::ApiErrorCode`].
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::NotAnAgent => "not_an_agent",
-            Self::AgentNotVerified => "agent_not_verified",
-            Self::AgentInactive => "agent_inactive",
-            Self::LeadNotListed => "lead_not_listed",
-            Self::LeadExpired => "lead_expired",
-            Self::LeadSoldOut => "lead_sold_out",
-            Self::AlreadyPurchased => "already_purchased",
-            Self::CategoryNotServed => "category_not_served",
-            Self::OutsideServiceArea => "outside_service_area",
-            Self::PerLeadMaxExceeded { .. } => "per_lead_max_exceeded",
-            Self::DailyLimitReached { .. } => "daily_limit_reached",
-            Self::InsufficientCredits { .. } => "insufficient_credits",
-        }
+        crate::error_code::ApiErrorCode::from(self).as_str()
     }
 }
 

@@ -71,12 +71,9 @@ pub enum RefundDenied {
 }
 
 impl RefundDenied {
+    /// The API error code (one list for server and app: [`crate::error_code::ApiErrorCode`]).
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::RefundWindowClosed { .. } => "refund_window_closed",
-            Self::RefundAlreadyRequested => "refund_already_requested",
-            Self::RefundNoteRequired { .. } => "refund_note_required",
-        }
+        crate::error_code::ApiErrorCode::from(self).as_str()
     }
 }
 

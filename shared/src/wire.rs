@@ -285,6 +285,12 @@ pub struct ContactDto {
     pub email: Option<String>,
     /// E.164, e.g. `+919876543210`.
     pub phone: Option<String>,
+    /// The phone grouped for reading, `+91 98765 43210` ([`PhoneE164::display_international`]).
+    /// Absent from answers cached before it existed.
+    ///
+    /// [`PhoneE164::display_international`]: crate::contact::PhoneE164::display_international
+    #[serde(default)]
+    pub phone_display: Option<String>,
     pub address: Option<String>,
 }
 
@@ -294,6 +300,7 @@ impl From<&crate::contact::ContactDetails> for ContactDto {
             name: c.name.as_str().to_owned(),
             email: c.email.as_ref().map(|e| e.as_str().to_owned()),
             phone: c.phone.as_ref().map(|p| p.as_str().to_owned()),
+            phone_display: c.phone.as_ref().map(|p| p.display_international()),
             address: c.address.clone(),
         }
     }
@@ -421,6 +428,75 @@ pub struct CreditPackageDto {
     pub price_per_credit: Decimal,
     /// "Save 10%" → `10`.
     pub save_percent: Decimal,
+    /// The nominal value of one credit in `currency` (the marketplace's, not this package's
+    /// discounted price per credit): what the app converts credits to money with.
+    pub credit_value: Decimal,
+}
+
+/// What one credit is worth in the marketplace currency (seed 000: 1 credit = ₹100), as the
+/// server states it in every package ([`CreditPackageDto::credit_value`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CreditValueDto {
+    pub currency: String,
+    pub per_credit: Decimal,
+}
+
+impl CreditValueDto {
+    pub fn new(value: &CreditValue) -> Self {
+        Self {
+            currency: value.currency.to_string(),
+            per_credit: value.per_credit.amount(),
+        }
+    }
+
+    /// The value the server states in its packages answer; `None` without packages.
+    pub fn from_packages(packages: &[CreditPackageDto]) -> Option<Self> {
+        packages.first().map(|p| Self {
+            currency: p.currency.clone(),
+            per_credit: p.credit_value,
+        })
+    }
+
+    /// The domain value, when the DTO holds a valid currency code and amount.
+    pub fn to_value(&self) -> Option<CreditValue> {
+        Some(CreditValue {
+            currency: crate::money::CurrencyCode::new(&self.currency).ok()?,
+            per_credit: crate::money::Money::new(self.per_credit).ok()?,
+        })
+    }
+}
+
+/// An amount of credits with its money worth at the nominal credit value, for display: the UI
+/// formats these, it never multiplies. `value`/`currency` are absent when the credit value is
+/// unknown (offline before it was ever fetched).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CreditAmount {
+    /// Signed: ledger lines that spend are negative.
+    pub credits: Decimal,
+    pub value: Option<Decimal>,
+    pub currency: Option<String>,
+}
+
+impl CreditAmount {
+    /// `credits` and, with a credit value, their money worth rounded half-up to two places
+    /// (the sign follows the credits).
+    pub fn new(credits: Decimal, value: Option<&CreditValue>) -> Self {
+        let worth = value.map(|v| {
+            let money = v.to_money(Credits::rounded(credits.abs())).amount();
+            if credits.is_sign_negative() && !money.is_zero() {
+                -money
+            } else {
+                money
+            }
+        });
+        Self {
+            credits,
+            value: worth,
+            currency: value.map(|v| v.currency.to_string()),
+        }
+    }
 }
 
 impl CreditPackageDto {
@@ -435,6 +511,7 @@ impl CreditPackageDto {
                 .map(|m| m.amount())
                 .unwrap_or_default(),
             save_percent: (pack.discount(value).value() * Decimal::ONE_HUNDRED).normalize(),
+            credit_value: value.per_credit.amount(),
         }
     }
 }
@@ -479,6 +556,30 @@ pub struct CreditPurchaseResult {
     pub credits: Decimal,
     pub price: Decimal,
     pub balance: CreditBalance,
+}
+
+/// The purchase confirmation: the price, the balance now and after, with their worth.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PurchaseQuote {
+    pub price: CreditAmount,
+    pub balance: CreditAmount,
+    /// `balance − price`; negative when the balance is short.
+    pub after: CreditAmount,
+    /// The balance covers the price.
+    pub enough: bool,
+}
+
+impl PurchaseQuote {
+    pub fn new(balance: Decimal, price: Decimal, value: Option<&CreditValue>) -> Self {
+        let after = balance.saturating_sub(price);
+        Self {
+            price: CreditAmount::new(price, value),
+            balance: CreditAmount::new(balance, value),
+            after: CreditAmount::new(after, value),
+            enough: !after.is_sign_negative() || after.is_zero(),
+        }
+    }
 }
 
 /// `GET /v1/credits/transactions`: the wallet's statement, newest first.

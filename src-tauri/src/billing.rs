@@ -1,44 +1,16 @@
 //! Credits and spending (Billing): balance, packages with their bulk discount, buying a package,
 //! the statement, monthly spending and auto-recharge. Needs the network.
 
+use leadmart_shared::analytics::{self, SpendingSummary};
 use leadmart_shared::wire::{
-    AutoRechargeDto, CreditBalance, CreditPackageDto, CreditPurchaseRequest, CreditPurchaseResult,
-    LedgerPage, MonthlySpend,
+    AutoRechargeDto, CreditAmount, CreditBalance, CreditPackageDto, CreditPurchaseRequest,
+    CreditPurchaseResult, CreditValueDto, LedgerPage, MonthlySpend, PurchaseQuote,
 };
 use rust_decimal::Decimal;
-use serde::Serialize;
-use specta::Type;
 
 use crate::api::Method;
 use crate::error::AppError;
 use crate::session::SessionManager;
-
-/// What one credit is worth in the marketplace currency (seed 000: 1 credit = ₹100).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct CreditValueDto {
-    pub currency: String,
-    pub per_credit: Decimal,
-}
-
-/// The nominal credit value: the price per credit of an undiscounted package, else the balance's
-/// value per credit. `None` when neither says.
-pub fn credit_value(
-    packages: &[CreditPackageDto],
-    balance: Option<&CreditBalance>,
-) -> Option<CreditValueDto> {
-    if let Some(pack) = packages.iter().find(|p| p.save_percent.is_zero()) {
-        return Some(CreditValueDto {
-            currency: pack.currency.clone(),
-            per_credit: pack.price_per_credit,
-        });
-    }
-    let balance = balance.filter(|b| !b.credits.is_zero())?;
-    Some(CreditValueDto {
-        currency: balance.currency.clone(),
-        per_credit: (balance.value / balance.credits).round_dp(2),
-    })
-}
 
 pub async fn balance(session: &SessionManager) -> Result<CreditBalance, AppError> {
     session
@@ -52,9 +24,23 @@ pub async fn packages(session: &SessionManager) -> Result<Vec<CreditPackageDto>,
         .await
 }
 
-/// The marketplace's credit value, from its packages.
+/// The marketplace's credit value, as the server states it in its packages answer.
 pub async fn value(session: &SessionManager) -> Result<Option<CreditValueDto>, AppError> {
-    Ok(credit_value(&packages(session).await?, None))
+    Ok(CreditValueDto::from_packages(&packages(session).await?))
+}
+
+/// `credits` with their money worth at `value` (the UI formats amounts, it never multiplies).
+pub fn amount(credits: Decimal, value: Option<&CreditValueDto>) -> CreditAmount {
+    CreditAmount::new(credits, value.and_then(CreditValueDto::to_value).as_ref())
+}
+
+/// The purchase confirmation's figures: price, balance now and after.
+pub fn quote(balance: Decimal, price: Decimal, value: Option<&CreditValueDto>) -> PurchaseQuote {
+    PurchaseQuote::new(
+        balance,
+        price,
+        value.and_then(CreditValueDto::to_value).as_ref(),
+    )
 }
 
 pub async fn transactions(
@@ -80,15 +66,15 @@ pub async fn buy_package(
         .await
 }
 
-/// Monthly spending, oldest month first, `months` months up to this one.
-pub async fn spending(
-    session: &SessionManager,
-    months: u32,
-) -> Result<Vec<MonthlySpend>, AppError> {
+/// Monthly spending, oldest month first, `months` months up to this one, net of refunds with
+/// this month, last month and the average (computed by `leadmart_shared::analytics`).
+pub async fn spending(session: &SessionManager, months: u32) -> Result<SpendingSummary, AppError> {
     let query = [("months", months.clamp(1, 24).to_string())];
-    session
+    let months: Vec<MonthlySpend> = session
         .request(Method::GET, "v1/credits/spending", &query, None::<&()>)
-        .await
+        .await?;
+    let value = value(session).await?.and_then(|v| v.to_value());
+    Ok(analytics::spending_summary(&months, value.as_ref()))
 }
 
 pub async fn auto_recharge(session: &SessionManager) -> Result<AutoRechargeDto, AppError> {

@@ -2,18 +2,20 @@
 
 use tauri::State;
 
+use leadmart_shared::analytics::SpendingSummary;
 use leadmart_shared::pipeline::{ContactChannel, PipelineStage};
 use leadmart_shared::refund::RefundReason;
 use leadmart_shared::wire::{
-    AgentPreferencesDto, AutoRechargeDto, CreditBalance, CreditPackageDto, CreditPurchaseResult,
-    LeadPreviewDto, LedgerPage, MeDto, MonthlySpend, PurchaseResponse, PurchasedLead,
+    AgentPreferencesDto, AutoRechargeDto, CreditAmount, CreditBalance, CreditPackageDto,
+    CreditPurchaseResult, CreditValueDto, LeadPreviewDto, LedgerPage, MeDto, PurchaseQuote,
+    PurchaseResponse, PurchasedLead,
 };
 use rust_decimal::Decimal;
 
 use crate::AppCore;
-use crate::billing::{self, CreditValueDto};
+use crate::billing;
 use crate::contact::{self, ContactOpened};
-use crate::dashboard::{self, DashboardStats};
+use crate::dashboard::{self, DashboardView};
 use crate::error::AppError;
 use crate::marketplace::{self, BrowseFilters, BrowsePage, MarketplaceFeed};
 use crate::my_leads::{self, MyLeadView, MyLeadsView};
@@ -173,6 +175,27 @@ pub async fn credit_value(core: State<'_, AppCore>) -> Result<Option<CreditValue
     billing::value(&core.session).await
 }
 
+/// `credits` with their worth at `value` (from `credit_value`): the UI formats, never multiplies.
+#[tauri::command]
+#[specta::specta]
+pub async fn credit_amount(
+    credits: Decimal,
+    value: Option<CreditValueDto>,
+) -> Result<CreditAmount, AppError> {
+    Ok(billing::amount(credits, value.as_ref()))
+}
+
+/// The purchase confirmation: price, balance now and after, with their worth.
+#[tauri::command]
+#[specta::specta]
+pub async fn purchase_quote(
+    balance: Decimal,
+    price: Decimal,
+    value: Option<CreditValueDto>,
+) -> Result<PurchaseQuote, AppError> {
+    Ok(billing::quote(balance, price, value.as_ref()))
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn credit_transactions(
@@ -196,7 +219,7 @@ pub async fn buy_credits(
 pub async fn monthly_spending(
     core: State<'_, AppCore>,
     months: u32,
-) -> Result<Vec<MonthlySpend>, AppError> {
+) -> Result<SpendingSummary, AppError> {
     billing::spending(&core.session, months).await
 }
 
@@ -219,7 +242,7 @@ pub async fn set_auto_recharge(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn dashboard_stats(core: State<'_, AppCore>) -> Result<DashboardStats, AppError> {
+pub async fn dashboard_stats(core: State<'_, AppCore>) -> Result<DashboardView, AppError> {
     let cache = core.session.cache().await?;
     dashboard::stats(&core.session, &cache, chrono::Utc::now()).await
 }

@@ -1,8 +1,10 @@
-//! Contact buttons of a purchased lead: `tel:`, `mailto:`, WhatsApp (`https://wa.me/…`) and
-//! `sms:` links built here from the cached lead and handed to the operating system. The web view
-//! never gets a general "open a URL" permission; it can only ask to contact a lead it bought.
+//! Contact buttons of a purchased lead: the `tel:`, `mailto:`, WhatsApp (`https://wa.me/…`) and
+//! `sms:` link of the cached lead (built by `leadmart_shared::contact`), handed to the operating
+//! system. The web view never gets a general "open a URL" permission; it can only ask to
+//! contact a lead it bought.
 
 use chrono::{DateTime, Utc};
+use leadmart_shared::contact::{self, Email, PhoneE164};
 use leadmart_shared::pipeline::ContactChannel;
 use leadmart_shared::wire::{ContactDto, PurchasedLead};
 use serde::Serialize;
@@ -19,34 +21,19 @@ pub trait LinkOpener: Send + Sync {
     fn open(&self, url: &str) -> Result<(), String>;
 }
 
-/// The link for `channel`, or why there is none (no phone, no email on the lead).
+/// The link for `channel`, built by shared/ from the lead's parsed phone and email, or why
+/// there is none (no phone, no email, or one that does not parse: never opened unchecked).
 pub fn contact_url(contact: &ContactDto, channel: ContactChannel) -> Result<String, AppError> {
-    let missing = |what: &str| AppError::Invalid {
-        message: format!("This lead has no {what}."),
-    };
-    let phone = || {
-        contact
-            .phone
-            .as_deref()
-            .filter(|p| {
-                p.starts_with('+') && p.len() > 4 && p[1..].chars().all(|c| c.is_ascii_digit())
-            })
-            .ok_or_else(|| missing("phone number"))
-    };
-    match channel {
-        ContactChannel::Call => Ok(format!("tel:{}", phone()?)),
-        ContactChannel::Sms => Ok(format!("sms:{}", phone()?)),
-        // wa.me takes the international number without `+`.
-        ContactChannel::WhatsApp => Ok(format!("https://wa.me/{}", &phone()?[1..])),
-        ContactChannel::Email => {
-            let email = contact
-                .email
-                .as_deref()
-                .filter(|e| e.contains('@') && !e.contains(['?', '&', '#', ' ', '\n']))
-                .ok_or_else(|| missing("email address"))?;
-            Ok(format!("mailto:{email}"))
+    let phone = contact
+        .phone
+        .as_deref()
+        .and_then(|p| PhoneE164::from_e164(p).ok());
+    let email = contact.email.as_deref().and_then(|e| Email::parse(e).ok());
+    contact::contact_url(channel, phone.as_ref(), email.as_ref()).map_err(|missing| {
+        AppError::Invalid {
+            message: missing.to_string(),
         }
-    }
+    })
 }
 
 /// What the contact button did.

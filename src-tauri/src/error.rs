@@ -1,6 +1,7 @@
 //! The error every command returns: a stable `code` the UI switches on, plus a message a person
 //! can act on. Exported to TypeScript by tauri-specta.
 
+use leadmart_shared::error_code::ApiErrorCode;
 use serde::Serialize;
 use specta::Type;
 
@@ -14,9 +15,16 @@ pub enum AppError {
     /// The central API could not be reached (no network, server down).
     #[error("{message}")]
     Offline { message: String },
-    /// The API answered with an error of its own (its `code` is passed through).
+    /// The API answered with an error of its own: its code, parsed into the shared list
+    /// (`unknown` for a code this build does not know).
     #[error("{message}")]
-    Server { api_code: String, message: String },
+    Server {
+        api_code: ApiErrorCode,
+        message: String,
+    },
+    /// The API's answer does not fit this version of the app (update the app).
+    #[error("{message}")]
+    Incompatible { message: String },
     /// The local cache failed; details are in the log.
     #[error("{message}")]
     Cache { message: String },
@@ -59,14 +67,16 @@ impl From<crate::api::ApiError> for AppError {
                     "Could not reach the marketplace. Showing what was saved on this computer."
                         .to_owned(),
             },
-            crate::api::ApiError::Api { code, message, .. } => AppError::Server {
-                api_code: code,
-                message,
-            },
+            crate::api::ApiError::Api { code, message, .. } => {
+                let api_code = ApiErrorCode::parse(&code);
+                if api_code == ApiErrorCode::Unknown {
+                    tracing::warn!(%code, "the API answered an error code this build does not know");
+                }
+                AppError::Server { api_code, message }
+            }
             crate::api::ApiError::Protocol(detail) => {
                 tracing::error!(%detail, "unexpected answer from the API");
-                AppError::Server {
-                    api_code: "protocol".to_owned(),
+                AppError::Incompatible {
                     message: "The marketplace sent an answer this version of Leadmart does not understand. Please update the app.".to_owned(),
                 }
             }

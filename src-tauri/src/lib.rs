@@ -61,6 +61,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::credit_balance,
         commands::credit_packages,
         commands::credit_value,
+        commands::credit_amount,
+        commands::purchase_quote,
         commands::credit_transactions,
         commands::buy_credits,
         commands::monthly_spending,

@@ -107,8 +107,18 @@ async fn sign_in_filter_preview_buy_contact_and_refund() -> Result<()> {
     );
     save_screenshot(&app, "13-confirm-purchase").await?;
     click(&app, "[data-testid=confirm-buy]").await?;
-    let phone = wait_for_text(&app, "[data-testid=revealed-phone]", andheri.contact_phone).await?;
-    assert_eq!(phone, andheri.contact_phone, "buying reveals the phone");
+    // Shown grouped for its region (`+91 98200 12345`), not as raw E.164.
+    let grouped = leadmart_shared::contact::PhoneE164::from_e164(andheri.contact_phone)?
+        .display_international();
+    assert_eq!(
+        grouped, "+91 98200 12345",
+        "the seed phone, grouped for India"
+    );
+    let phone = wait_for_text(&app, "[data-testid=revealed-phone]", &grouped).await?;
+    assert_eq!(
+        phone, grouped,
+        "buying reveals the phone, grouped for reading"
+    );
     assert_eq!(
         text_of(&app, "[data-testid=revealed-name]").await?,
         andheri.contact_name

@@ -30,12 +30,16 @@ export const commands = {
 	creditPackages: () => typedError<CreditPackageDto[], AppError>(__TAURI_INVOKE("credit_packages")),
 	/**  What one credit is worth in the marketplace currency, when known. */
 	creditValue: () => typedError<CreditValueDto | null, AppError>(__TAURI_INVOKE("credit_value")),
+	/**  `credits` with their worth at `value` (from `credit_value`): the UI formats, never multiplies. */
+	creditAmount: (credits: string, value: CreditValueDto | null) => typedError<CreditAmount_Serialize, AppError>(__TAURI_INVOKE("credit_amount", { credits, value })),
+	/**  The purchase confirmation: price, balance now and after, with their worth. */
+	purchaseQuote: (balance: string, price: string, value: CreditValueDto | null) => typedError<PurchaseQuote_Serialize, AppError>(__TAURI_INVOKE("purchase_quote", { balance, price, value })),
 	creditTransactions: (cursor: string | null) => typedError<LedgerPage_Serialize, AppError>(__TAURI_INVOKE("credit_transactions", { cursor })),
 	buyCredits: (packageCode: string) => typedError<CreditPurchaseResult_Serialize, AppError>(__TAURI_INVOKE("buy_credits", { packageCode })),
-	monthlySpending: (months: number) => typedError<MonthlySpend[], AppError>(__TAURI_INVOKE("monthly_spending", { months })),
+	monthlySpending: (months: number) => typedError<SpendingSummary_Serialize, AppError>(__TAURI_INVOKE("monthly_spending", { months })),
 	getAutoRecharge: () => typedError<AutoRechargeDto, AppError>(__TAURI_INVOKE("get_auto_recharge")),
 	setAutoRecharge: (rule: AutoRechargeDto) => typedError<AutoRechargeDto, AppError>(__TAURI_INVOKE("set_auto_recharge", { rule })),
-	dashboardStats: () => typedError<DashboardStats_Serialize, AppError>(__TAURI_INVOKE("dashboard_stats")),
+	dashboardStats: () => typedError<DashboardView_Serialize, AppError>(__TAURI_INVOKE("dashboard_stats")),
 	getPreferences: () => typedError<AgentPreferencesDto_Serialize, AppError>(__TAURI_INVOKE("get_preferences")),
 	updatePreferences: (preferences: AgentPreferencesDto_Deserialize) => typedError<AgentPreferencesDto_Serialize, AppError>(__TAURI_INVOKE("update_preferences", { preferences })),
 };
@@ -126,11 +130,45 @@ export type AgentPreferencesDto_Serialize = {
 	timeZone: string | null,
 };
 
+/**
+ *  A stable, machine-readable API error code (`snake_case` on the wire).
+ * 
+ *  Deserialising never fails: an unknown spelling is [`ApiErrorCode::Unknown`] (written
+ *  by hand rather than `#[serde(other)]`, which would widen the exported TypeScript type
+ *  to `string` and let a misspelt code through).
+ */
+export type ApiErrorCode = 
+/**  A malformed request (bad query parameter, unparsable cursor). */
+"bad_request" | 
+/**  Input that parsed but breaks a rule (an invalid email, an unknown package, a bad body). */
+"validation" | 
+/**  No token, or a token that is unknown or expired. */
+"unauthorized" | "forbidden" | "not_found" | 
+/**  Too many attempts; retry after the `Retry-After` header. */
+"rate_limited" | 
+/**  An `Idempotency-Key` sent again with a different body. */
+"idempotency_key_reused" | 
+/**  A failure on the server's side (logged there). */
+"internal" | "email_taken" | "invalid_credentials" | "not_an_agent" | "agent_not_verified" | "agent_inactive" | "lead_not_listed" | "lead_expired" | "lead_sold_out" | "already_purchased" | "category_not_served" | "outside_service_area" | "per_lead_max_exceeded" | "daily_limit_reached" | "insufficient_credits" | "illegal_transition" | "deal_value_required" | "deal_value_not_allowed" | "refund_window_closed" | "refund_already_requested" | "refund_note_required" | "refund_already_decided" | 
+/**  The server runs without a payment provider; credit purchases are refused. */
+"payments_not_configured" | 
+/**  The payment provider could not be reached; nothing was charged. */
+"payment_provider_unavailable" | 
+/**  A payment webhook whose signature does not verify. */
+"webhook_signature_invalid" | 
+/**  A code this build does not know (sent by a newer server). */
+"unknown";
+
 export type AppError = 
 /**  The central API could not be reached (no network, server down). */
 { code: "offline"; message: string } | 
-/**  The API answered with an error of its own (its `code` is passed through). */
-{ code: "server"; apiCode: string; message: string } | 
+/**
+ *  The API answered with an error of its own: its code, parsed into the shared list
+ *  (`unknown` for a code this build does not know).
+ */
+{ code: "server"; apiCode: ApiErrorCode; message: string } | 
+/**  The API's answer does not fit this version of the app (update the app). */
+{ code: "incompatible"; message: string } | 
 /**  The local cache failed; details are in the log. */
 { code: "cache"; message: string } | 
 /**  No session, or the server no longer accepts it: show the sign-in screen. */
@@ -249,6 +287,13 @@ export type ContactDto_Deserialize = {
 	email?: string | null,
 	/**  E.164, e.g. `+919876543210`. */
 	phone?: string | null,
+	/**
+	 *  The phone grouped for reading, `+91 98765 43210` ([`PhoneE164::display_international`]).
+	 *  Absent from answers cached before it existed.
+	 * 
+	 *  [`PhoneE164::display_international`]: crate::contact::PhoneE164::display_international
+	 */
+	phoneDisplay?: string | null,
 	address?: string | null,
 };
 
@@ -258,6 +303,13 @@ export type ContactDto_Serialize = {
 	email: string | null,
 	/**  E.164, e.g. `+919876543210`. */
 	phone: string | null,
+	/**
+	 *  The phone grouped for reading, `+91 98765 43210` ([`PhoneE164::display_international`]).
+	 *  Absent from answers cached before it existed.
+	 * 
+	 *  [`PhoneE164::display_international`]: crate::contact::PhoneE164::display_international
+	 */
+	phoneDisplay: string | null,
 	address: string | null,
 };
 
@@ -294,6 +346,37 @@ export type ContactOpened_Serialize = {
 	lead: PurchasedLead_Serialize | null,
 };
 
+/**
+ *  An amount of credits with its money worth at the nominal credit value, for display: the UI
+ *  formats these, it never multiplies. `value`/`currency` are absent when the credit value is
+ *  unknown (offline before it was ever fetched).
+ */
+export type CreditAmount = CreditAmount_Serialize | CreditAmount_Deserialize;
+
+/**
+ *  An amount of credits with its money worth at the nominal credit value, for display: the UI
+ *  formats these, it never multiplies. `value`/`currency` are absent when the credit value is
+ *  unknown (offline before it was ever fetched).
+ */
+export type CreditAmount_Deserialize = {
+	/**  Signed: ledger lines that spend are negative. */
+	credits: string,
+	value?: string | null,
+	currency?: string | null,
+};
+
+/**
+ *  An amount of credits with its money worth at the nominal credit value, for display: the UI
+ *  formats these, it never multiplies. `value`/`currency` are absent when the credit value is
+ *  unknown (offline before it was ever fetched).
+ */
+export type CreditAmount_Serialize = {
+	/**  Signed: ledger lines that spend are negative. */
+	credits: string,
+	value: string | null,
+	currency: string | null,
+};
+
 export type CreditBalance = {
 	credits: string,
 	/**  Nominal value of the credits in `currency`. */
@@ -309,6 +392,11 @@ export type CreditPackageDto = {
 	pricePerCredit: string,
 	/**  "Save 10%" → `10`. */
 	savePercent: string,
+	/**
+	 *  The nominal value of one credit in `currency` (the marketplace's, not this package's
+	 *  discounted price per credit): what the app converts credits to money with.
+	 */
+	creditValue: string,
 };
 
 export type CreditPurchaseResult = CreditPurchaseResult_Serialize | CreditPurchaseResult_Deserialize;
@@ -331,65 +419,114 @@ export type CreditPurchaseResult_Serialize = {
 	balance: CreditBalance,
 };
 
-/**  What one credit is worth in the marketplace currency (seed 000: 1 credit = ₹100). */
+/**
+ *  What one credit is worth in the marketplace currency (seed 000: 1 credit = ₹100), as the
+ *  server states it in every package ([`CreditPackageDto::credit_value`]).
+ */
 export type CreditValueDto = {
 	currency: string,
 	perCredit: string,
 };
 
+/**  The leads whose budgets and deals are in one currency. */
+export type CurrencyOutcome = CurrencyOutcome_Serialize | CurrencyOutcome_Deserialize;
+
+/**  The leads whose budgets and deals are in one currency. */
+export type CurrencyOutcome_Deserialize = {
+	/**  ISO 4217 code of the leads' budgets and deal values. */
+	currency: string,
+	leads: number,
+	won: number,
+	/**  Deal values of the won leads, in `currency`. */
+	revenue: string,
+	/**  Net credits spent on these leads; their worth is in the credit's currency. */
+	spent: CreditAmount_Deserialize,
+	/**  `(revenue − spend) / spend`, only when the credit's currency is `currency`. */
+	roi?: string | null,
+};
+
+/**  The leads whose budgets and deals are in one currency. */
+export type CurrencyOutcome_Serialize = {
+	/**  ISO 4217 code of the leads' budgets and deal values. */
+	currency: string,
+	leads: number,
+	won: number,
+	/**  Deal values of the won leads, in `currency`. */
+	revenue: string,
+	/**  Net credits spent on these leads; their worth is in the credit's currency. */
+	spent: CreditAmount_Serialize,
+	/**  `(revenue − spend) / spend`, only when the credit's currency is `currency`. */
+	roi: string | null,
+};
+
 export type DashboardStats = DashboardStats_Serialize | DashboardStats_Deserialize;
 
 export type DashboardStats_Deserialize = {
-	/**  Leads listed in the last 24 hours (at most one page is counted). */
+	/**  Leads listed since midnight in the agent's time zone (at most one page is counted). */
 	newLeadsToday: number,
 	/**  More than `new_leads_today` were listed. */
 	newLeadsTodayMore: boolean,
+	/**  Bought in the last 7 days. */
 	purchasedThisWeek: number,
+	/**  Bought this calendar month in the agent's time zone. */
 	purchasedThisMonth: number,
-	/**  Share of purchased leads contacted, in percent; `None` before the first purchase. */
-	contactRatePercent?: string | null,
-	/**  Share of purchased leads won, in percent. */
-	conversionRatePercent?: string | null,
-	/**  Credits spent on leads this calendar month, net of approved refunds. */
-	spentThisMonthCredits: string,
-	/**  Their money value, when the credit value is known. */
-	spentThisMonthValue?: string | null,
-	currency?: string | null,
-	/**  Deal values of won leads. */
-	revenue: string,
+	/**  Share of purchased leads contacted, `0..=1`; `None` before the first purchase. */
+	contactRate?: string | null,
+	/**  Share of purchased leads won, `0..=1`. */
+	conversionRate?: string | null,
+	/**  Credits spent on leads bought this month, net of approved refunds, with their worth. */
+	spentThisMonth: CreditAmount_Deserialize,
+	/**  Credits spent on all purchased leads, net of approved refunds. */
+	spentTotal: CreditAmount_Deserialize,
+	/**  Outcomes per currency of the leads (deal values are in the lead's currency). */
+	byCurrency: CurrencyOutcome_Deserialize[],
 	/**
-	 *  `(revenue − lead cost) / lead cost × 100`; `None` when nothing was spent or the credit
-	 *  value is unknown.
+	 *  ROI in the credit's currency, as a net fraction; `None` when nothing was spent there or
+	 *  the credit value is unknown.
 	 */
-	roiPercent?: string | null,
+	roi?: string | null,
 	activity: ActivityItem_Deserialize[],
-	connection: Connection,
 };
 
 export type DashboardStats_Serialize = {
-	/**  Leads listed in the last 24 hours (at most one page is counted). */
+	/**  Leads listed since midnight in the agent's time zone (at most one page is counted). */
 	newLeadsToday: number,
 	/**  More than `new_leads_today` were listed. */
 	newLeadsTodayMore: boolean,
+	/**  Bought in the last 7 days. */
 	purchasedThisWeek: number,
+	/**  Bought this calendar month in the agent's time zone. */
 	purchasedThisMonth: number,
-	/**  Share of purchased leads contacted, in percent; `None` before the first purchase. */
-	contactRatePercent: string | null,
-	/**  Share of purchased leads won, in percent. */
-	conversionRatePercent: string | null,
-	/**  Credits spent on leads this calendar month, net of approved refunds. */
-	spentThisMonthCredits: string,
-	/**  Their money value, when the credit value is known. */
-	spentThisMonthValue: string | null,
-	currency: string | null,
-	/**  Deal values of won leads. */
-	revenue: string,
+	/**  Share of purchased leads contacted, `0..=1`; `None` before the first purchase. */
+	contactRate: string | null,
+	/**  Share of purchased leads won, `0..=1`. */
+	conversionRate: string | null,
+	/**  Credits spent on leads bought this month, net of approved refunds, with their worth. */
+	spentThisMonth: CreditAmount_Serialize,
+	/**  Credits spent on all purchased leads, net of approved refunds. */
+	spentTotal: CreditAmount_Serialize,
+	/**  Outcomes per currency of the leads (deal values are in the lead's currency). */
+	byCurrency: CurrencyOutcome_Serialize[],
 	/**
-	 *  `(revenue − lead cost) / lead cost × 100`; `None` when nothing was spent or the credit
-	 *  value is unknown.
+	 *  ROI in the credit's currency, as a net fraction; `None` when nothing was spent there or
+	 *  the credit value is unknown.
 	 */
-	roiPercent: string | null,
+	roi: string | null,
 	activity: ActivityItem_Serialize[],
+};
+
+/**  The Dashboard's numbers and whether they are live. */
+export type DashboardView = DashboardView_Serialize | DashboardView_Deserialize;
+
+/**  The Dashboard's numbers and whether they are live. */
+export type DashboardView_Deserialize = {
+	stats: DashboardStats_Deserialize,
+	connection: Connection,
+};
+
+/**  The Dashboard's numbers and whether they are live. */
+export type DashboardView_Serialize = {
+	stats: DashboardStats_Serialize,
 	connection: Connection,
 };
 
@@ -521,16 +658,6 @@ export type MeDto = {
 	verified: boolean,
 };
 
-/**  One month of the spending chart (`GET /v1/credits/spending`). */
-export type MonthlySpend = {
-	/**  `YYYY-MM`, UTC. */
-	month: string,
-	spentCredits: string,
-	refundedCredits: string,
-	boughtCredits: string,
-	leadsBought: number,
-};
-
 export type MyLeadView = MyLeadView_Serialize | MyLeadView_Deserialize;
 
 export type MyLeadView_Deserialize = {
@@ -564,6 +691,29 @@ export type PaymentStatus =
 "pending" | "failed";
 
 export type PipelineStage = "new" | "contacted" | "meeting" | "quoted" | "won" | "lost";
+
+/**  The purchase confirmation: the price, the balance now and after, with their worth. */
+export type PurchaseQuote = PurchaseQuote_Serialize | PurchaseQuote_Deserialize;
+
+/**  The purchase confirmation: the price, the balance now and after, with their worth. */
+export type PurchaseQuote_Deserialize = {
+	price: CreditAmount_Deserialize,
+	balance: CreditAmount_Deserialize,
+	/**  `balance − price`; negative when the balance is short. */
+	after: CreditAmount_Deserialize,
+	/**  The balance covers the price. */
+	enough: boolean,
+};
+
+/**  The purchase confirmation: the price, the balance now and after, with their worth. */
+export type PurchaseQuote_Serialize = {
+	price: CreditAmount_Serialize,
+	balance: CreditAmount_Serialize,
+	/**  `balance − price`; negative when the balance is short. */
+	after: CreditAmount_Serialize,
+	/**  The balance covers the price. */
+	enough: boolean,
+};
 
 /**  `POST /v1/marketplace/leads/{id}/purchase` answer (the request carries an `Idempotency-Key`). */
 export type PurchaseResponse = PurchaseResponse_Serialize | PurchaseResponse_Deserialize;
@@ -680,6 +830,60 @@ export type ServiceAreaDto_Serialize = {
 };
 
 export type SortOrder = "newest" | "highest_score" | "lowest_price";
+
+export type SpendingMonth = SpendingMonth_Serialize | SpendingMonth_Deserialize;
+
+export type SpendingMonth_Deserialize = {
+	/**  `YYYY-MM`. */
+	month: string,
+	/**  Spent less refunded, never below zero. */
+	net: CreditAmount_Deserialize,
+	leadsBought: number,
+	/**  The bar's height: this month's net spend as a share of the highest month, 0–100. */
+	barPercent: number,
+};
+
+export type SpendingMonth_Serialize = {
+	/**  `YYYY-MM`. */
+	month: string,
+	/**  Spent less refunded, never below zero. */
+	net: CreditAmount_Serialize,
+	leadsBought: number,
+	/**  The bar's height: this month's net spend as a share of the highest month, 0–100. */
+	barPercent: number,
+};
+
+/**
+ *  The Billing page's spending chart: each month net of refunds, with this month, last month
+ *  and the average.
+ */
+export type SpendingSummary = SpendingSummary_Serialize | SpendingSummary_Deserialize;
+
+/**
+ *  The Billing page's spending chart: each month net of refunds, with this month, last month
+ *  and the average.
+ */
+export type SpendingSummary_Deserialize = {
+	/**  Oldest first. */
+	months: SpendingMonth_Deserialize[],
+	thisMonth: CreditAmount_Deserialize,
+	lastMonth: CreditAmount_Deserialize,
+	/**  Mean net spend per month shown, rounded half-up to two places. */
+	average: CreditAmount_Deserialize,
+};
+
+/**
+ *  The Billing page's spending chart: each month net of refunds, with this month, last month
+ *  and the average.
+ */
+export type SpendingSummary_Serialize = {
+	/**  Oldest first. */
+	months: SpendingMonth_Serialize[],
+	thisMonth: CreditAmount_Serialize,
+	lastMonth: CreditAmount_Serialize,
+	/**  Mean net spend per month shown, rounded half-up to two places. */
+	average: CreditAmount_Serialize,
+};
 
 /**  One recorded pipeline move. */
 export type StageChangeDto = {

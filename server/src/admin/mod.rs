@@ -72,7 +72,7 @@ async fn verify_agent(
     if updated == 0 {
         return Err(ApiError::coded(
             StatusCode::NOT_FOUND,
-            "not_found",
+            crate::error::ApiErrorCode::NotFound,
             "agent not found",
         ));
     }

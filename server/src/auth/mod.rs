@@ -68,7 +68,7 @@ pub async fn create_user(db: &Db, user: NewUser<'_>, now: DateTime<Utc>) -> Resu
     inserted.ok_or_else(|| {
         ApiError::coded(
             StatusCode::CONFLICT,
-            "email_taken",
+            crate::error::ApiErrorCode::EmailTaken,
             "an account with this email already exists",
         )
     })
@@ -148,7 +148,7 @@ async fn sign_in(
         throttle::record_failure(db, &attempt, now).await?;
         return Err(ApiError::coded(
             StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
+            crate::error::ApiErrorCode::InvalidCredentials,
             "the email or password is wrong",
         ));
     };

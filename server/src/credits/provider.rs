@@ -33,7 +33,7 @@ impl Payments {
         match self {
             Payments::NotConfigured => Err(ApiError::coded(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "payments_not_configured",
+                crate::error::ApiErrorCode::PaymentsNotConfigured,
                 "This marketplace cannot sell credits yet: no payment provider is configured.",
             )),
             Payments::Dev => Ok(&DevProvider),

@@ -67,7 +67,7 @@ impl CheckoutSession {
 fn signature_invalid(reason: impl std::fmt::Display) -> ApiError {
     ApiError::coded(
         StatusCode::BAD_REQUEST,
-        "webhook_signature_invalid",
+        crate::error::ApiErrorCode::WebhookSignatureInvalid,
         format!("the Stripe-Signature header does not verify: {reason}"),
     )
 }

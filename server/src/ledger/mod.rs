@@ -52,7 +52,7 @@ fn next_balance(account: Account, balance: Decimal, delta: Decimal) -> Result<De
     let refused = |e: LedgerError| {
         ApiError::coded(
             axum::http::StatusCode::PAYMENT_REQUIRED,
-            "insufficient_credits",
+            crate::error::ApiErrorCode::InsufficientCredits,
             e.to_string(),
         )
     };

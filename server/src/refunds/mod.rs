@@ -112,7 +112,7 @@ pub async fn decide(
     if status != "requested" {
         return Err(ApiError::coded(
             StatusCode::CONFLICT,
-            "refund_already_decided",
+            crate::error::ApiErrorCode::RefundAlreadyDecided,
             format!("this refund was already {status}"),
         ));
     }

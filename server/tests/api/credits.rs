@@ -41,6 +41,12 @@ async fn packages_purchases_statement_and_spending(engine: Engine) {
         .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned())),
         "seed 000's packages with their bulk discount"
     );
+    assert!(
+        packages
+            .iter()
+            .all(|p| p.credit_value == Decimal::from(100)),
+        "every package states the nominal credit value (₹100), so no client guesses it"
+    );
     let agent = app.agent(0, json!({})).await;
     let bought: CreditPurchaseResult = app
         .post(

@@ -26,6 +26,11 @@ async fn a_purchase_debits_reveals_and_counts(engine: Engine) {
         Some("+919867054321")
     );
     assert_eq!(
+        bought.purchase.contact.phone_display.as_deref(),
+        Some("+91 98670 54321"),
+        "the phone comes grouped for its region, for people to read"
+    );
+    assert_eq!(
         bought.purchase.lead.card.purchases, 1,
         "the purchase is counted"
     );

@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 /// Built once: compiling the region's patterns per proptest case would dominate the run.
 pub static INDIA: LazyLock<PhoneParser> = LazyLock::new(|| PhoneParser::new("IN").unwrap());
 
+mod analytics;
 mod commission;
+mod contact_links;
 mod dedupe;
 mod local_time;
 mod phone;

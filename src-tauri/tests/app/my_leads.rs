@@ -7,6 +7,7 @@ use leadmart_app::error::AppError;
 use leadmart_app::my_leads;
 use leadmart_app::purchases::purchase;
 use leadmart_server::demo::DEMO_LEADS;
+use leadmart_shared::error_code::ApiErrorCode;
 use leadmart_shared::pipeline::{ContactChannel, PipelineStage};
 use leadmart_shared::refund::{RefundReason, RefundStatus};
 use leadmart_shared::wire::ContactDto;
@@ -19,6 +20,7 @@ fn contact_links_follow_each_channel() {
         name: "Rajesh".to_owned(),
         email: Some("rajesh.sharma@example.in".to_owned()),
         phone: Some("+919820012345".to_owned()),
+        phone_display: Some("+91 98200 12345".to_owned()),
         address: None,
     };
     let url = |channel| contact_url(&contact, channel).expect("a link");
@@ -47,6 +49,15 @@ fn contact_links_follow_each_channel() {
     assert!(
         contact_url(&injected, ContactChannel::Email).is_err(),
         "an email with URL parameters is refused, not opened"
+    );
+    let raw = ContactDto {
+        phone: Some("98200 12345".to_owned()),
+        email: None,
+        ..injected
+    };
+    assert!(
+        contact_url(&raw, ContactChannel::WhatsApp).is_err(),
+        "a phone that is not E.164 is not opened as a link"
     );
 }
 
@@ -114,7 +125,7 @@ async fn contact_stage_and_refund_go_through_the_api() {
     .await
     .expect_err("won needs a deal value");
     assert!(
-        matches!(&won, AppError::Server { api_code, .. } if api_code == "deal_value_required"),
+        matches!(&won, AppError::Server { api_code, .. } if *api_code == ApiErrorCode::DealValueRequired),
         "the API's code reaches the UI: {won:?}"
     );
 

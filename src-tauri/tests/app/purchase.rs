@@ -2,13 +2,15 @@
 //! is charged once; the bought lead, with its contact details, is readable offline.
 
 use leadmart_app::api::Method;
-use leadmart_app::billing;
 use leadmart_app::error::AppError;
 use leadmart_app::marketplace::{Connection, preview};
 use leadmart_app::my_leads;
 use leadmart_app::purchases::{IDEMPOTENCY_HEADER, purchase};
+use leadmart_app::{billing, dashboard};
 use leadmart_server::demo::DEMO_LEADS;
+use leadmart_shared::error_code::ApiErrorCode;
 use leadmart_shared::wire::PurchaseResponse;
+use rust_decimal::Decimal;
 
 use crate::support::{andheri_lead, session_for, signed_in_agent, start_server};
 
@@ -73,7 +75,10 @@ async fn a_retried_purchase_reuses_its_key_and_is_charged_once() {
     match again {
         // The lead is exclusive: once bought it is sold out, which the server checks first.
         AppError::Server { api_code, .. } => assert!(
-            api_code == "already_purchased" || api_code == "lead_sold_out",
+            matches!(
+                api_code,
+                ApiErrorCode::AlreadyPurchased | ApiErrorCode::LeadSoldOut
+            ),
             "a second purchase is refused with the API's code: {api_code}"
         ),
         other => panic!("expected the API's refusal code, got {other:?}"),
@@ -100,6 +105,19 @@ async fn a_bought_lead_and_its_contact_are_readable_offline() {
         bought.purchase.contact.phone.as_deref(),
         Some(andheri.contact_phone),
         "buying reveals the phone"
+    );
+    let dashboard = dashboard::stats(&session, &cache, chrono::Utc::now())
+        .await
+        .expect("dashboard");
+    assert_eq!(dashboard.stats.purchased_this_month, 1);
+    assert_eq!(
+        dashboard.stats.spent_this_month.value,
+        Some(bought.purchase.price_paid * Decimal::from(100)),
+        "spend is valued at the credit value the server states (₹100), computed in shared/"
+    );
+    assert_eq!(
+        dashboard.stats.spent_this_month.currency.as_deref(),
+        Some("INR")
     );
 
     let url = server.url.clone();

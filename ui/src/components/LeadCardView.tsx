@@ -1,11 +1,11 @@
-import { Flame, MapPin, Clock, Lock, Eye, Users } from "lucide-react";
-import { useQuery } from "@tanstack/react-query";
-import { creditValueQuery, type LeadCard } from "../lib/backend";
+import { Flame, MapPin, Clock, Lock, Eye } from "lucide-react";
+import { useCreditAmount, type LeadCard } from "../lib/backend";
 import {
   categoryLabel,
-  creditsValue,
   formatBudget,
   formatCreditsShort,
+  formatWorth,
+  plural,
   timeAgo,
   urgencyLabel,
 } from "../lib/format";
@@ -13,8 +13,7 @@ import { Button } from "./ui";
 
 /** The price of a lead in credits and, where the credit value is known, in money (`₹450`). */
 export function LeadPrice({ credits }: { credits: string }) {
-  const value = useQuery(creditValueQuery());
-  const money = creditsValue(credits, value.data);
+  const money = formatWorth(useCreditAmount(credits));
   return (
     <span className="whitespace-nowrap" data-testid="lead-price">
       <span className="font-semibold">{money ?? formatCreditsShort(credits)}</span>
@@ -87,14 +86,9 @@ export function LeadCardView({
         </dd>
       </dl>
       <div className="flex items-center gap-4 text-xs text-slate-500">
-        <span className="inline-flex items-center gap-1">
-          <Eye aria-hidden size={13} /> {lead.views} views
+        <span className="inline-flex items-center gap-1 whitespace-nowrap">
+          <Eye aria-hidden size={13} /> {plural(lead.views, "view", "views")}
         </span>
-        {!exclusive && (
-          <span className="inline-flex items-center gap-1">
-            <Users aria-hidden size={13} /> {lead.maxBuyers - lead.purchases} left
-          </span>
-        )}
         <span className="ml-auto inline-flex items-center gap-1">
           <Lock aria-hidden size={12} />
           {offline ? "Buying needs a connection" : "Contact hidden until bought"}

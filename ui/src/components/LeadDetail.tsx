@@ -4,7 +4,7 @@ import { Mail, MapPin, MessageCircle, MessageSquare, Phone, Undo2 } from "lucide
 import {
   addLeadNote,
   changeLeadStage,
-  creditValueQuery,
+  useCreditAmount,
   errorCode,
   errorMessage,
   myLeadQuery,
@@ -19,7 +19,7 @@ import {
   REFUND_REASON_LABELS,
   STAGE_LABELS,
   STAGE_STYLES,
-  creditsValue,
+  formatWorth,
   formatCreditsShort,
   formatDateTime,
   timeAgo,
@@ -66,10 +66,9 @@ export function LeadDetail({ leadId }: { leadId: string }) {
 }
 
 function LeadDetailBody({ lead, offline }: { lead: PurchasedLead; offline: boolean }) {
-  const value = useQuery(creditValueQuery());
   const c = lead.contact;
   const card = lead.lead.card;
-  const cost = creditsValue(lead.pricePaid, value.data);
+  const cost = formatWorth(useCreditAmount(lead.pricePaid));
   return (
     <div data-testid="lead-detail" data-lead-id={card.id} className="flex flex-col gap-6">
       {offline && (
@@ -84,11 +83,11 @@ function LeadDetailBody({ lead, offline }: { lead: PurchasedLead; offline: boole
             <dt className="text-slate-500">Name</dt>
             <dd className="font-semibold" data-testid="contact-name">{c.name}</dd>
             <dt><Phone aria-label="Phone" size={16} className="text-slate-500" /></dt>
-            <dd data-testid="contact-phone">{c.phone ?? "—"}</dd>
+            <dd data-testid="contact-phone" className="whitespace-nowrap">{c.phoneDisplay ?? c.phone ?? "—"}</dd>
             <dt><Mail aria-label="Email" size={16} className="text-slate-500" /></dt>
-            <dd data-testid="contact-email">{c.email ?? "—"}</dd>
+            <dd data-testid="contact-email" className="min-w-0 wrap-anywhere" title={c.email ?? undefined}>{c.email ?? "—"}</dd>
             <dt><MapPin aria-label="Address" size={16} className="text-slate-500" /></dt>
-            <dd>{c.address ?? "—"}</dd>
+            <dd className="min-w-0 break-words">{c.address ?? "—"}</dd>
           </dl>
         </div>
         <div className="text-right text-sm">

@@ -9,16 +9,17 @@ import {
   errorMessage,
   previewQuery,
   purchaseLead,
+  purchaseQuoteQuery,
+  type CreditAmount,
   type LeadPreview,
   type PurchasedLead,
 } from "../lib/backend";
 import {
   categoryLabel,
-  creditsValue,
   formatBudget,
   formatCreditsShort,
-  isNegative,
-  subtractDecimal,
+  formatWorth,
+  plural,
   urgencyLabel,
 } from "../lib/format";
 import { useNavigate, type Navigate } from "../app/navigation";
@@ -147,7 +148,7 @@ export function PreviewDialog(props: { leadId: string; confirm?: boolean; onClos
               </span>
             </Badge>
             <Badge className="bg-slate-100 text-slate-700">
-              <span data-testid="preview-views">{lead.card.views} agents viewed</span>
+              <span data-testid="preview-views">{plural(lead.card.views, "agent viewed", "agents viewed")}</span>
             </Badge>
             <Badge className="bg-slate-100 text-slate-700">Freshness {lead.freshness}/100</Badge>
             {lead.phoneVerified && (
@@ -213,6 +214,12 @@ export function PreviewDialog(props: { leadId: string; confirm?: boolean; onClos
   );
 }
 
+/** `4.5 credits (₹450)`, or credits alone when the credit value is unknown. */
+function creditsAndWorth(amount: CreditAmount): string {
+  const worth = formatWorth(amount);
+  return `${formatCreditsShort(amount.credits)}${worth ? ` (${worth})` : ""}`;
+}
+
 function ConfirmPurchase(props: {
   price: string;
   balance: string | undefined;
@@ -221,12 +228,12 @@ function ConfirmPurchase(props: {
   onConfirm: () => void;
   onCancel: () => void;
 }) {
-  const after = props.balance !== undefined ? subtractDecimal(props.balance, props.price) : undefined;
-  const short = after !== undefined && isNegative(after);
-  const money = (credits: string) => {
-    const m = creditsValue(credits, props.value);
-    return m ? ` (${m})` : "";
-  };
+  const quote = useQuery({
+    ...purchaseQuoteQuery(props.balance ?? "0", props.price, props.value ?? null),
+    enabled: props.balance !== undefined,
+  });
+  const q = quote.data;
+  const short = q !== undefined && !q.enough;
   return (
     <form
       data-testid="confirm-purchase"
@@ -240,14 +247,13 @@ function ConfirmPurchase(props: {
       <dl className="grid grid-cols-[10rem_1fr] gap-y-1 text-sm">
         <dt className="text-slate-600">Price</dt>
         <dd data-testid="confirm-price" className="font-medium">
-          {formatCreditsShort(props.price)}
-          {money(props.price)}
+          {q ? creditsAndWorth(q.price) : formatCreditsShort(props.price)}
         </dd>
         <dt className="text-slate-600">Balance now</dt>
-        <dd>{props.balance !== undefined ? `${formatCreditsShort(props.balance)}${money(props.balance)}` : "…"}</dd>
+        <dd>{q ? creditsAndWorth(q.balance) : "…"}</dd>
         <dt className="text-slate-600">Balance after</dt>
         <dd data-testid="confirm-balance-after" className={short ? "font-medium text-red-700" : "font-medium"}>
-          {after !== undefined ? `${formatCreditsShort(after)}${money(after)}` : "…"}
+          {q ? creditsAndWorth(q.after) : "…"}
         </dd>
       </dl>
       <div className="flex justify-end gap-2">
@@ -304,9 +310,9 @@ function Revealed({ bought, onClose }: { bought: PurchasedLead; onClose: () => v
           {c.name}
         </dd>
         <dt><Phone aria-label="Phone" size={16} className="text-slate-500" /></dt>
-        <dd data-testid="revealed-phone">{c.phone ?? "—"}</dd>
+        <dd data-testid="revealed-phone" className="whitespace-nowrap">{c.phoneDisplay ?? c.phone ?? "—"}</dd>
         <dt><Mail aria-label="Email" size={16} className="text-slate-500" /></dt>
-        <dd data-testid="revealed-email">{c.email ?? "—"}</dd>
+        <dd data-testid="revealed-email" className="min-w-0 wrap-anywhere" title={c.email ?? undefined}>{c.email ?? "—"}</dd>
         <dt><MapPin aria-label="Address" size={16} className="text-slate-500" /></dt>
         <dd>{c.address ?? "—"}</dd>
       </dl>

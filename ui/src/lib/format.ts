@@ -1,5 +1,6 @@
-// Display formatting for money, credits and time. Amounts arrive as exact decimal strings and are
-// only ever formatted here, never computed with.
+// Display formatting for money, credits, counts and time. Amounts arrive as exact decimal strings
+// computed in Rust and are only ever formatted here, never computed with.
+import type { CreditAmount } from "./backend";
 
 /** The locale whose grouping fits a currency (₹ gets lakh/crore grouping), else the user's own. */
 function localeFor(currency: string): string {
@@ -37,11 +38,45 @@ export function formatBudget(min: string, max: string, currency: string): string
 
 /** `4.50 credits` */
 export function formatCredits(credits: string): string {
-  const value = new Intl.NumberFormat(undefined, {
+  const format = new Intl.NumberFormat(undefined, {
     minimumFractionDigits: 2,
     maximumFractionDigits: 2,
-  }).format(numeric(credits));
-  return `${value} ${credits === "1" || credits === "1.00" ? "credit" : "credits"}`;
+  });
+  return creditsWord(format, credits);
+}
+
+/**
+ * `1 credit`, `4.5 credits`: the unit agrees with the number as it is shown (`1.00` reads as
+ * one), found by comparing the formatted text with the formatted `1` rather than by parsing.
+ */
+function creditsWord(format: Intl.NumberFormat, credits: string): string {
+  const shown = format.format(numeric(credits));
+  return `${shown} ${shown === format.format(1) ? "credit" : "credits"}`;
+}
+
+const pluralRules = new Intl.PluralRules("en");
+
+/** `1 agent viewed`, `3 agents viewed`: a count with the word that agrees with it. */
+export function plural(count: number, one: string, other: string): string {
+  return `${count.toLocaleString()} ${pluralRules.select(count) === "one" ? one : other}`;
+}
+
+/** `42%`, `1,180%`: a fraction from Rust (`0.42`, `11.8`) as a percentage. */
+export function formatPercent(fraction: string): string {
+  return new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 }).format(
+    numeric(fraction),
+  );
+}
+
+/** Whether a signed decimal string from Rust is a debit (it starts with `-`). */
+export function isDebit(amount: string): boolean {
+  return amount.trim().startsWith("-");
+}
+
+/** What credits are worth, `₹450`, as Rust computed it; `null` when the credit value is unknown. */
+export function formatWorth(amount: CreditAmount | undefined): string | null {
+  if (!amount || amount.value === null || amount.currency === null) return null;
+  return formatMoneyWhole(amount.value, amount.currency);
 }
 
 const URGENCY_LABELS: Record<string, string> = {
@@ -85,50 +120,6 @@ export function categoryLabel(slug: string): string {
     .join(" · ");
 }
 
-function scaled(amount: string): { digits: bigint; scale: number } {
-  const negative = amount.trim().startsWith("-");
-  const [whole = "0", fraction = ""] = amount.trim().replace(/^[-+]/, "").split(".");
-  const digits = BigInt(`${whole || "0"}${fraction}`);
-  return { digits: negative ? -digits : digits, scale: fraction.length };
-}
-
-/** Exact product of two decimal strings (credits × value per credit), as a decimal string. */
-export function multiplyDecimal(a: string, b: string): string {
-  const x = scaled(a);
-  const y = scaled(b);
-  const product = x.digits * y.digits;
-  const scale = x.scale + y.scale;
-  const negative = product < 0n;
-  const text = (negative ? -product : product).toString().padStart(scale + 1, "0");
-  const whole = text.slice(0, text.length - scale);
-  const fraction = scale > 0 ? `.${text.slice(text.length - scale)}` : "";
-  return `${negative ? "-" : ""}${whole}${fraction}`;
-}
-
-/** Exact difference of two decimal strings (balance after a purchase), as a decimal string. */
-export function subtractDecimal(a: string, b: string): string {
-  const x = scaled(a);
-  const y = scaled(b);
-  const scale = Math.max(x.scale, y.scale);
-  const diff =
-    x.digits * 10n ** BigInt(scale - x.scale) - y.digits * 10n ** BigInt(scale - y.scale);
-  return multiplyDecimal(`${diff}`, `${scale > 0 ? `0.${"0".repeat(scale - 1)}1` : "1"}`);
-}
-
-/** Whether a decimal string is below zero. */
-export function isNegative(amount: string): boolean {
-  return scaled(amount).digits < 0n;
-}
-
-/** What credits are worth, `₹450`, or `null` when the credit value is unknown. */
-export function creditsValue(
-  credits: string,
-  value: { perCredit: string; currency: string } | null | undefined,
-): string | null {
-  if (!value) return null;
-  return formatMoneyWhole(multiplyDecimal(credits, value.perCredit), value.currency);
-}
-
 /** `₹4,500` (no paise when whole), for prices and balances. */
 export function formatMoneyWhole(amount: string, currency: string): string {
   return new Intl.NumberFormat(localeFor(currency), {
@@ -141,10 +132,7 @@ export function formatMoneyWhole(amount: string, currency: string): string {
 
 /** `4.5 credits` without padding zeros, for compact places. */
 export function formatCreditsShort(credits: string): string {
-  const value = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(
-    numeric(credits),
-  );
-  return `${value} ${Number(credits) === 1 ? "credit" : "credits"}`;
+  return creditsWord(new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }), credits);
 }
 
 export const STAGE_LABELS: Record<string, string> = {

@@ -11,16 +11,19 @@ import {
   setAutoRecharge,
   spendingQuery,
   transactionsQuery,
+  useCreditAmount,
   type AutoRechargeDto,
+  type CreditAmount,
   type CreditPackageDto,
-  type MonthlySpend,
+  type LedgerLine,
 } from "../lib/backend";
 import {
-  creditsValue,
   formatCreditsShort,
   formatDateTime,
   formatMoneyWhole,
-  isNegative,
+  formatWorth,
+  isDebit,
+  plural,
 } from "../lib/format";
 import { Button, ErrorAlert, Loading, Panel, inputClass } from "../components/ui";
 
@@ -73,7 +76,7 @@ function Packages() {
       <div id="packages" className="grid grid-cols-4 gap-3">
         {packages.isPending && <Loading />}
         {packages.data?.map((pack) => {
-          const saves = Number(pack.savePercent) > 0;
+          const saves = pack.savePercent !== "0";
           return (
             <div
               key={pack.code}
@@ -121,7 +124,6 @@ function Packages() {
 
 function Transactions() {
   const lines = useInfiniteQuery(transactionsQuery());
-  const value = useQuery(creditValueQuery());
   const all = lines.data?.pages.flatMap((page) => page.lines) ?? [];
   return (
     <Panel title="Recent transactions" testId="transactions">
@@ -140,23 +142,9 @@ function Transactions() {
             </tr>
           </thead>
           <tbody>
-            {all.map((line) => {
-              const out = isNegative(line.credits);
-              return (
-                <tr key={line.id} className="border-t border-slate-100">
-                  <td className="py-2 whitespace-nowrap text-slate-500">{formatDateTime(line.at)}</td>
-                  <td>{line.description}</td>
-                  <td className={`text-right tabular-nums ${out ? "text-slate-800" : "text-emerald-700"}`}>
-                    {out ? "" : "+"}
-                    {line.credits}
-                  </td>
-                  <td className="text-right tabular-nums text-slate-600">
-                    {creditsValue(line.credits, value.data) ?? "—"}
-                  </td>
-                  <td className="text-right tabular-nums text-slate-500">{line.balanceAfter}</td>
-                </tr>
-              );
-            })}
+            {all.map((line) => (
+              <TransactionRow key={line.id} line={line} />
+            ))}
           </tbody>
         </table>
       )}
@@ -169,39 +157,55 @@ function Transactions() {
   );
 }
 
-/** Bar chart of credits spent per month, with this month, last month and the average. */
+function TransactionRow({ line }: { line: LedgerLine }) {
+  const worth = formatWorth(useCreditAmount(line.credits));
+  const out = isDebit(line.credits);
+  return (
+    <tr className="border-t border-slate-100">
+      <td className="py-2 whitespace-nowrap text-slate-500">{formatDateTime(line.at)}</td>
+      <td>{line.description}</td>
+      <td className={`text-right tabular-nums ${out ? "text-slate-800" : "text-emerald-700"}`}>
+        {out ? "" : "+"}
+        {line.credits}
+      </td>
+      <td className="text-right tabular-nums text-slate-600">{worth ?? "—"}</td>
+      <td className="text-right tabular-nums text-slate-500">{line.balanceAfter}</td>
+    </tr>
+  );
+}
+
+/** `₹4,500`, or credits when the credit value is unknown. */
+function worthOrCredits(amount: CreditAmount): string {
+  return formatWorth(amount) ?? formatCreditsShort(amount.credits);
+}
+
+/** Bar chart of credits spent per month, with this month, last month and the average (all from Rust). */
 function Spending() {
   const spending = useQuery(spendingQuery(6));
-  const value = useQuery(creditValueQuery());
-  const months: MonthlySpend[] = spending.data ?? [];
-  const net = months.map((m) => Number(m.spentCredits) - Number(m.refundedCredits));
-  const max = Math.max(1, ...net);
-  const money = (credits: number) =>
-    creditsValue(String(Math.round(credits * 100) / 100), value.data) ?? formatCreditsShort(String(credits));
-  const thisMonth = net.at(-1) ?? 0;
-  const lastMonth = net.at(-2) ?? 0;
-  const average = net.length ? net.reduce((a, b) => a + b, 0) / net.length : 0;
+  const summary = spending.data;
   return (
     <Panel title="Monthly spending" testId="spending">
       {spending.isPending && <Loading />}
       {spending.isError && <ErrorAlert message={errorMessage(spending.error)} />}
-      {spending.data && (
+      {summary && (
         <div className="flex flex-col gap-4">
           <dl className="grid grid-cols-3 gap-3 text-sm">
-            <div><dt className="text-slate-500">This month</dt><dd className="text-lg font-semibold">{money(thisMonth)}</dd></div>
-            <div><dt className="text-slate-500">Last month</dt><dd className="text-lg font-semibold">{money(lastMonth)}</dd></div>
-            <div><dt className="text-slate-500">Average</dt><dd className="text-lg font-semibold">{money(average)}</dd></div>
+            <div><dt className="text-slate-500">This month</dt><dd className="text-lg font-semibold" data-testid="spending-this-month">{worthOrCredits(summary.thisMonth)}</dd></div>
+            <div><dt className="text-slate-500">Last month</dt><dd className="text-lg font-semibold">{worthOrCredits(summary.lastMonth)}</dd></div>
+            <div><dt className="text-slate-500">Average</dt><dd className="text-lg font-semibold">{worthOrCredits(summary.average)}</dd></div>
           </dl>
           <figure className="flex h-36 items-end gap-3" aria-label="Credits spent per month">
-            {months.map((m, i) => (
-              <div key={m.month} className="flex flex-1 flex-col items-center gap-1">
-                <div
-                  className="w-full rounded-t-md bg-brand-600"
-                  style={{ height: `${Math.max(2, ((net[i] ?? 0) / max) * 110)}px` }}
-                  title={`${m.month}: ${formatCreditsShort(String(net[i] ?? 0))}, ${m.leadsBought} leads`}
-                />
+            {summary.months.map((m) => (
+              <div key={m.month} className="flex h-full flex-1 flex-col items-center gap-1">
+                <div className="flex w-full flex-1 items-end">
+                  <div
+                    className="w-full rounded-t-md bg-brand-600"
+                    style={{ height: `max(2px, ${m.barPercent}%)` }}
+                    title={`${m.month}: ${formatCreditsShort(m.net.credits)}, ${plural(m.leadsBought, "lead", "leads")}`}
+                  />
+                </div>
                 <span className="text-xs text-slate-500">
-                  {new Date(`${m.month}-01T00:00:00Z`).toLocaleString(undefined, { month: "short" })}
+                  {new Date(`${m.month}-01T00:00:00Z`).toLocaleString(undefined, { month: "short", timeZone: "UTC" })}
                 </span>
               </div>
             ))}

@@ -17,7 +17,14 @@ import {
   type ActivityItem,
   type DashboardStats,
 } from "../lib/backend";
-import { STAGE_LABELS, formatCreditsShort, formatMoneyWhole, timeAgo } from "../lib/format";
+import {
+  STAGE_LABELS,
+  formatCreditsShort,
+  formatMoneyCompact,
+  formatPercent,
+  formatWorth,
+  timeAgo,
+} from "../lib/format";
 import { useNavigate } from "../app/navigation";
 import { LeadFeed } from "../components/LeadFeed";
 import { useLeadPurchase } from "../components/LeadPurchase";
@@ -42,14 +49,21 @@ function StatCard(props: { label: string; value: ReactNode; hint: ReactNode; ico
   );
 }
 
-const pct = (value: string | null) => (value === null ? "—" : `${value}%`);
+const pct = (fraction: string | null) => (fraction === null ? "—" : formatPercent(fraction));
 
-/** Seed 000's six top cards. */
+/** ROI is only in the credit's currency; deals won in other currencies are named, never added. */
+function roiHint(stats: DashboardStats): string {
+  const elsewhere = stats.byCurrency.filter(
+    (row) => row.won > 0 && row.currency !== stats.spentTotal.currency,
+  );
+  if (elsewhere.length === 0) return "revenue vs. lead cost";
+  const won = elsewhere.map((row) => formatMoneyCompact(row.revenue, row.currency)).join(", ");
+  return `revenue vs. lead cost · ${won} won in other currencies`;
+}
+
+/** Seed 000's six top cards. Every number comes computed from Rust; this only formats. */
 function StatCards({ stats }: { stats: DashboardStats }) {
-  const spent =
-    stats.spentThisMonthValue && stats.currency
-      ? formatMoneyWhole(stats.spentThisMonthValue, stats.currency)
-      : formatCreditsShort(stats.spentThisMonthCredits);
+  const spent = formatWorth(stats.spentThisMonth) ?? formatCreditsShort(stats.spentThisMonth.credits);
   return (
     <div className="grid grid-cols-3 gap-4 xl:grid-cols-6" data-testid="stat-cards">
       <StatCard
@@ -63,20 +77,20 @@ function StatCards({ stats }: { stats: DashboardStats }) {
         testId="stat-purchased"
         label="Leads purchased"
         value={stats.purchasedThisWeek}
-        hint={`this week · ${stats.purchasedThisMonth} this month`}
+        hint={`this week · ${stats.purchasedThisMonth.toLocaleString()} this month`}
         icon={<ShoppingBag aria-hidden size={16} />}
       />
       <StatCard
         testId="stat-contact-rate"
         label="Contact rate"
-        value={pct(stats.contactRatePercent)}
+        value={pct(stats.contactRate)}
         hint="of bought leads contacted"
         icon={<PhoneCall aria-hidden size={16} />}
       />
       <StatCard
         testId="stat-conversion"
         label="Conversion rate"
-        value={pct(stats.conversionRatePercent)}
+        value={pct(stats.conversionRate)}
         hint="of bought leads won"
         icon={<Trophy aria-hidden size={16} />}
       />
@@ -84,14 +98,14 @@ function StatCards({ stats }: { stats: DashboardStats }) {
         testId="stat-spent"
         label="Total spent"
         value={spent}
-        hint={`this month · ${formatCreditsShort(stats.spentThisMonthCredits)}`}
+        hint={`this month · ${formatCreditsShort(stats.spentThisMonth.credits)}`}
         icon={<IndianRupee aria-hidden size={16} />}
       />
       <StatCard
         testId="stat-roi"
         label="ROI"
-        value={stats.roiPercent === null ? "—" : `${Number(stats.roiPercent).toLocaleString()}%`}
-        hint="revenue vs. lead cost"
+        value={pct(stats.roi)}
+        hint={roiHint(stats)}
         icon={<TrendingUp aria-hidden size={16} />}
       />
     </div>
@@ -167,7 +181,7 @@ export function DashboardPage() {
   return (
     <div className="flex flex-col gap-6">
       {!signedIn && !user.isPending && <SignInScreen reason="dashboard" compact />}
-      {stats.data && <StatCards stats={stats.data} />}
+      {stats.data && <StatCards stats={stats.data.stats} />}
       {stats.isError && <ErrorAlert message={errorMessage(stats.error)} />}
       <div className={signedIn ? "grid grid-cols-[1fr_320px] gap-6" : ""}>
         <div className="flex flex-col gap-4">
@@ -183,7 +197,7 @@ export function DashboardPage() {
           </div>
           <LeadFeed limit={6} onPreview={purchase.onPreview} onBuy={signedIn ? purchase.onBuy : undefined} />
         </div>
-        {signedIn && <RecentActivity items={stats.data?.activity ?? []} />}
+        {signedIn && <RecentActivity items={stats.data?.stats.activity ?? []} />}
       </div>
       {purchase.dialog}
     </div>

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { X } from "lucide-react";
 import {
-  creditValueQuery,
+  useCreditAmount,
   currentUserQuery,
   errorMessage,
   preferencesQuery,
@@ -11,7 +11,7 @@ import {
   type Exclusivity,
   type Urgency,
 } from "../lib/backend";
-import { categoryLabel, creditsValue } from "../lib/format";
+import { categoryLabel, formatWorth } from "../lib/format";
 import { Button, ErrorAlert, Loading, Panel, inputClass } from "../components/ui";
 
 const CATEGORIES = ["real-estate", "real-estate/buy", "real-estate/rent", "home-services", "insurance/auto"];
@@ -66,7 +66,7 @@ function Row({ label, hint, children }: { label: string; hint?: string; children
         <p className="text-sm font-medium">{label}</p>
         {hint && <p className="text-xs text-slate-500">{hint}</p>}
       </div>
-      <div>{children}</div>
+      <div className="min-w-0">{children}</div>
     </div>
   );
 }
@@ -74,8 +74,7 @@ function Row({ label, hint, children }: { label: string; hint?: string; children
 const orNull = (text: string) => (text.trim() === "" ? null : text.trim().replace(/,/g, ""));
 
 function CreditsInput(props: { value: string | null; onChange: (v: string | null) => void; testId: string }) {
-  const value = useQuery(creditValueQuery());
-  const money = props.value ? creditsValue(props.value, value.data) : null;
+  const money = formatWorth(useCreditAmount(props.value));
   return (
     <span className="inline-flex items-center gap-2 text-sm">
       <input
@@ -209,10 +208,17 @@ function Profile() {
   const user = useQuery(currentUserQuery());
   if (!user.data) return null;
   return (
-    <Panel title="Profile">
-      <Row label="Name"><p className="text-sm">{user.data.name}</p></Row>
-      <Row label="Email"><p className="text-sm">{user.data.email}</p></Row>
-      <Row label="Account"><p className="text-sm capitalize">{user.data.role}{user.data.verified ? " · verified" : " · awaiting verification"}</p></Row>
+    <Panel title="Profile" testId="profile">
+      {/* Its own narrow grid: the settings rows' 14rem label column would squeeze the values
+          out of this side card. Long emails wrap at any character rather than overflow. */}
+      <dl className="grid grid-cols-[5rem_minmax(0,1fr)] gap-x-3 gap-y-3 text-sm">
+        <dt className="font-medium">Name</dt>
+        <dd className="wrap-break-word">{user.data.name}</dd>
+        <dt className="font-medium">Email</dt>
+        <dd className="wrap-anywhere" title={user.data.email} data-testid="profile-email">{user.data.email}</dd>
+        <dt className="font-medium">Account</dt>
+        <dd className="capitalize">{user.data.role}{user.data.verified ? " · verified" : " · awaiting verification"}</dd>
+      </dl>
     </Panel>
   );
 }

@@ -1,11 +1,13 @@
 // The only door from the UI to Rust: wraps the generated bindings, turns their result unions into
 // thrown, typed errors, and exposes TanStack Query options. No other module imports bindings or
 // @tauri-apps/*.
-import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
+import { infiniteQueryOptions, queryOptions, useQuery } from "@tanstack/react-query";
 import {
   commands,
   type AgentPreferencesDto_Deserialize,
+  type ApiErrorCode,
   type AppError,
+  type CreditAmount_Serialize,
   type AutoRechargeDto,
   type BrowseFilters_Deserialize,
   type ContactChannel,
@@ -16,6 +18,7 @@ import {
 export type {
   ActivityItem_Serialize as ActivityItem,
   AgentPreferencesDto_Serialize as AgentPreferences,
+  ApiErrorCode,
   AppError,
   AutoRechargeDto,
   BrowsePage_Serialize as BrowsePage,
@@ -23,20 +26,25 @@ export type {
   ContactChannel,
   CreditBalance,
   CreditPackageDto,
+  CreditAmount_Serialize as CreditAmount,
   CreditValueDto,
+  CurrencyOutcome_Serialize as CurrencyOutcome,
   DashboardStats_Serialize as DashboardStats,
+  DashboardView_Serialize as DashboardView,
   Exclusivity,
   LeadCard,
   LeadPreviewDto_Serialize as LeadPreview,
   LedgerLine,
   MarketplaceFeed,
   MeDto,
-  MonthlySpend,
   PipelineStage,
   PurchasedLead_Serialize as PurchasedLead,
+  PurchaseQuote_Serialize as PurchaseQuote,
   RefundReason,
   ServiceAreaDto_Serialize as ServiceArea,
   SortOrder,
+  SpendingMonth_Serialize as SpendingMonth,
+  SpendingSummary_Serialize as SpendingSummary,
   Urgency,
 } from "../../bindings";
 
@@ -65,8 +73,12 @@ export function errorMessage(error: unknown): string {
   return "Something went wrong. Please try again.";
 }
 
-/** The API's own code (`insufficient_credits`, …) when the API refused, else the app's code. */
-export function errorCode(error: unknown): string | undefined {
+/** What went wrong, as a code the UI may switch on: the API's own (`insufficient_credits`, …) or
+ * the app's (`offline`, …). A union of literals, so a misspelt code does not compile. */
+export type ErrorCode = ApiErrorCode | Exclude<AppError["code"], "server">;
+
+/** The API's own code when the API refused, else the app's code. */
+export function errorCode(error: unknown): ErrorCode | undefined {
   if (!(error instanceof BackendError)) return undefined;
   return error.detail.code === "server" ? error.detail.apiCode : error.detail.code;
 }
@@ -171,6 +183,34 @@ export const creditValueQuery = () =>
   queryOptions({
     queryKey: ["credits", "value"],
     queryFn: async () => unwrap(await commands.creditValue()),
+    staleTime: Infinity,
+  });
+
+/**
+ * `credits` with their money worth, computed in Rust at the server's credit value; `undefined`
+ * while loading or when the value is unknown. The UI formats it, never multiplies.
+ */
+export function useCreditAmount(credits: string | null | undefined): CreditAmount_Serialize | undefined {
+  const value = useQuery(creditValueQuery());
+  const amount = useQuery({
+    queryKey: ["credits", "amount", credits, value.data ?? null],
+    queryFn: async () => unwrap(await commands.creditAmount(credits ?? "0", value.data ?? null)),
+    enabled: credits != null && credits !== "" && value.isSuccess,
+    staleTime: Infinity,
+    retry: false,
+  });
+  return amount.data;
+}
+
+/** The purchase confirmation's price and balance before and after, computed in Rust. */
+export const purchaseQuoteQuery = (
+  balance: string,
+  price: string,
+  value: { currency: string; perCredit: string } | null,
+) =>
+  queryOptions({
+    queryKey: ["credits", "quote", balance, price, value],
+    queryFn: async () => unwrap(await commands.purchaseQuote(balance, price, value)),
     staleTime: Infinity,
   });
 
