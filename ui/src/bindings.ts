@@ -144,6 +144,8 @@ export type ApiErrorCode =
 "validation" | 
 /**  No token, or a token that is unknown or expired. */
 "unauthorized" | "forbidden" | "not_found" | 
+/**  A route called with a method it does not serve. */
+"method_not_allowed" | 
 /**  Too many attempts; retry after the `Retry-After` header. */
 "rate_limited" | 
 /**  An `Idempotency-Key` sent again with a different body. */
