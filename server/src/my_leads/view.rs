@@ -51,6 +51,17 @@ pub async fn find_purchase(
     Ok(row)
 }
 
+/// The purchase `id`, as just written.
+pub async fn purchase_by_id(tx: &mut Tx, id: i64) -> Result<PurchaseRow, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {PURCHASE_COLUMNS} FROM purchases WHERE id = $1"
+    ));
+    let row = with_tx!(tx, conn => {
+        sqlx::query_as(sql).bind(id).fetch_one(conn).await?
+    });
+    Ok(row)
+}
+
 #[derive(sqlx::FromRow)]
 struct RefundRow {
     id: i64,
