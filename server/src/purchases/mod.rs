@@ -24,8 +24,8 @@ use crate::error::ApiError;
 use crate::idempotency::{self, Claim};
 use crate::marketplace::parse_id;
 use crate::my_leads::json_response;
-use crate::my_leads::view;
-use crate::{AppState, credits};
+
+use crate::{AppState, credits, my_leads};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/marketplace/leads/{id}/purchase", post(purchase))
@@ -83,9 +83,9 @@ async fn buy(
         &market.commission,
     )?;
     let purchase_id = store::apply(tx, market, buyer, &inputs.lead, &plan, now).await?;
-    let row = view::purchase_by_id(tx, purchase_id).await?;
+    let row = my_leads::store::purchase_by_id(tx, purchase_id).await?;
     Ok(PurchaseResponse {
-        purchase: view::purchased_lead(tx, &row, market, now).await?,
+        purchase: my_leads::store::purchased_lead(tx, &row, market, now).await?,
         balance: CreditBalance::new(plan.balance_after, &market.credit_value),
     })
 }
