@@ -62,7 +62,7 @@ pub async fn inputs(
         .ok_or_else(|| ApiError::not_found("lead"))?
         .into_lead()?;
     let profile = preferences::profile_in(tx, buyer, market.credit_value.currency).await?;
-    let balance = credits::locked_wallet(tx, buyer).await?;
+    let balance = credits::store::locked_wallet(tx, buyer).await?;
     let spent_today = spent_today(tx, market, buyer, now).await?;
     let already: i64 = with_tx!(tx, conn => {
         sqlx::query_scalar("SELECT COUNT(*) FROM purchases WHERE lead_id = $1 AND buyer_id = $2")
