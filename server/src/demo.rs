@@ -323,7 +323,7 @@ async fn seed_users(db: &Db, now: DateTime<Utc>) -> Result<DemoUsers, ApiError> 
     .await?;
     ensure_user(db, DEMO_ADMIN_EMAIL, "Marketplace Admin", Role::Admin, now).await?;
     if new_agent {
-        preferences::save(db, agent, &demo_preferences()).await?;
+        preferences::store::save(db, agent, &demo_preferences()).await?;
         grant_credits(db, agent, Credits::whole(DEMO_AGENT_CREDITS), now).await?;
     }
     if new_partner {
