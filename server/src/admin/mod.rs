@@ -12,7 +12,8 @@ use leadmart_shared::refund::RefundStatus;
 use leadmart_shared::wire::{MeDto, RefundDecision, RefundDto};
 use serde::Deserialize;
 
-use crate::auth::{AuthUser, load_me};
+use crate::auth::AuthUser;
+use crate::auth::store::load_me;
 use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::refunds::{decide, parse_refund_id};
 use crate::{AppState, refunds};
