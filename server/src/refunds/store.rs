@@ -184,7 +184,7 @@ pub async fn refund_for_decision(tx: &mut Tx, id: i64) -> Result<PendingRefund, 
     })
 }
 
-/// Applies a decision on `refund`: the `effects` through the ledger, then the refund's new
+/// Applies a decision on `refund_row`: the `effects` through the ledger, then the refund's new
 /// status, by `admin`, with its note.
 pub async fn record_decision(
     tx: &mut Tx,
