@@ -5,10 +5,11 @@
 //! Idempotent: users are created once; leads only when the marketplace has none.
 
 mod generated;
+mod store;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use leadmart_shared::account::Role;
 use leadmart_shared::contact::{ContactError, Email, PersonName, PhoneParser};
 use leadmart_shared::ids::UserId;
@@ -20,9 +21,9 @@ use leadmart_shared::wire::{AgentPreferencesDto, ServiceAreaDto};
 use rust_decimal::Decimal;
 
 use crate::auth::{NewUser, create_user};
-use crate::db::{Db, DbDecimal, Tx};
+use crate::db::Db;
 use crate::error::ApiError;
-use crate::{ledger, preferences, with_pool, with_tx};
+use crate::{ledger, preferences};
 
 /// The demo accounts (printed by `seed-demo`; the README's run command signs in as the agent).
 pub const DEMO_AGENT_EMAIL: &str = "agent@demo.leadmart.test";
@@ -221,10 +222,7 @@ pub async fn seed_demo_with(
     generated: usize,
 ) -> Result<usize, ApiError> {
     let users = seed_users(db, now).await?;
-    let existing: i64 = with_pool!(db, pool => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM leads").fetch_one(pool).await?
-    });
-    if existing > 0 {
+    if store::lead_count(db).await? > 0 {
         return Ok(0);
     }
     let mut leads: Vec<SeedLead> = DEMO_LEADS.iter().map(SeedLead::from_demo).collect();
@@ -236,7 +234,7 @@ pub async fn seed_demo_with(
     let mut tx = db.begin_write().await?;
     for lead in &leads {
         checks.check(lead)?;
-        insert_lead(&mut tx, lead, now).await?;
+        store::insert_lead(&mut tx, lead, now).await?;
     }
     tx.commit().await?;
     crate::marketplace::store::backfill_price_bands(db, &crate::MarketConfig::default()).await?;
@@ -281,15 +279,6 @@ struct DemoUsers {
     partner: i64,
 }
 
-async fn user_id_by_email(db: &Db, email: &str) -> Result<Option<i64>, ApiError> {
-    Ok(with_pool!(db, pool => {
-        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(pool)
-            .await?
-    }))
-}
-
 async fn ensure_user(
     db: &Db,
     email: &str,
@@ -297,7 +286,7 @@ async fn ensure_user(
     role: Role,
     now: DateTime<Utc>,
 ) -> Result<(i64, bool), ApiError> {
-    if let Some(id) = user_id_by_email(db, email).await? {
+    if let Some(id) = store::user_id_by_email(db, email).await? {
         return Ok((id, false));
     }
     let user = NewUser {
@@ -323,23 +312,13 @@ async fn seed_users(db: &Db, now: DateTime<Utc>) -> Result<DemoUsers, ApiError> 
     .await?;
     ensure_user(db, DEMO_ADMIN_EMAIL, "Marketplace Admin", Role::Admin, now).await?;
     if new_agent {
-        preferences::save(db, agent, &demo_preferences()).await?;
+        preferences::store::save(db, agent, &demo_preferences()).await?;
         grant_credits(db, agent, Credits::whole(DEMO_AGENT_CREDITS), now).await?;
     }
     if new_partner {
         // A partner with a high verification pass rate and a large upload history, so demo
         // sales show commission bonuses.
-        with_pool!(db, pool => {
-            sqlx::query(
-                "INSERT INTO partner_profiles (user_id, verification_pass_rate, total_uploaded) \
-                 VALUES ($1, $2, $3)",
-            )
-            .bind(partner)
-            .bind(DbDecimal(Decimal::new(96, 2)))
-            .bind(12_000_i64)
-            .execute(pool)
-            .await?;
-        });
+        store::insert_partner_profile(db, partner, Decimal::new(96, 2), 12_000).await?;
     }
     Ok(DemoUsers { partner })
 }
@@ -382,19 +361,7 @@ pub async fn grant_credits(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let mut tx = db.begin_write().await?;
-    let payment: i64 = with_tx!(&mut tx, conn => {
-        sqlx::query_scalar(
-            "INSERT INTO payments (user_id, package_code, credits, amount, currency, provider, \
-             provider_ref, status, auto, created_at, settled_at) \
-             VALUES ($1, 'grant', $2, $3, 'INR', 'dev', 'grant', 'settled', FALSE, $4, $4) RETURNING id",
-        )
-        .bind(user)
-        .bind(DbDecimal(credits.amount()))
-        .bind(DbDecimal(Decimal::ZERO))
-        .bind(now)
-        .fetch_one(conn)
-        .await?
-    });
+    let payment = store::insert_granted_payment(&mut tx, user, credits, now).await?;
     let user = UserId::new(user).map_err(ApiError::corrupt)?;
     let transfer = credit_purchase(user, credits, &format!("payment:{payment}"), false);
     ledger::post(&mut tx, &transfer, now).await?;
@@ -481,62 +448,4 @@ impl SeedLead {
             partner: None,
         }
     }
-}
-
-async fn insert_lead(tx: &mut Tx, lead: &SeedLead, now: DateTime<Utc>) -> Result<(), ApiError> {
-    let listed_at = now - Duration::hours(lead.listed_hours_ago);
-    let expires_at = listed_at + Duration::days(30);
-    let (exclusivity, max_buyers) = if lead.exclusive {
-        ("exclusive", 1)
-    } else {
-        ("shared", 3)
-    };
-    let signals = serde_json::to_string(&lead.signals).map_err(ApiError::corrupt)?;
-    let attributes = serde_json::to_string(&lead.attributes).map_err(ApiError::corrupt)?;
-    let source = if lead.partner.is_some() {
-        "partner_upload"
-    } else {
-        "admin"
-    };
-    with_tx!(tx, pool => {
-        sqlx::query(
-            "INSERT INTO leads (category, title, description, country, region, city, area, \
-             postal_code, currency, budget_min, budget_max, urgency, score, exclusivity, \
-             max_buyers, contact_name, contact_email, contact_phone, contact_address, \
-             phone_verified, verification, source, status, created_at, \
-             listed_at, expires_at, partner_id, attributes, score_signals) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, $22, 'listed', $23, $23, $24, $25, $26, $27)",
-        )
-        .bind(&lead.category)
-        .bind(&lead.title)
-        .bind(&lead.description)
-        .bind(&lead.country)
-        .bind(&lead.region)
-        .bind(&lead.city)
-        .bind(&lead.area)
-        .bind(&lead.postal_code)
-        .bind(&lead.currency)
-        .bind(DbDecimal(Decimal::new(lead.budget_min * 100, 2)))
-        .bind(DbDecimal(Decimal::new(lead.budget_max * 100, 2)))
-        .bind(lead.urgency.as_str())
-        .bind(lead.score)
-        .bind(exclusivity)
-        .bind(max_buyers)
-        .bind(&lead.contact_name)
-        .bind(&lead.contact_email)
-        .bind(&lead.contact_phone)
-        .bind(&lead.contact_address)
-        .bind(lead.phone_verified)
-        .bind(lead.email_verification)
-        .bind(source)
-        .bind(listed_at)
-        .bind(expires_at)
-        .bind(lead.partner)
-        .bind(attributes)
-        .bind(signals)
-        .execute(pool)
-        .await?;
-    });
-    Ok(())
 }

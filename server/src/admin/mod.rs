@@ -1,5 +1,7 @@
-//! The operator's side: the refund queue and decisions, and verifying agents. Every handler
-//! requires the admin role itself.
+//! The operator's side: the refund queue and decisions (stored by [`crate::refunds::store`]),
+//! and verifying agents ([`store`]). Every handler requires the admin role itself.
+
+pub mod store;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,12 +12,11 @@ use leadmart_shared::refund::RefundStatus;
 use leadmart_shared::wire::{MeDto, RefundDecision, RefundDto};
 use serde::Deserialize;
 
-use crate::auth::{AuthUser, load_me};
-use crate::db::enum_to_column;
+use crate::auth::AuthUser;
+use crate::auth::store::load_me;
 use crate::error::{ApiError, JsonBody, QueryParams};
-use crate::my_leads::view;
 use crate::refunds::{decide, parse_refund_id};
-use crate::{AppState, with_pool};
+use crate::{AppState, refunds};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,11 +37,11 @@ async fn refund_queue(
     QueryParams(query): QueryParams<QueueQuery>,
 ) -> Result<Json<Vec<RefundDto>>, ApiError> {
     admin.require(Role::Admin)?;
-    let status = enum_to_column(&query.status.unwrap_or(RefundStatus::Requested));
+    let status = query.status.unwrap_or(RefundStatus::Requested);
     let mut tx = state.db.begin_read().await?;
-    let refunds = view::refunds_where(&mut tx, "status = $1", &status).await?;
+    let queue = refunds::store::refunds_in(&mut tx, status).await?;
     tx.commit().await?;
-    Ok(Json(refunds))
+    Ok(Json(queue))
 }
 
 async fn refund_decision(
@@ -62,14 +63,7 @@ async fn verify_agent(
 ) -> Result<Json<MeDto>, ApiError> {
     admin.require(Role::Admin)?;
     let id = crate::marketplace::parse_id(&id, "agent")?;
-    let updated = with_pool!(state.db.as_ref(), pool => {
-        sqlx::query("UPDATE users SET verified = TRUE WHERE id = $1 AND role = 'agent'")
-            .bind(id)
-            .execute(pool)
-            .await?
-            .rows_affected()
-    });
-    if updated == 0 {
+    if !store::verify_agent(&state.db, id).await? {
         return Err(ApiError::coded(
             StatusCode::NOT_FOUND,
             crate::error::ApiErrorCode::NotFound,

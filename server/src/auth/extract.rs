@@ -7,9 +7,10 @@ use axum::http::request::Parts;
 use chrono::Utc;
 use leadmart_shared::account::Role;
 
+use super::store;
 use super::tokens::token_hash;
+use crate::AppState;
 use crate::error::ApiError;
-use crate::{AppState, with_pool};
 
 #[derive(Debug, Clone)]
 pub struct AuthUser {
@@ -41,18 +42,14 @@ fn bearer(parts: &Parts) -> Option<&str> {
 }
 
 async fn lookup(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
-    let row: Option<(i64, String, bool, bool, String)> = with_pool!(state.db.as_ref(), pool => {
-        sqlx::query_as(
-            "SELECT u.id, u.role, u.verified, u.active, t.session_id \
-             FROM auth_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.kind = 'access' AND t.expires_at > $2",
-        )
-        .bind(token_hash(token))
-        .bind(Utc::now())
-        .fetch_optional(pool)
-        .await?
-    });
-    let Some((id, role, verified, active, session_id)) = row else {
+    let Some(store::Bearer {
+        id,
+        role,
+        verified,
+        active,
+        session_id,
+    }) = store::bearer_of(&state.db, &token_hash(token), Utc::now()).await?
+    else {
         return Err(ApiError::unauthorized());
     };
     if !active {

@@ -1,8 +1,10 @@
 //! Accounts and sessions: sign-up, sign-in (argon2id), rotating refresh, sign-out, `GET /v1/me`,
-//! and [`create_user`] for the CLI and the demo data.
+//! and [`create_user`] for the CLI and the demo data. Users, tokens and failed sign-ins are
+//! stored by [`store`].
 
 mod extract;
 pub mod password;
+pub mod store;
 pub mod throttle;
 pub mod tokens;
 
@@ -17,9 +19,10 @@ use leadmart_shared::wire::{AuthSession, MeDto, RefreshRequest, SignInRequest, S
 
 pub use extract::AuthUser;
 
+use crate::AppState;
 use crate::db::Db;
 use crate::error::{ApiError, JsonBody};
-use crate::{AppState, with_pool};
+use store::{UserRow, load_me};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -51,43 +54,21 @@ pub async fn create_user(db: &Db, user: NewUser<'_>, now: DateTime<Utc>) -> Resu
         )));
     }
     let hash = password::hash(user.password.to_owned()).await?;
-    let inserted: Option<i64> = with_pool!(db, pool => {
-        sqlx::query_scalar(
-            "INSERT INTO users (email, password_hash, name, role, verified, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING RETURNING id",
-        )
-        .bind(email.as_str().to_lowercase())
-        .bind(hash)
-        .bind(user.name.trim())
-        .bind(user.role.as_str())
-        .bind(user.verified)
-        .bind(now)
-        .fetch_optional(pool)
-        .await?
-    });
+    let email = email.as_str().to_lowercase();
+    let row = UserRow {
+        email: &email,
+        password_hash: hash,
+        name: user.name.trim(),
+        role: user.role,
+        verified: user.verified,
+    };
+    let inserted = store::insert_user(db, row, now).await?;
     inserted.ok_or_else(|| {
         ApiError::coded(
             StatusCode::CONFLICT,
             crate::error::ApiErrorCode::EmailTaken,
             "an account with this email already exists",
         )
-    })
-}
-
-pub async fn load_me(db: &Db, user_id: i64) -> Result<MeDto, ApiError> {
-    let row: Option<(i64, String, String, String, bool)> = with_pool!(db, pool => {
-        sqlx::query_as("SELECT id, email, name, role, verified FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await?
-    });
-    let (id, email, name, role, verified) = row.ok_or_else(|| ApiError::not_found("user"))?;
-    Ok(MeDto {
-        id: id.to_string(),
-        email,
-        name,
-        role: role.parse().map_err(ApiError::corrupt)?,
-        verified,
     })
 }
 
@@ -164,12 +145,7 @@ async fn check_password(db: &Db, body: SignInRequest) -> Result<Option<(i64, boo
     let Ok(email) = Email::parse(&body.email) else {
         return Ok(None);
     };
-    let row: Option<(i64, String, bool)> = with_pool!(db, pool => {
-        sqlx::query_as("SELECT id, password_hash, active FROM users WHERE email = $1")
-            .bind(email.as_str().to_lowercase())
-            .fetch_optional(pool)
-            .await?
-    });
+    let row = store::password_of(db, &email.as_str().to_lowercase()).await?;
     let Some((id, hash, active)) = row else {
         return Ok(None);
     };

@@ -4,7 +4,8 @@
 //! server processes behind one database agree). An account, and separately a caller's address,
 //! with [`SignInLimits::max_failures`] failures inside [`SignInLimits::window`] is refused with
 //! `429 rate_limited` and a `Retry-After` of the seconds until its oldest counted failure leaves
-//! the window. While refused, no password is checked and no failure is added.
+//! the window. While refused, no password is checked and no failure is added. The rows are
+//! stored by [`super::store`].
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -12,9 +13,9 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use chrono::{DateTime, Duration, Utc};
 
+use super::store::{self, Counted};
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::with_pool;
 
 /// How many failed sign-ins an account or an address may have in a sliding window.
 #[derive(Debug, Clone)]
@@ -94,13 +95,6 @@ pub async fn check(
     }
 }
 
-/// What failures are counted by.
-#[derive(Debug, Clone, Copy)]
-enum Counted {
-    Account,
-    Address,
-}
-
 /// The failure whose expiry lifts the limit (the `max_failures`-th newest inside the window), or
 /// `None` when fewer failures than the limit are counted.
 async fn limiting_failure(
@@ -114,24 +108,7 @@ async fn limiting_failure(
         // A limit of zero failures refuses everyone; treat it as "no limit" instead.
         return Ok(None);
     };
-    let sql = match counted {
-        Counted::Account => {
-            "SELECT failed_at FROM sign_in_failures WHERE account = $1 AND failed_at > $2 \
-             ORDER BY failed_at DESC LIMIT 1 OFFSET $3"
-        }
-        Counted::Address => {
-            "SELECT failed_at FROM sign_in_failures WHERE address = $1 AND failed_at > $2 \
-             ORDER BY failed_at DESC LIMIT 1 OFFSET $3"
-        }
-    };
-    Ok(with_pool!(db, pool => {
-        sqlx::query_scalar(sql)
-            .bind(key)
-            .bind(now - limits.window)
-            .bind(i64::from(offset))
-            .fetch_optional(pool)
-            .await?
-    }))
+    store::failure_at(db, counted, key, now - limits.window, i64::from(offset)).await
 }
 
 /// Counts one failed sign-in against the account and the address.
@@ -140,41 +117,17 @@ pub async fn record_failure(
     attempt: &Attempt,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    with_pool!(db, pool => {
-        sqlx::query("INSERT INTO sign_in_failures (account, address, failed_at) VALUES ($1, $2, $3)")
-            .bind(&attempt.account)
-            .bind(attempt.address.as_deref())
-            .bind(now)
-            .execute(pool)
-            .await?;
-    });
-    Ok(())
+    store::insert_failure(db, &attempt.account, attempt.address.as_deref(), now).await
 }
 
 /// A successful sign-in wipes the account's failures (the address keeps its own: one good
 /// password must not reset an address that is guessing at many accounts).
 pub async fn clear_account(db: &Db, attempt: &Attempt) -> Result<(), ApiError> {
-    with_pool!(db, pool => {
-        sqlx::query("DELETE FROM sign_in_failures WHERE account = $1")
-            .bind(&attempt.account)
-            .execute(pool)
-            .await?;
-    });
-    Ok(())
+    store::delete_account_failures(db, &attempt.account).await
 }
 
 /// Deletes expired tokens and failures older than the window. Runs on every sign-in and refresh:
 /// both are rare next to other requests, and the deletes use indexes on the time columns.
 pub async fn purge(db: &Db, limits: &SignInLimits, now: DateTime<Utc>) -> Result<(), ApiError> {
-    with_pool!(db, pool => {
-        sqlx::query("DELETE FROM auth_tokens WHERE expires_at <= $1")
-            .bind(now)
-            .execute(pool)
-            .await?;
-        sqlx::query("DELETE FROM sign_in_failures WHERE failed_at <= $1")
-            .bind(now - limits.window)
-            .execute(pool)
-            .await?;
-    });
-    Ok(())
+    store::purge(db, now, now - limits.window).await
 }

@@ -3,15 +3,15 @@
 //!
 //! A session has one access token (short-lived, sent on every request) and one refresh token
 //! (long-lived, sent only to `/v1/auth/refresh`). Refreshing rotates both: the old refresh token
-//! stops working the moment it is used.
+//! stops working the moment it is used. The hashes are stored by [`super::store`].
 
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::store::{self, TokenRow};
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::with_pool;
 
 /// How long tokens live (configuration, with DESIGN.md-style defaults).
 #[derive(Debug, Clone)]
@@ -58,21 +58,15 @@ pub async fn issue(
     let access = random_hex(32);
     let refresh = random_hex(32);
     let access_expires_at = now + config.access_ttl;
-    let refresh_expires_at = now + config.refresh_ttl;
-    with_pool!(db, pool => {
-        sqlx::query(
-            "INSERT INTO auth_tokens (token_hash, session_id, user_id, kind, expires_at) \
-             VALUES ($1, $2, $3, 'access', $4), ($5, $2, $3, 'refresh', $6)",
-        )
-        .bind(token_hash(&access))
-        .bind(&session)
-        .bind(user_id)
-        .bind(access_expires_at)
-        .bind(token_hash(&refresh))
-        .bind(refresh_expires_at)
-        .execute(pool)
-        .await?;
-    });
+    let access_row = TokenRow {
+        hash: &token_hash(&access),
+        expires_at: access_expires_at,
+    };
+    let refresh_row = TokenRow {
+        hash: &token_hash(&refresh),
+        expires_at: now + config.refresh_ttl,
+    };
+    store::insert_token_pair(db, &session, user_id, access_row, refresh_row).await?;
     Ok(IssuedTokens {
         access,
         access_expires_at,
@@ -88,15 +82,7 @@ pub async fn consume_refresh(
     refresh: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(i64, String)>, ApiError> {
-    let found: Option<(i64, String, DateTime<Utc>)> = with_pool!(db, pool => {
-        sqlx::query_as(
-            "DELETE FROM auth_tokens WHERE token_hash = $1 AND kind = 'refresh' \
-             RETURNING user_id, session_id, expires_at",
-        )
-        .bind(token_hash(refresh))
-        .fetch_optional(pool)
-        .await?
-    });
+    let found = store::take_refresh(db, &token_hash(refresh)).await?;
     let Some((user_id, session, expires_at)) = found else {
         return Ok(None);
     };
@@ -106,25 +92,10 @@ pub async fn consume_refresh(
 
 /// Signs a session out: every token of it stops working.
 pub async fn end_session(db: &Db, session_id: &str) -> Result<(), ApiError> {
-    with_pool!(db, pool => {
-        sqlx::query("DELETE FROM auth_tokens WHERE session_id = $1")
-            .bind(session_id)
-            .execute(pool)
-            .await?;
-    });
-    Ok(())
+    store::delete_session(db, session_id).await
 }
 
 /// Signs out the session a refresh token belongs to (unknown tokens are ignored).
 pub async fn end_session_of_refresh(db: &Db, refresh: &str) -> Result<(), ApiError> {
-    with_pool!(db, pool => {
-        sqlx::query(
-            "DELETE FROM auth_tokens WHERE session_id IN \
-             (SELECT session_id FROM auth_tokens WHERE token_hash = $1 AND kind = 'refresh')",
-        )
-        .bind(token_hash(refresh))
-        .execute(pool)
-        .await?;
-    });
-    Ok(())
+    store::delete_session_of_refresh(db, &token_hash(refresh)).await
 }

@@ -1,8 +1,10 @@
 //! Credits: packages, balance, the wallet's statement, monthly spending, buying credits through
 //! a [`provider::PaymentProvider`] (only when the server was given one: [`provider::Payments`]),
-//! Stripe's settlement webhook, and auto-recharge below a threshold, run after a purchase.
+//! Stripe's settlement webhook, and auto-recharge below a threshold, run after a purchase. The
+//! SQL and the settling transaction are in [`store`].
 
 pub mod provider;
+pub mod store;
 pub mod stripe_signature;
 pub mod stripe_webhook;
 
@@ -16,9 +18,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Datelike, Months, TimeZone, Utc};
 use leadmart_shared::account::Role;
-use leadmart_shared::ids::UserId;
-use leadmart_shared::ledger::{Account, LedgerReason, credit_purchase};
-use leadmart_shared::money::{AutoRecharge, CreditPackage, Credits, Money};
+use leadmart_shared::ledger::LedgerReason;
+use leadmart_shared::money::{AutoRecharge, Credits, Money};
 use leadmart_shared::wire::{
     AutoRechargeDto, CreditBalance, CreditPackageDto, CreditPurchaseRequest, CreditPurchaseResult,
     LedgerLine, LedgerPage, MonthlySpend, PaymentStatus,
@@ -26,14 +27,15 @@ use leadmart_shared::wire::{
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use crate::AppState;
 use crate::auth::AuthUser;
-use crate::db::{DbDecimal, Tx, enum_from_column};
+use crate::db::enum_from_column;
 use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::idempotency::{self, OpenClaim};
-use crate::ledger::{self, account_key};
+use crate::ledger;
 use crate::my_leads::json_response;
-use crate::{AppState, with_pool, with_tx};
 use provider::{CheckoutOutcome, CheckoutRequest, PaymentProvider};
+use store::{NewPayment, PaymentRow, Unpaid};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -47,10 +49,6 @@ pub fn routes() -> Router<AppState> {
             "/credits/auto-recharge",
             get(get_auto_recharge).put(put_auto_recharge),
         )
-}
-
-fn user_id(id: i64) -> Result<UserId, ApiError> {
-    UserId::new(id).map_err(ApiError::corrupt)
 }
 
 pub async fn balance_dto(state: &AppState, user: i64) -> Result<CreditBalance, ApiError> {
@@ -106,7 +104,7 @@ async fn purchase(
             let hash = idempotency::request_hash("credit purchase", &body);
             match idempotency::claim_open(&mut tx, user.id, key, &hash, now).await? {
                 OpenClaim::Replay(stored) => return Ok(json_response(StatusCode::OK, stored)),
-                OpenClaim::Unanswered => Some(payment_for_key(&mut tx, user.id, key).await?),
+                OpenClaim::Unanswered => Some(store::payment_for_key(&mut tx, user.id, key).await?),
                 OpenClaim::Fresh => None,
             }
         }
@@ -118,11 +116,12 @@ async fn purchase(
             let new = NewPayment {
                 user: user.id,
                 package: &package,
+                currency: state.market.credit_value.currency,
                 provider: provider.name(),
                 auto: false,
                 idempotency_key: key.as_deref(),
             };
-            insert_payment(&mut tx, &state, &new, now).await?
+            store::insert_payment(&mut tx, &new, now).await?
         }
     };
     tx.commit().await?;
@@ -136,92 +135,11 @@ async fn purchase(
         }
         Err(err) => {
             if let Some(key) = &key {
-                // The key and the payment it named part, so the key can start a new payment.
-                let mut tx = state.db.begin_write().await?;
-                idempotency::release(&mut tx, user.id, key).await?;
-                with_tx!(&mut tx, conn => {
-                    sqlx::query(
-                        "UPDATE payments SET idempotency_key = NULL \
-                         WHERE user_id = $1 AND idempotency_key = $2",
-                    )
-                    .bind(user.id)
-                    .bind(key)
-                    .execute(conn)
-                    .await?;
-                });
-                tx.commit().await?;
+                store::release_key(&state.db, user.id, key).await?;
             }
             Err(err)
         }
     }
-}
-
-/// The payment a committed idempotency key started.
-async fn payment_for_key(tx: &mut Tx, user: i64, key: &str) -> Result<i64, ApiError> {
-    let id: Option<i64> = with_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT id FROM payments WHERE user_id = $1 AND idempotency_key = $2")
-            .bind(user)
-            .bind(key)
-            .fetch_optional(conn)
-            .await?
-    });
-    id.ok_or_else(|| ApiError::corrupt("an unanswered idempotency key without its payment"))
-}
-
-struct NewPayment<'a> {
-    user: i64,
-    package: &'a CreditPackage,
-    provider: &'static str,
-    auto: bool,
-    idempotency_key: Option<&'a str>,
-}
-
-/// Records a pending payment; returns its id.
-async fn insert_payment(
-    tx: &mut Tx,
-    state: &AppState,
-    new: &NewPayment<'_>,
-    now: DateTime<Utc>,
-) -> Result<i64, ApiError> {
-    let id: i64 = with_tx!(tx, conn => {
-        sqlx::query_scalar(
-            "INSERT INTO payments (user_id, package_code, credits, amount, currency, provider, \
-             status, auto, created_at, idempotency_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id",
-        )
-        .bind(new.user)
-        .bind(&new.package.code)
-        .bind(DbDecimal(new.package.credits.amount()))
-        .bind(DbDecimal(new.package.price.amount()))
-        .bind(state.market.credit_value.currency.to_string())
-        .bind(new.provider)
-        .bind(new.auto)
-        .bind(now)
-        .bind(new.idempotency_key)
-        .fetch_one(conn)
-        .await?
-    });
-    Ok(id)
-}
-
-#[derive(sqlx::FromRow)]
-struct PaymentRow {
-    status: String,
-    checkout_url: Option<String>,
-    credits: DbDecimal,
-    amount: DbDecimal,
-}
-
-async fn load_payment(state: &AppState, payment_id: i64) -> Result<PaymentRow, ApiError> {
-    let row = with_pool!(state.db.as_ref(), pool => {
-        sqlx::query_as(
-            "SELECT status, checkout_url, credits, amount FROM payments WHERE id = $1",
-        )
-        .bind(payment_id)
-        .fetch_one(pool)
-        .await?
-    });
-    Ok(row)
 }
 
 /// Charges a recorded payment through the provider unless that already happened (a resumed
@@ -232,11 +150,11 @@ async fn pay(
     user: i64,
     payment_id: i64,
 ) -> Result<CreditPurchaseResult, ApiError> {
-    let payment = load_payment(state, payment_id).await?;
+    let payment = store::load_payment(&state.db, payment_id).await?;
     if payment.status == "pending" && payment.checkout_url.is_none() {
         checkout(state, provider, user, payment_id, &payment).await?;
     }
-    let payment = load_payment(state, payment_id).await?;
+    let payment = store::load_payment(&state.db, payment_id).await?;
     let status = match payment.status.as_str() {
         "settled" => PaymentStatus::Settled,
         "pending" => PaymentStatus::Pending,
@@ -261,12 +179,7 @@ async fn checkout(
     payment_id: i64,
     payment: &PaymentRow,
 ) -> Result<(), ApiError> {
-    let email: String = with_pool!(state.db.as_ref(), pool => {
-        sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-            .bind(user)
-            .fetch_one(pool)
-            .await?
-    });
+    let email = store::user_email(&state.db, user).await?;
     let request = CheckoutRequest {
         payment_id,
         user_email: email,
@@ -276,86 +189,20 @@ async fn checkout(
     };
     match provider.checkout(&request).await {
         Ok(CheckoutOutcome::Settled { provider_ref }) => {
-            settle(state, payment_id, &provider_ref).await
+            store::settle(&state.db, payment_id, &provider_ref).await
         }
         Ok(CheckoutOutcome::Pending {
             provider_ref,
             checkout_url,
         }) => {
-            with_pool!(state.db.as_ref(), pool => {
-                sqlx::query(
-                    "UPDATE payments SET provider_ref = $1, checkout_url = $2 \
-                     WHERE id = $3 AND status = 'pending'",
-                )
-                .bind(&provider_ref)
-                .bind(&checkout_url)
-                .bind(payment_id)
-                .execute(pool)
-                .await?;
-            });
+            store::record_checkout(&state.db, payment_id, &provider_ref, &checkout_url).await?;
             Ok(())
         }
         Err(reason) => {
-            with_pool!(state.db.as_ref(), pool => {
-                sqlx::query(
-                    "UPDATE payments SET status = 'failed' WHERE id = $1 AND status = 'pending'",
-                )
-                .bind(payment_id)
-                .execute(pool)
-                .await?;
-            });
+            store::close_unpaid(&state.db, payment_id, Unpaid::Failed).await?;
             Err(ApiError::Upstream(reason))
         }
     }
-}
-
-/// Marks a pending payment paid and puts its credits in the wallet, once: a second call for
-/// the same payment (a provider repeating its notification, a resumed retry) changes nothing.
-/// An automatic payment that expired while the buyer was still paying is settled too: the
-/// money arrived, so the credits are theirs.
-pub async fn settle(state: &AppState, payment_id: i64, provider_ref: &str) -> Result<(), ApiError> {
-    let now = Utc::now();
-    let mut tx = state.db.begin_write().await?;
-    let row: Option<(i64, DbDecimal, bool)> = with_tx!(&mut tx, conn => {
-        sqlx::query_as(
-            "UPDATE payments SET status = 'settled', provider_ref = $1, settled_at = $2 \
-             WHERE id = $3 AND status IN ('pending', 'expired') RETURNING user_id, credits, auto",
-        )
-        .bind(provider_ref)
-        .bind(now)
-        .bind(payment_id)
-        .fetch_optional(conn)
-        .await?
-    });
-    if let Some((user, DbDecimal(credits), auto)) = row {
-        let credits = Credits::new(credits).map_err(ApiError::corrupt)?;
-        let transfer = credit_purchase(
-            user_id(user)?,
-            credits,
-            &format!("payment:{payment_id}"),
-            auto,
-        );
-        ledger::post(&mut tx, &transfer, now).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-async fn load_auto_recharge(state: &AppState, user: i64) -> Result<Option<AutoRecharge>, ApiError> {
-    let row: Option<(bool, DbDecimal, String)> = with_pool!(state.db.as_ref(), pool => {
-        sqlx::query_as("SELECT enabled, below, package_code FROM auto_recharge WHERE user_id = $1")
-            .bind(user)
-            .fetch_optional(pool)
-            .await?
-    });
-    row.map(|(enabled, below, package_code)| {
-        Ok(AutoRecharge {
-            enabled,
-            below: Credits::new(below.0).map_err(ApiError::corrupt)?,
-            package_code,
-        })
-    })
-    .transpose()
 }
 
 /// Runs [`auto_recharge_if_due`] after a lead purchase, in its own task: the purchase has
@@ -378,33 +225,17 @@ pub async fn auto_recharge_if_due(
     user: i64,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let Some(rule) = load_auto_recharge(state, user).await? else {
+    let Some(rule) = store::load_auto_recharge(&state.db, user).await? else {
         return Ok(());
     };
     let mut tx = state.db.begin_write().await?;
-    let wallet = ledger::locked_balance(&mut tx, Account::BuyerWallet(user_id(user)?)).await?;
-    let wallet = Credits::new(wallet).map_err(ApiError::corrupt)?;
+    let wallet = store::locked_wallet(&mut tx, user).await?;
     let Some(package) = rule.due(wallet, &state.market.packages).cloned() else {
         return Ok(());
     };
     let provider = state.payments.provider()?;
     let expired_before = state.market.auto_recharge.expired_before(now);
-    let in_flight: i64 = with_tx!(&mut tx, conn => {
-        sqlx::query(
-            "UPDATE payments SET status = 'expired' \
-             WHERE user_id = $1 AND auto AND status = 'pending' AND created_at < $2",
-        )
-        .bind(user)
-        .bind(expired_before)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM payments WHERE user_id = $1 AND auto AND status = 'pending'",
-        )
-        .bind(user)
-        .fetch_one(conn)
-        .await?
-    });
+    let in_flight = store::auto_payments_in_flight(&mut tx, user, expired_before).await?;
     if in_flight > 0 {
         tx.commit().await?;
         return Ok(());
@@ -412,11 +243,12 @@ pub async fn auto_recharge_if_due(
     let new = NewPayment {
         user,
         package: &package,
+        currency: state.market.credit_value.currency,
         provider: provider.name(),
         auto: true,
         idempotency_key: None,
     };
-    let payment_id = insert_payment(&mut tx, state, &new, now).await?;
+    let payment_id = store::insert_payment(&mut tx, &new, now).await?;
     tx.commit().await?;
     pay(state, provider, user, payment_id).await?;
     Ok(())
@@ -427,7 +259,7 @@ async fn get_auto_recharge(
     user: AuthUser,
 ) -> Result<Json<AutoRechargeDto>, ApiError> {
     user.require(Role::Agent)?;
-    let rule = load_auto_recharge(&state, user.id).await?;
+    let rule = store::load_auto_recharge(&state.db, user.id).await?;
     Ok(Json(match rule {
         Some(rule) => AutoRechargeDto {
             enabled: rule.enabled,
@@ -461,25 +293,18 @@ async fn put_auto_recharge(
             body.package_code
         )));
     }
-    with_pool!(state.db.as_ref(), pool => {
-        sqlx::query(
-            "INSERT INTO auto_recharge (user_id, enabled, below, package_code) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (user_id) DO UPDATE SET enabled = excluded.enabled, below = excluded.below, \
-             package_code = excluded.package_code",
-        )
-        .bind(user.id)
-        .bind(body.enabled)
-        .bind(DbDecimal(below.amount()))
-        .bind(&body.package_code)
-        .execute(pool)
-        .await?;
-    });
+    let rule = AutoRecharge {
+        enabled: body.enabled,
+        below,
+        package_code: body.package_code,
+    };
+    store::save_auto_recharge(&state.db, user.id, &rule).await?;
     // Turning it on while already below the threshold recharges now, as the agent expects.
     auto_recharge_if_due(&state, user.id, Utc::now()).await?;
     Ok(Json(AutoRechargeDto {
-        enabled: body.enabled,
-        below: below.amount(),
-        package_code: body.package_code,
+        enabled: rule.enabled,
+        below: rule.below.amount(),
+        package_code: rule.package_code,
     }))
 }
 
@@ -487,16 +312,6 @@ async fn put_auto_recharge(
 struct PageQuery {
     limit: Option<u32>,
     cursor: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct StatementRow {
-    id: i64,
-    created_at: DateTime<Utc>,
-    reason: String,
-    reference: String,
-    delta: DbDecimal,
-    balance_after: Option<DbDecimal>,
 }
 
 /// What a statement line says, from its reason and reference (`purchase:12`, `payment:3`).
@@ -509,32 +324,6 @@ fn describe(reason: LedgerReason, reference: &str) -> String {
         LedgerReason::Refund => format!("Refund #{number}"),
         other => format!("{other:?} {reference}"),
     }
-}
-
-async fn wallet_entries(
-    tx_or_pool: &crate::db::Db,
-    user: i64,
-    before_id: i64,
-    since: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<StatementRow>, ApiError> {
-    let key = account_key(Account::BuyerWallet(user_id(user)?));
-    let rows = with_pool!(tx_or_pool, pool => {
-        sqlx::query_as(
-            "SELECT e.id, t.created_at, t.reason, t.reference, e.delta, e.balance_after \
-             FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id \
-             JOIN ledger_accounts a ON a.id = e.account_id \
-             WHERE a.account = $1 AND e.id < $2 AND t.created_at >= $3 \
-             ORDER BY e.id DESC LIMIT $4",
-        )
-        .bind(&key)
-        .bind(before_id)
-        .bind(since)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?
-    });
-    Ok(rows)
 }
 
 const DEFAULT_PAGE: u32 = 50;
@@ -553,7 +342,8 @@ async fn transactions(
             .map_err(|_| ApiError::BadRequest(format!("cursor {c:?} is not valid")))?,
     };
     let epoch = Utc.timestamp_opt(0, 0).single().unwrap_or_default();
-    let mut rows = wallet_entries(&state.db, user.id, before, epoch, i64::from(limit) + 1).await?;
+    let mut rows =
+        store::wallet_entries(&state.db, user.id, before, epoch, i64::from(limit) + 1).await?;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id.to_string())
@@ -599,7 +389,7 @@ async fn spending(
     let first = this_month
         .checked_sub_months(Months::new(months - 1))
         .ok_or_else(|| ApiError::corrupt("months back"))?;
-    let rows = wallet_entries(&state.db, user.id, i64::MAX, first, i64::MAX).await?;
+    let rows = store::wallet_entries(&state.db, user.id, i64::MAX, first, i64::MAX).await?;
     let mut by_month: BTreeMap<String, MonthlySpend> = BTreeMap::new();
     let mut month = first;
     while month <= this_month {
@@ -635,10 +425,4 @@ async fn spending(
         }
     }
     Ok(Json(by_month.into_values().collect()))
-}
-
-/// The wallet's running balance locked inside a purchase or refund transaction.
-pub async fn locked_wallet(tx: &mut Tx, user: i64) -> Result<Credits, ApiError> {
-    let raw = ledger::locked_balance(tx, Account::BuyerWallet(user_id(user)?)).await?;
-    Credits::new(raw).map_err(ApiError::corrupt)
 }

@@ -1,7 +1,7 @@
 //! `POST /v1/payments/stripe/webhook`: Stripe reports a Checkout session paid (or expired).
 //! The request is trusted only after its `Stripe-Signature` checks out against the raw body
 //! ([`super::stripe_signature`]); a paid session settles its pending payment through the ledger
-//! with [`super::settle`], which credits a payment once however often Stripe repeats the event.
+//! with [`super::store::settle`], which credits a payment once however often Stripe repeats the event.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -10,10 +10,11 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 
 use super::provider::{Payments, minor_units};
+use super::store::{self, Unpaid};
 use super::stripe_signature::{self, DEFAULT_TOLERANCE};
+use crate::AppState;
 use crate::db::DbDecimal;
 use crate::error::ApiError;
-use crate::{AppState, with_pool};
 
 /// The webhook endpoint's signing secret (`whsec_…`) and how old a signature may be.
 pub struct StripeWebhookConfig {
@@ -121,14 +122,7 @@ async fn our_payment(
         tracing::warn!(session = %session.id, "Stripe session without our payment id ignored");
         return Ok(None);
     };
-    let row: Option<(DbDecimal, String)> = with_pool!(state.db.as_ref(), pool => {
-        sqlx::query_as(
-            "SELECT amount, currency FROM payments WHERE id = $1 AND provider = 'stripe'",
-        )
-        .bind(payment_id)
-        .fetch_optional(pool)
-        .await?
-    });
+    let row = store::stripe_payment(&state.db, payment_id).await?;
     let Some((amount, currency)) = row else {
         tracing::warn!(payment_id, session = %session.id, "Stripe session for an unknown payment ignored");
         return Ok(None);
@@ -156,7 +150,7 @@ async fn settle_session(state: &AppState, session: &CheckoutSession) -> Result<(
             "the session's amount or currency differs from the payment's",
         ));
     }
-    super::settle(state, payment_id, &session.id).await
+    store::settle(&state.db, payment_id, &session.id).await
 }
 
 /// A session that will never be paid: its pending payment stops counting as in flight.
@@ -164,11 +158,5 @@ async fn close_session(state: &AppState, session: &CheckoutSession) -> Result<()
     let Some((payment_id, ..)) = our_payment(state, session).await? else {
         return Ok(());
     };
-    with_pool!(state.db.as_ref(), pool => {
-        sqlx::query("UPDATE payments SET status = 'expired' WHERE id = $1 AND status = 'pending'")
-            .bind(payment_id)
-            .execute(pool)
-            .await?;
-    });
-    Ok(())
+    store::close_unpaid(&state.db, payment_id, Unpaid::Expired).await
 }

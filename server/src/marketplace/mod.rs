@@ -24,10 +24,10 @@ use leadmart_shared::wire::{LeadCard, LeadPage, LeadPreviewDto};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, QueryParams};
-use crate::{AppState, with_pool, with_tx};
-use record::{LEAD_COLUMNS, LeadRecord};
+use record::LeadRecord;
 use store::{Bind, Conditions};
 
 pub fn routes() -> Router<AppState> {
@@ -411,11 +411,10 @@ pub async fn load_lead(
     db: &crate::db::Db,
     id: i64,
 ) -> Result<Option<leadmart_shared::lead::Lead>, ApiError> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = $1"));
-    let record: Option<LeadRecord> = with_pool!(db, pool => {
-        sqlx::query_as(sql).bind(id).fetch_optional(pool).await?
-    });
-    record.map(LeadRecord::into_lead).transpose()
+    store::lead(db, id)
+        .await?
+        .map(LeadRecord::into_lead)
+        .transpose()
 }
 
 pub fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
@@ -434,41 +433,11 @@ async fn preview_lead(
     Path(id): Path<String>,
 ) -> Result<Json<LeadPreviewDto>, ApiError> {
     let id = parse_id(&id, "lead")?;
-    let visible = with_pool!(state.db.as_ref(), pool => {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM leads WHERE id = $1 AND status IN ('listed', 'sold_out', 'expired')",
-        )
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-        .is_some()
-    });
-    if !visible {
+    if !store::is_previewable(&state.db, id).await? {
         return Err(ApiError::not_found("lead"));
     }
     if let Some(viewer) = &user {
-        let mut tx = state.db.begin_write().await?;
-        let first_view = with_tx!(&mut tx, conn => {
-            sqlx::query(
-                "INSERT INTO lead_views (lead_id, user_id) VALUES ($1, $2) \
-                 ON CONFLICT (lead_id, user_id) DO NOTHING",
-            )
-            .bind(id)
-            .bind(viewer.id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-                == 1
-        });
-        if first_view {
-            with_tx!(&mut tx, conn => {
-                sqlx::query("UPDATE leads SET views = views + 1 WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
-            });
-        }
-        tx.commit().await?;
+        store::count_view(&state.db, id, viewer.id).await?;
     }
     let lead = load_lead(&state.db, id)
         .await?

@@ -1,5 +1,6 @@
-//! The marketplace's SQL: pages of open leads in each browse order, read through indexes, and
-//! the stored price bands that make the price order exact in SQL.
+//! The marketplace's SQL: pages of open leads in each browse order, read through indexes, the
+//! stored price bands that make the price order exact in SQL, one lead for its preview, and
+//! each agent's counted view.
 //!
 //! Every order is a keyset page: `(key, id)` after the cursor, `LIMIT n`, on a partial index
 //! over listed leads. The price order is the merge of three such reads, one per freshness band
@@ -196,6 +197,57 @@ fn renumber(sql: &str, offset: usize) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Lead `id` as stored, whatever its status.
+pub async fn lead(db: &Db, id: i64) -> Result<Option<LeadRecord>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = $1"));
+    let record = with_pool!(db, pool => {
+        sqlx::query_as(sql).bind(id).fetch_optional(pool).await?
+    });
+    Ok(record)
+}
+
+/// Whether buyers may preview lead `id` (listed, or listed once: sold out, expired).
+pub async fn is_previewable(db: &Db, id: i64) -> Result<bool, ApiError> {
+    let found = with_pool!(db, pool => {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM leads WHERE id = $1 AND status IN ('listed', 'sold_out', 'expired')",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .is_some()
+    });
+    Ok(found)
+}
+
+/// Counts `viewer`'s view of lead `id` once: a first view adds one to the lead's views, later
+/// ones change nothing.
+pub async fn count_view(db: &Db, id: i64, viewer: i64) -> Result<(), ApiError> {
+    let mut tx = db.begin_write().await?;
+    let first_view = with_tx!(&mut tx, conn => {
+        sqlx::query(
+            "INSERT INTO lead_views (lead_id, user_id) VALUES ($1, $2) \
+             ON CONFLICT (lead_id, user_id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(viewer)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1
+    });
+    if first_view {
+        with_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE leads SET views = views + 1 WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        });
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Stores the price bands of lead `id` (from the shared rules over its stored facts).

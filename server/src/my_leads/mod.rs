@@ -3,8 +3,10 @@
 //! notes and a contact log. Every change carries a client mutation id and replays by it, so the
 //! app's offline outbox can resend safely.
 //!
-//! `{id}` in these paths is the lead's id (a buyer buys a lead at most once).
+//! `{id}` in these paths is the lead's id (a buyer buys a lead at most once). The SQL is in
+//! [`store`]; [`view`] assembles what the buyer sees from its rows.
 
+pub mod store;
 pub mod view;
 
 use axum::body::Bytes;
@@ -20,13 +22,13 @@ use leadmart_shared::pipeline::PipelineStage;
 use leadmart_shared::wire::{MyLeadsPage, NewContactLog, NewNote, PurchasedLead, StageUpdate};
 use serde::Deserialize;
 
+use crate::AppState;
 use crate::auth::AuthUser;
-use crate::db::{DbDecimal, Tx, enum_to_column};
+use crate::db::Tx;
 use crate::error::{ApiError, QueryParams};
 use crate::idempotency::{self, Claim};
 use crate::marketplace::parse_id;
-use crate::{AppState, with_tx};
-use view::{PURCHASE_COLUMNS, PurchaseRow};
+use store::PurchaseRow;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -59,21 +61,9 @@ async fn list(
             .parse()
             .map_err(|_| ApiError::BadRequest(format!("cursor {c:?} is not valid")))?,
     };
-    let stage = query.stage.map(|s| enum_to_column(&s));
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {PURCHASE_COLUMNS} FROM purchases WHERE buyer_id = $1 AND id < $2 \
-         AND ($3 IS NULL OR stage = $3) ORDER BY id DESC LIMIT $4"
-    ));
     let mut tx = state.db.begin_read().await?;
-    let mut rows: Vec<PurchaseRow> = with_tx!(&mut tx, conn => {
-        sqlx::query_as(sql)
-            .bind(user.id)
-            .bind(before)
-            .bind(stage)
-            .bind(i64::from(limit) + 1)
-            .fetch_all(conn)
-            .await?
-    });
+    let mut rows =
+        store::purchases_page(&mut tx, user.id, before, query.stage, i64::from(limit) + 1).await?;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id.to_string())
@@ -81,7 +71,7 @@ async fn list(
         None
     };
     let now = Utc::now();
-    let leads = view::purchased_leads(&mut tx, &rows, &state.market, now).await?;
+    let leads = store::purchased_leads(&mut tx, &rows, &state.market, now).await?;
     tx.commit().await?;
     Ok(Json(MyLeadsPage { leads, next_cursor }))
 }
@@ -94,10 +84,10 @@ async fn detail(
     user.require(Role::Agent)?;
     let lead_id = parse_id(&id, "purchased lead")?;
     let mut tx = state.db.begin_read().await?;
-    let purchase = view::find_purchase(&mut tx, user.id, lead_id)
+    let purchase = store::find_purchase(&mut tx, user.id, lead_id)
         .await?
         .ok_or_else(|| ApiError::not_found("purchased lead"))?;
-    let dto = view::purchased_lead(&mut tx, &purchase, &state.market, Utc::now()).await?;
+    let dto = store::purchased_lead(&mut tx, &purchase, &state.market, Utc::now()).await?;
     tx.commit().await?;
     Ok(Json(dto))
 }
@@ -129,7 +119,7 @@ async fn begin_mutation(
     {
         return Ok(Err(json_response(StatusCode::OK, stored)));
     }
-    let purchase = view::find_purchase(&mut tx, user.id, lead_id)
+    let purchase = store::find_purchase(&mut tx, user.id, lead_id)
         .await?
         .ok_or_else(|| ApiError::not_found("purchased lead"))?;
     Ok(Ok(Mutation { tx, purchase, key }))
@@ -142,17 +132,11 @@ async fn finish_mutation(
     mut m: Mutation,
 ) -> Result<Response, ApiError> {
     let now = Utc::now();
-    with_tx!(&mut m.tx, conn => {
-        sqlx::query("UPDATE purchases SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(m.purchase.id)
-            .execute(conn)
-            .await?;
-    });
-    let purchase = view::find_purchase(&mut m.tx, user.id, m.purchase.lead_id)
+    store::touch(&mut m.tx, m.purchase.id, now).await?;
+    let purchase = store::find_purchase(&mut m.tx, user.id, m.purchase.lead_id)
         .await?
         .ok_or_else(|| ApiError::not_found("purchased lead"))?;
-    let dto = view::purchased_lead(&mut m.tx, &purchase, &state.market, now).await?;
+    let dto = store::purchased_lead(&mut m.tx, &purchase, &state.market, now).await?;
     let json = serde_json::to_string(&dto).map_err(ApiError::corrupt)?;
     idempotency::store(&mut m.tx, user.id, &m.key, &json).await?;
     m.tx.commit().await?;
@@ -201,35 +185,11 @@ async fn change_stage(
         Ok(m) => m,
         Err(replay) => return Ok(replay),
     };
-    {
-        let (tx, purchase) = (&mut m.tx, &m.purchase);
-        let mut pipeline = view::pipeline(tx, purchase).await?;
-        let from = pipeline.stage();
-        pipeline.move_to(update.stage, at, deal_value)?;
-        with_tx!(tx, conn => {
-            sqlx::query(
-                "INSERT INTO stage_changes (purchase_id, from_stage, to_stage, at) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(purchase.id)
-            .bind(enum_to_column(&from))
-            .bind(enum_to_column(&update.stage))
-            .bind(at)
-            .execute(conn)
-            .await?;
-        });
-        with_tx!(tx, conn => {
-            sqlx::query(
-                "UPDATE purchases SET stage = $1, stage_since = $2, deal_value = $3 WHERE id = $4",
-            )
-            .bind(enum_to_column(&update.stage))
-            .bind(at)
-            .bind(deal_value.map(|d| DbDecimal(d.amount())))
-            .bind(purchase.id)
-            .execute(conn)
-            .await?;
-        });
-    }
+    let mut pipeline = store::pipeline(&mut m.tx, &m.purchase).await?;
+    let from = pipeline.stage();
+    pipeline.move_to(update.stage, at, deal_value)?;
+    store::record_stage_change(&mut m.tx, m.purchase.id, from, update.stage, at, deal_value)
+        .await?;
     finish_mutation(&state, &user, m).await
 }
 
@@ -263,17 +223,7 @@ async fn add_note(
         Ok(m) => m,
         Err(replay) => return Ok(replay),
     };
-    {
-        let purchase_id = m.purchase.id;
-        with_tx!(&mut m.tx, conn => {
-            sqlx::query("INSERT INTO lead_notes (purchase_id, body, created_at) VALUES ($1, $2, $3)")
-                .bind(purchase_id)
-                .bind(&text)
-                .bind(now)
-                .execute(conn)
-                .await?;
-        });
-    }
+    store::add_note(&mut m.tx, m.purchase.id, &text, now).await?;
     finish_mutation(&state, &user, m).await
 }
 
@@ -299,19 +249,7 @@ async fn log_contact(
         Ok(m) => m,
         Err(replay) => return Ok(replay),
     };
-    {
-        let purchase_id = m.purchase.id;
-        with_tx!(&mut m.tx, conn => {
-            sqlx::query(
-                "INSERT INTO contact_log (purchase_id, channel, at, note) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(purchase_id)
-            .bind(enum_to_column(&entry.channel))
-            .bind(at)
-            .bind(entry.note.as_deref().map(str::trim))
-            .execute(conn)
-            .await?;
-        });
-    }
+    let note = entry.note.as_deref().map(str::trim);
+    store::log_contact(&mut m.tx, m.purchase.id, entry.channel, at, note).await?;
     finish_mutation(&state, &user, m).await
 }

@@ -1,11 +1,12 @@
 //! An agent's preferences and budget controls (seed 000 Settings): stored as one JSON document,
 //! validated on the way in by turning it into the shared [`AgentProfile`], which is also what
-//! purchase eligibility and the "matching" feed read.
+//! purchase eligibility and the "matching" feed read. The document is stored by [`store`].
+
+pub mod store;
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::Utc;
 use leadmart_shared::account::Role;
 use leadmart_shared::agent::{
     AgentProfile, AutoBuyRule, BudgetControls, LeadPreferences, ServiceArea,
@@ -18,10 +19,10 @@ use leadmart_shared::scoring::Score;
 use leadmart_shared::wire::AgentPreferencesDto;
 use rust_decimal::Decimal;
 
+use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db::{Db, Tx};
 use crate::error::{ApiError, JsonBody};
-use crate::{AppState, with_pool, with_tx};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/me/preferences", get(get_preferences).put(put_preferences))
@@ -138,66 +139,22 @@ pub fn to_profile(
     })
 }
 
-fn parse_stored(body: Option<String>) -> Result<AgentPreferencesDto, ApiError> {
-    body.map(|b| serde_json::from_str(&b).map_err(ApiError::corrupt))
-        .transpose()
-        .map(|p| p.unwrap_or_else(empty))
-}
-
-pub async fn load(db: &Db, user: i64) -> Result<AgentPreferencesDto, ApiError> {
-    let body: Option<String> = with_pool!(db, pool => {
-        sqlx::query_scalar("SELECT body FROM agent_preferences WHERE user_id = $1")
-            .bind(user)
-            .fetch_optional(pool)
-            .await?
-    });
-    parse_stored(body)
-}
-
 /// The caller's shared profile, read inside a purchase transaction.
 pub async fn profile_in(
     tx: &mut Tx,
     user: i64,
     currency: CurrencyCode,
 ) -> Result<AgentProfile, ApiError> {
-    let (role, verified, active, body): (String, bool, bool, Option<String>) = with_tx!(tx, conn => {
-        sqlx::query_as(
-            "SELECT u.role, u.verified, u.active, p.body FROM users u \
-             LEFT JOIN agent_preferences p ON p.user_id = u.id WHERE u.id = $1",
-        )
-        .bind(user)
-        .fetch_one(conn)
-        .await?
-    });
-    let flags = AgentFlags {
-        id: user,
-        role: role.parse().map_err(ApiError::corrupt)?,
-        verified,
-        active,
-    };
-    to_profile(&flags, &parse_stored(body)?, currency).map_err(ApiError::corrupt)
+    let (flags, prefs) = store::flags_and_preferences_in(tx, user).await?;
+    to_profile(&flags, &prefs, currency).map_err(ApiError::corrupt)
 }
 
 /// The agent's time zone, read inside a purchase transaction: their choice, else the
 /// marketplace's. A stored name this build no longer knows falls back to the marketplace's zone
 /// rather than blocking purchases (it was valid when saved).
 pub async fn time_zone_in(tx: &mut Tx, user: i64, config: &TimeZoneConfig) -> Result<Tz, ApiError> {
-    #[derive(serde::Deserialize)]
-    struct ZoneOnly {
-        #[serde(rename = "timeZone", default)]
-        time_zone: Option<String>,
-    }
-    let body: Option<String> = with_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT body FROM agent_preferences WHERE user_id = $1")
-            .bind(user)
-            .fetch_optional(conn)
-            .await?
-    });
-    let Some(body) = body else {
-        return Ok(config.default_zone);
-    };
-    let stored: ZoneOnly = serde_json::from_str(&body).map_err(ApiError::corrupt)?;
-    Ok(match stored.time_zone.as_deref().map(parse_time_zone) {
+    let name = store::time_zone_name_in(tx, user).await?;
+    Ok(match name.as_deref().map(parse_time_zone) {
         Some(Ok(zone)) => zone,
         Some(Err(unknown)) => {
             tracing::warn!(user, error = %unknown, "stored time zone unknown; using the marketplace's");
@@ -230,23 +187,7 @@ pub async fn profile(
         verified: user.verified,
         active: true,
     };
-    to_profile(&flags, &load(db, user.id).await?, currency).map_err(ApiError::corrupt)
-}
-
-pub async fn save(db: &Db, user: i64, prefs: &AgentPreferencesDto) -> Result<(), ApiError> {
-    let body = serde_json::to_string(prefs).map_err(ApiError::corrupt)?;
-    with_pool!(db, pool => {
-        sqlx::query(
-            "INSERT INTO agent_preferences (user_id, body, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (user_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-        )
-        .bind(user)
-        .bind(body)
-        .bind(Utc::now())
-        .execute(pool)
-        .await?;
-    });
-    Ok(())
+    to_profile(&flags, &store::load(db, user.id).await?, currency).map_err(ApiError::corrupt)
 }
 
 async fn get_preferences(
@@ -254,7 +195,7 @@ async fn get_preferences(
     user: AuthUser,
 ) -> Result<Json<AgentPreferencesDto>, ApiError> {
     user.require(Role::Agent)?;
-    let prefs = load(&state.db, user.id).await?;
+    let prefs = store::load(&state.db, user.id).await?;
     Ok(Json(with_zone_in_force(prefs, &state.market.agent_time)))
 }
 
@@ -271,6 +212,6 @@ async fn put_preferences(
         active: true,
     };
     to_profile(&flags, &prefs, state.market.credit_value.currency).map_err(ApiError::validation)?;
-    save(&state.db, user.id, &prefs).await?;
+    store::save(&state.db, user.id, &prefs).await?;
     Ok(Json(with_zone_in_force(prefs, &state.market.agent_time)))
 }
