@@ -139,29 +139,30 @@ pub fn to_profile(
     })
 }
 
-/// The caller's shared profile, read inside a purchase transaction.
+/// The caller's shared profile and time zone, read inside a purchase transaction in one query.
 pub async fn profile_in(
     tx: &mut Tx,
     user: i64,
     currency: CurrencyCode,
-) -> Result<AgentProfile, ApiError> {
+    zones: &TimeZoneConfig,
+) -> Result<(AgentProfile, Tz), ApiError> {
     let (flags, prefs) = store::flags_and_preferences_in(tx, user).await?;
-    to_profile(&flags, &prefs, currency).map_err(ApiError::corrupt)
+    let profile = to_profile(&flags, &prefs, currency).map_err(ApiError::corrupt)?;
+    Ok((profile, zone_in_force(user, &prefs, zones)))
 }
 
-/// The agent's time zone, read inside a purchase transaction: their choice, else the
-/// marketplace's. A stored name this build no longer knows falls back to the marketplace's zone
-/// rather than blocking purchases (it was valid when saved).
-pub async fn time_zone_in(tx: &mut Tx, user: i64, config: &TimeZoneConfig) -> Result<Tz, ApiError> {
-    let name = store::time_zone_name_in(tx, user).await?;
-    Ok(match name.as_deref().map(parse_time_zone) {
+/// The agent's time zone: their choice, else the marketplace's. A stored name this build no
+/// longer knows falls back to the marketplace's zone rather than blocking purchases (it was
+/// valid when saved).
+fn zone_in_force(user: i64, prefs: &AgentPreferencesDto, zones: &TimeZoneConfig) -> Tz {
+    match prefs.time_zone.as_deref().map(parse_time_zone) {
         Some(Ok(zone)) => zone,
         Some(Err(unknown)) => {
             tracing::warn!(user, error = %unknown, "stored time zone unknown; using the marketplace's");
-            config.default_zone
+            zones.default_zone
         }
-        None => config.default_zone,
-    })
+        None => zones.default_zone,
+    }
 }
 
 /// The preferences as answered: with the time zone in force filled in.

@@ -50,27 +50,6 @@ pub async fn flags_and_preferences_in(
     Ok((flags, parse_stored(body)?))
 }
 
-/// The name of the time zone the agent chose, if any, read inside a purchase transaction
-/// (only that field of the document is decoded).
-pub async fn time_zone_name_in(tx: &mut Tx, user: i64) -> Result<Option<String>, ApiError> {
-    #[derive(serde::Deserialize)]
-    struct ZoneOnly {
-        #[serde(rename = "timeZone", default)]
-        time_zone: Option<String>,
-    }
-    let body: Option<String> = with_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT body FROM agent_preferences WHERE user_id = $1")
-            .bind(user)
-            .fetch_optional(conn)
-            .await?
-    });
-    let Some(body) = body else {
-        return Ok(None);
-    };
-    let stored: ZoneOnly = serde_json::from_str(&body).map_err(ApiError::corrupt)?;
-    Ok(stored.time_zone)
-}
-
 pub async fn save(db: &Db, user: i64, prefs: &AgentPreferencesDto) -> Result<(), ApiError> {
     let body = serde_json::to_string(prefs).map_err(ApiError::corrupt)?;
     with_pool!(db, pool => {

@@ -61,9 +61,11 @@ pub async fn inputs(
     let lead = record
         .ok_or_else(|| ApiError::not_found("lead"))?
         .into_lead()?;
-    let profile = preferences::profile_in(tx, buyer, market.credit_value.currency).await?;
+    let (profile, zone) =
+        preferences::profile_in(tx, buyer, market.credit_value.currency, &market.agent_time)
+            .await?;
     let balance = credits::store::locked_wallet(tx, buyer).await?;
-    let spent_today = spent_today(tx, market, buyer, now).await?;
+    let spent_today = spent_today(tx, buyer, zone, now).await?;
     let already: i64 = with_tx!(tx, conn => {
         sqlx::query_scalar("SELECT COUNT(*) FROM purchases WHERE lead_id = $1 AND buyer_id = $2")
             .bind(lead_id)
@@ -117,11 +119,10 @@ async fn partner_standing(tx: &mut Tx, partner: PartnerId) -> Result<PartnerStan
 /// else the marketplace's).
 async fn spent_today(
     tx: &mut Tx,
-    market: &MarketConfig,
     buyer: i64,
+    zone: leadmart_shared::local_time::Tz,
     now: DateTime<Utc>,
 ) -> Result<Credits, ApiError> {
-    let zone = preferences::time_zone_in(tx, buyer, &market.agent_time).await?;
     let day_start = leadmart_shared::local_time::day_start(now, zone);
     let prices: Vec<DbDecimal> = with_tx!(tx, conn => {
         sqlx::query_scalar("SELECT price FROM purchases WHERE buyer_id = $1 AND purchased_at >= $2")
