@@ -299,6 +299,13 @@ pub async fn backfill_price_bands(db: &Db, market: &MarketConfig) -> Result<u64,
         }
         tx.commit().await?;
         if done {
+            if priced > 0 {
+                // Fresh statistics, so both planners know how open leads spread over the bands
+                // (without them SQLite ignores the partial indexes of the browse orders).
+                with_pool!(db, pool => {
+                    sqlx::query("ANALYZE leads").execute(pool).await?;
+                });
+            }
             return Ok(priced);
         }
     }
