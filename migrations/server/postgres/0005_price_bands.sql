@@ -16,10 +16,11 @@ CREATE INDEX leads_open_score ON leads (score DESC, id DESC) WHERE status = 'lis
 CREATE INDEX leads_open_price_fresh ON leads (price_fresh_x100, id) WHERE status = 'listed';
 CREATE INDEX leads_open_price_mid ON leads (price_mid_x100, id) WHERE status = 'listed';
 CREATE INDEX leads_open_price_stale ON leads (price_stale_x100, id) WHERE status = 'listed';
--- When a band holds few open leads (no listing lasts into the stale band by default), its part
--- of the price order starts from the leads in it rather than scanning its whole price index.
-CREATE INDEX leads_open_mid_from ON leads (mid_price_from) WHERE status = 'listed';
-CREATE INDEX leads_open_stale_from ON leads (stale_price_from) WHERE status = 'listed';
+-- Whether a band holds any open lead at all (no listing lasts into the stale band by default):
+-- probed before the price order reads that band's price index, which it would otherwise scan
+-- to its end.
+CREATE INDEX leads_open_mid_from ON leads (mid_price_from, expires_at) WHERE status = 'listed';
+CREATE INDEX leads_open_stale_from ON leads (stale_price_from, expires_at) WHERE status = 'listed';
 CREATE INDEX leads_unpriced ON leads (id) WHERE price_fresh_x100 IS NULL;
 -- Superseded by the partial indexes above; left in place, it lured SQLite's planner into reading
 -- every listed lead and sorting them.

@@ -58,20 +58,43 @@ struct BandBranch {
     price: &'static str,
     /// A condition on `$1` (now).
     in_band: &'static str,
+    /// The fresh band holds most open leads: asking first would only cost a query.
+    assumed_occupied: bool,
+}
+
+/// Whether any open lead is in `band` now: an index-only probe (`leads_open_*_from` carry
+/// `expires_at`), so an empty band — by default no listing lasts into the stale one — costs
+/// one small query instead of a scan of its whole price index.
+async fn band_has_open_leads(
+    db: &Db,
+    band: &BandBranch,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM leads WHERE status = 'listed' AND {} AND expires_at > $1 LIMIT 1",
+        band.in_band
+    ));
+    let found: Option<i64> = with_pool!(db, pool => {
+        sqlx::query_scalar(sql).bind(now).fetch_optional(pool).await?
+    });
+    Ok(found.is_some())
 }
 
 const BANDS: [BandBranch; 3] = [
     BandBranch {
         price: "price_fresh_x100",
         in_band: "mid_price_from > $1",
+        assumed_occupied: true,
     },
     BandBranch {
         price: "price_mid_x100",
         in_band: "mid_price_from <= $1 AND stale_price_from > $1",
+        assumed_occupied: false,
     },
     BandBranch {
         price: "price_stale_x100",
         in_band: "stale_price_from <= $1",
+        assumed_occupied: false,
     },
 ];
 
@@ -138,9 +161,15 @@ pub async fn open_leads(
                 binds.push(Bind::Int(cap));
                 binds.len()
             });
+            let mut occupied = Vec::with_capacity(BANDS.len());
+            for band in &BANDS {
+                occupied.push(band.assumed_occupied || band_has_open_leads(db, band, now).await?);
+            }
             let branches: Vec<String> = BANDS
                 .iter()
-                .map(|band| {
+                .zip(occupied)
+                .filter(|(_, occupied)| *occupied)
+                .map(|(band, _)| {
                     let price = band.price;
                     let mut branch = format!(
                         "SELECT * FROM (SELECT {LEAD_COLUMNS}, {price} AS sort_price FROM leads \
