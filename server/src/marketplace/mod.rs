@@ -154,7 +154,7 @@ impl SortKey {
 
 /// The filters SQL applies (everything but those of [`PreviewFilter`]).
 fn sql_filters(query: &ListQuery, now: DateTime<Utc>) -> Result<Conditions, ApiError> {
-    let mut conditions = Conditions::default();
+    let mut conditions = Conditions::at(now);
     for (column, value) in [
         ("country", &query.country),
         ("region", &query.region),
@@ -375,7 +375,6 @@ async fn list_leads(
             position.as_ref(),
             max_price,
             batch,
-            now,
         )
         .await?;
         let exhausted = records.len() < batch as usize;

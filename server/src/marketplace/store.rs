@@ -25,13 +25,24 @@ pub enum Bind {
 }
 
 /// SQL conditions over `leads` with their bound values; `?` in a clause becomes the next `$n`.
-#[derive(Debug, Default, Clone)]
+/// `$1` is always `now`, which every browse query compares listings with.
+#[derive(Debug, Clone)]
 pub struct Conditions {
+    now: DateTime<Utc>,
     sql: String,
     binds: Vec<Bind>,
 }
 
 impl Conditions {
+    /// No condition yet, at `now`.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        Self {
+            now,
+            sql: String::new(),
+            binds: vec![Bind::Time(now)],
+        }
+    }
+
     /// Adds ` AND <clause>`, binding `values` to its `?`s in order.
     pub fn and(&mut self, clause: &str, values: impl IntoIterator<Item = Bind>) {
         self.sql.push_str(" AND ");
@@ -103,7 +114,8 @@ const CURRENT_PRICE: &str = "CASE WHEN mid_price_from > $1 THEN price_fresh_x100
      WHEN stale_price_from > $1 THEN price_mid_x100 ELSE price_stale_x100 END";
 
 /// Up to `limit` open leads after `after` in `sort` order, among those meeting `filters`
-/// (conditions that do not depend on the sort). `max_price` is in hundredths of a credit.
+/// (conditions that do not depend on the sort), at the conditions' `now`. `max_price` is in
+/// hundredths of a credit.
 pub async fn open_leads(
     db: &Db,
     filters: &Conditions,
@@ -111,14 +123,13 @@ pub async fn open_leads(
     after: Option<&SortKey>,
     max_price: Option<i64>,
     limit: u32,
-    now: DateTime<Utc>,
 ) -> Result<Vec<LeadRecord>, ApiError> {
-    let mut binds = vec![Bind::Time(now)];
+    let now = filters.now;
+    let mut binds = filters.binds.clone();
     let open = format!(
         "status = 'listed' AND expires_at > $1 AND purchases < max_buyers{}",
-        renumber(&filters.sql, 1)
+        filters.sql
     );
-    binds.extend(filters.binds.iter().cloned());
     let sql = match sort {
         Sort::Newest | Sort::Score => {
             let key_column = if sort == Sort::Score {
@@ -209,26 +220,6 @@ pub async fn open_leads(
         query.fetch_all(pool).await?
     });
     Ok(records)
-}
-
-/// `$n` placeholders of `sql` shifted by `offset` (conditions number their binds from 1).
-fn renumber(sql: &str, offset: usize) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut rest = sql;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let digits: String = rest[at + 1..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        match digits.parse::<usize>() {
-            Ok(n) => out.push_str(&format!("${}", n + offset)),
-            Err(_) => out.push('$'),
-        }
-        rest = &rest[at + 1 + digits.len()..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Lead `id` as stored, whatever its status.
@@ -348,20 +339,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn conditions_number_their_binds_and_shift_after_now() {
-        let mut c = Conditions::default();
+    fn conditions_number_their_binds_after_now() {
+        let mut c = Conditions::at(Utc::now());
         c.and("city = ?", [Bind::Text("Pune".into())]);
         c.and_fixed("contact_phone IS NOT NULL");
         c.and("score >= ? AND score <= ?", [Bind::Int(1), Bind::Int(9)]);
         assert_eq!(
-            c.sql,
-            " AND city = $1 AND contact_phone IS NOT NULL AND score >= $2 AND score <= $3"
-        );
-        assert_eq!(
-            renumber(&c.sql, 1),
-            " AND city = $2 AND contact_phone IS NOT NULL AND score >= $3 AND score <= $4",
+            c.sql, " AND city = $2 AND contact_phone IS NOT NULL AND score >= $3 AND score <= $4",
             "$1 is now: the filters follow it"
         );
-        assert_eq!(renumber("$9 $10", 1), "$10 $11", "multi-digit placeholders");
+        assert_eq!(
+            c.binds.len(),
+            4,
+            "now and the three values, in placeholder order"
+        );
     }
 }

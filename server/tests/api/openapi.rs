@@ -6,15 +6,7 @@ use crate::on_both_engines;
 on_both_engines!(the_openapi_document_lists_the_endpoints);
 async fn the_openapi_document_lists_the_endpoints(engine: Engine) {
     let app = spawn_app(engine).await;
-    let doc: serde_json::Value = app
-        .client
-        .get(app.url("/v1/openapi.json"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let doc = app.get_json("/v1/openapi.json", "").await;
     assert!(
         doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
         "an OpenAPI 3 document"
@@ -45,15 +37,7 @@ on_both_engines!(every_documented_error_code_is_one_the_app_knows);
 async fn every_documented_error_code_is_one_the_app_knows(engine: Engine) {
     use leadmart_shared::error_code::ApiErrorCode;
     let app = spawn_app(engine).await;
-    let doc: serde_json::Value = app
-        .client
-        .get(app.url("/v1/openapi.json"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let doc = app.get_json("/v1/openapi.json", "").await;
     let mut seen = 0;
     for operations in doc["paths"]
         .as_object()
