@@ -171,6 +171,18 @@ pub struct PurchasePlan {
     pub commission: Option<Commission>,
 }
 
+impl PurchasePlan {
+    /// `lead` as it stands once this purchase is applied: one more buyer, closed at its cap.
+    /// The server answers a purchase with it instead of reading the lead back.
+    pub fn sold(&self, mut lead: Lead) -> Lead {
+        lead.purchases = self.purchases_after;
+        if self.closes_lead {
+            lead.status = ListingStatus::SoldOut;
+        }
+        lead
+    }
+}
+
 /// Checks every rule, then computes the effects.
 pub fn plan_purchase(
     buyer: &BuyerState<'_>,

@@ -86,6 +86,13 @@ struct BrowseFigures {
 
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let smoke = args.iter().any(|a| a == "--smoke");
+    // `--only purchases` or `--only browse`: one part, for working on it.
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .map(|i| args.get(i + 1).context("--only needs purchases or browse"))
+        .transpose()?;
+    let runs = |part: &str| only.is_none_or(|o| o == part);
     let scale = if smoke { &SMOKE } else { &FULL };
     let binary = match args.iter().position(|a| a == "--server") {
         Some(i) => PathBuf::from(args.get(i + 1).context("--server needs a path")?),
@@ -116,9 +123,11 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         let mut purchases = Vec::new();
         let mut browse = Vec::new();
         for engine in ["sqlite", "postgres"] {
-            let url = databases.fresh(engine, "purchases")?;
-            purchases.push(runtime.block_on(bench_purchases(&binary, engine, &url, scale))?);
-            for &(size, generated) in scale.browse_sizes {
+            if runs("purchases") {
+                let url = databases.fresh(engine, "purchases")?;
+                purchases.push(runtime.block_on(bench_purchases(&binary, engine, &url, scale))?);
+            }
+            for &(size, generated) in scale.browse_sizes.iter().filter(|_| runs("browse")) {
                 let url = databases.fresh(engine, size)?;
                 browse.extend(runtime.block_on(bench_browse(
                     &binary, engine, &url, size, generated, scale, smoke,

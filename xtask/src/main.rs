@@ -27,7 +27,9 @@ fn main() -> Result<()> {
             .env("LEADMART_WRITE_BINDINGS", "1")
             .status_ok(),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench [--smoke] [--server PATH]|bindings>");
+            eprintln!(
+                "usage: cargo xtask <run|test|bench [--smoke] [--server PATH] [--only purchases|browse]|bindings>"
+            );
             std::process::exit(2);
         }
     }

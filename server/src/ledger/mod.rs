@@ -95,9 +95,35 @@ pub async fn post<A: Copy + Into<Decimal>>(
         .fetch_one(conn)
         .await?
     });
+    let mut rows = Vec::new();
     for entry in transfer.entries() {
-        apply_entry(tx, transfer_id, entry.account, entry.delta, now).await?;
+        let (account_id, balance_after) = move_balance(tx, entry.account, entry.delta).await?;
+        rows.push((account_id, entry.delta, balance_after));
     }
+    // Both entries in one statement: a purchase posts two transfers, and each round trip is
+    // time the buyer's wallet (and on SQLite the writer) stays locked.
+    let sql = sqlx::AssertSqlSafe(format!(
+        "INSERT INTO ledger_entries (transfer_id, account_id, delta, balance_after, created_at) \
+         VALUES {}",
+        (0..rows.len())
+            .map(|i| {
+                let n = i * 4;
+                format!("($1, ${}, ${}, ${}, ${})", n + 2, n + 3, n + 4, n + 5)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    with_tx!(tx, conn => {
+        let mut query = sqlx::query(sql).bind(transfer_id);
+        for (account_id, delta, balance_after) in &rows {
+            query = query
+                .bind(*account_id)
+                .bind(DbDecimal(*delta))
+                .bind(*balance_after)
+                .bind(now);
+        }
+        query.execute(conn).await?;
+    });
     Ok(transfer_id)
 }
 
@@ -115,13 +141,13 @@ async fn select_account(
     Ok(row)
 }
 
-async fn apply_entry(
+/// Finds (or opens) the account of an entry and moves its running balance by `delta` where it
+/// keeps one: `(account id, balance after)`.
+async fn move_balance(
     tx: &mut Tx,
-    transfer_id: i64,
     account: Account,
     delta: Decimal,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(i64, Option<DbDecimal>), ApiError> {
     let key = account_key(account);
     let lock = if account.must_stay_non_negative() {
         tx.for_update()
@@ -165,20 +191,7 @@ async fn apply_entry(
     } else {
         None
     };
-    with_tx!(tx, conn => {
-        sqlx::query(
-            "INSERT INTO ledger_entries (transfer_id, account_id, delta, balance_after, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(transfer_id)
-        .bind(account_id)
-        .bind(DbDecimal(delta))
-        .bind(balance_after)
-        .bind(now)
-        .execute(conn)
-        .await?;
-    });
-    Ok(())
+    Ok((account_id, balance_after))
 }
 
 /// The running balance of an account that keeps one, locked for the rest of `tx`.

@@ -53,17 +53,6 @@ pub async fn find_purchase(
     Ok(row)
 }
 
-/// The purchase `id`, as just written.
-pub async fn purchase_by_id(tx: &mut Tx, id: i64) -> Result<PurchaseRow, ApiError> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {PURCHASE_COLUMNS} FROM purchases WHERE id = $1"
-    ));
-    let row = with_tx!(tx, conn => {
-        sqlx::query_as(sql).bind(id).fetch_one(conn).await?
-    });
-    Ok(row)
-}
-
 /// Up to `count` of the buyer's purchases with an id below `before`, newest first, only those in
 /// `stage` when given.
 pub async fn purchases_page(
@@ -265,8 +254,8 @@ pub async fn purchased_leads(
     let related = Related {
         leads: records
             .into_iter()
-            .map(|r| (r.id, r))
-            .collect::<HashMap<_, _>>(),
+            .map(|r| Ok((r.id, r.into_lead()?)))
+            .collect::<Result<HashMap<_, _>, ApiError>>()?,
         notes,
         contacts,
         changes,

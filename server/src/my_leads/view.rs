@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use leadmart_shared::lead::Lead;
 use leadmart_shared::money::Money;
 use leadmart_shared::pipeline::{ContactChannel, Pipeline, PipelineStage};
 use leadmart_shared::refund::refund_deadline;
@@ -16,7 +17,6 @@ use super::store::PurchaseRow;
 use crate::MarketConfig;
 use crate::db::enum_from_column;
 use crate::error::ApiError;
-use crate::marketplace::record::LeadRecord;
 use crate::refunds::store::RefundRow;
 
 /// `(purchase_id, id, body, created_at)` of a note.
@@ -28,7 +28,7 @@ pub type StageRow = (i64, String, DateTime<Utc>);
 
 /// The rows behind a batch of purchases, each list oldest first.
 pub struct Related {
-    pub leads: HashMap<i64, LeadRecord>,
+    pub leads: HashMap<i64, Lead>,
     pub notes: Vec<NoteRow>,
     pub contacts: Vec<ContactRow>,
     pub changes: Vec<StageRow>,
@@ -54,6 +54,26 @@ pub fn pipeline_of(
         pipeline.move_to(to, at, deal).map_err(ApiError::corrupt)?;
     }
     Ok(pipeline)
+}
+
+/// A purchase the moment it is made, from what its transaction read and wrote: nothing has been
+/// worked on it yet, so there is nothing more to load.
+pub fn just_bought(
+    purchase: &PurchaseRow,
+    lead: Lead,
+    market: &MarketConfig,
+    now: DateTime<Utc>,
+) -> Result<PurchasedLead, ApiError> {
+    let related = Related {
+        leads: HashMap::from([(purchase.lead_id, lead)]),
+        notes: Vec::new(),
+        contacts: Vec::new(),
+        changes: Vec::new(),
+        refunds: Vec::new(),
+    };
+    assemble(std::slice::from_ref(purchase), related, market, now)?
+        .pop()
+        .ok_or_else(|| ApiError::corrupt("a purchase without its lead"))
 }
 
 /// One [`PurchasedLead`] per purchase, in the order of `purchases`.
@@ -105,8 +125,7 @@ pub fn assemble(
         .map(|purchase| {
             let lead = leads
                 .remove(&purchase.lead_id)
-                .ok_or_else(|| ApiError::corrupt("a purchase without its lead"))?
-                .into_lead()?;
+                .ok_or_else(|| ApiError::corrupt("a purchase without its lead"))?;
             let pipeline = pipeline_of(
                 purchase,
                 changes_of.remove(&purchase.id).unwrap_or_default(),

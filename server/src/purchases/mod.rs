@@ -1,7 +1,8 @@
 //! `POST /v1/marketplace/leads/{id}/purchase`: one write transaction that checks every purchase
 //! rule with the shared `plan_purchase` over what [`store`] reads and applies its plan through
 //! [`store`] — debit through the ledger, purchase record, purchases count, close the lead at its
-//! cap, commission accrual for partner leads — then answers with the lead revealed.
+//! cap, commission accrual for partner leads — then answers with the lead revealed, assembled
+//! from what the transaction read and wrote (nothing is read back).
 //!
 //! `Idempotency-Key`: see [`crate::idempotency`]. A refused purchase stores nothing, so the same
 //! key may be retried after topping up.
@@ -82,10 +83,9 @@ async fn buy(
         &market.credit_value,
         &market.commission,
     )?;
-    let purchase_id = store::apply(tx, market, buyer, &inputs.lead, &plan, now).await?;
-    let row = my_leads::store::purchase_by_id(tx, purchase_id).await?;
+    let purchase = store::apply(tx, market, buyer, &inputs.lead, &plan, now).await?;
     Ok(PurchaseResponse {
-        purchase: my_leads::store::purchased_lead(tx, &row, market, now).await?,
+        purchase: my_leads::view::just_bought(&purchase, plan.sold(inputs.lead), market, now)?,
         balance: CreditBalance::new(plan.balance_after, &market.credit_value),
     })
 }

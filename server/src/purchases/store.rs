@@ -19,6 +19,7 @@ use leadmart_shared::purchase::{BuyerState, PurchasePlan};
 use crate::db::{DbDecimal, Tx};
 use crate::error::ApiError;
 use crate::marketplace::record::{LEAD_COLUMNS, LeadRecord};
+use crate::my_leads::store::{PURCHASE_COLUMNS, PurchaseRow};
 use crate::{MarketConfig, credits, ledger, preferences, with_tx};
 
 /// What the purchase rules need to know, read in lock order.
@@ -65,14 +66,7 @@ pub async fn inputs(
         preferences::profile_in(tx, buyer, market.credit_value.currency, &market.agent_time)
             .await?;
     let balance = credits::store::locked_wallet(tx, buyer).await?;
-    let spent_today = spent_today(tx, buyer, zone, now).await?;
-    let already: i64 = with_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM purchases WHERE lead_id = $1 AND buyer_id = $2")
-            .bind(lead_id)
-            .bind(buyer)
-            .fetch_one(conn)
-            .await?
-    });
+    let (spent_today, already_purchased) = own_purchases(tx, buyer, lead_id, zone, now).await?;
     let partner = match lead.partner {
         Some(p) => Some(partner_standing(tx, p).await?),
         None => None,
@@ -83,7 +77,7 @@ pub async fn inputs(
         profile,
         balance,
         spent_today,
-        already_purchased: already > 0,
+        already_purchased,
     })
 }
 
@@ -115,31 +109,41 @@ async fn partner_standing(tx: &mut Tx, partner: PartnerId) -> Result<PartnerStan
     })
 }
 
-/// Credits the buyer spent on leads since the start of their own local day (their time zone,
-/// else the marketplace's).
-async fn spent_today(
+/// From one read of the buyer's purchases: the credits they spent on leads since the start of
+/// their own local day (their time zone, else the marketplace's), and whether they already
+/// bought `lead_id`.
+async fn own_purchases(
     tx: &mut Tx,
     buyer: i64,
+    lead_id: i64,
     zone: leadmart_shared::local_time::Tz,
     now: DateTime<Utc>,
-) -> Result<Credits, ApiError> {
+) -> Result<(Credits, bool), ApiError> {
     let day_start = leadmart_shared::local_time::day_start(now, zone);
-    let prices: Vec<DbDecimal> = with_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT price FROM purchases WHERE buyer_id = $1 AND purchased_at >= $2")
-            .bind(buyer)
-            .bind(day_start)
-            .fetch_all(conn)
-            .await?
+    let rows: Vec<(i64, DbDecimal, DateTime<Utc>)> = with_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT lead_id, price, purchased_at FROM purchases \
+             WHERE buyer_id = $1 AND (purchased_at >= $2 OR lead_id = $3)",
+        )
+        .bind(buyer)
+        .bind(day_start)
+        .bind(lead_id)
+        .fetch_all(conn)
+        .await?
     });
-    let prices = prices
+    let already = rows.iter().any(|(lead, ..)| *lead == lead_id);
+    let prices = rows
         .into_iter()
-        .map(|p| Credits::new(p.0))
+        .filter(|(.., at)| *at >= day_start)
+        .map(|(_, price, _)| Credits::new(price.0))
         .collect::<Result<Vec<_>, _>>()
         .map_err(ApiError::corrupt)?;
-    Credits::sum(prices).ok_or_else(|| ApiError::corrupt("daily spend overflows"))
+    let spent = Credits::sum(prices).ok_or_else(|| ApiError::corrupt("daily spend overflows"))?;
+    Ok((spent, already))
 }
 
-/// Writes the effects of `plan` (buyer `buyer` buying `lead`); returns the new purchase's id.
+/// Writes the effects of `plan` (buyer `buyer` buying `lead`); returns the new purchase as
+/// written.
 pub async fn apply(
     tx: &mut Tx,
     market: &MarketConfig,
@@ -147,13 +151,14 @@ pub async fn apply(
     lead: &Lead,
     plan: &PurchasePlan,
     now: DateTime<Utc>,
-) -> Result<i64, ApiError> {
+) -> Result<PurchaseRow, ApiError> {
     let lead_id = lead.id.get();
-    let purchase_id: i64 = with_tx!(tx, conn => {
-        sqlx::query_scalar(
-            "INSERT INTO purchases (lead_id, buyer_id, price, purchased_at, stage, stage_since, \
-             updated_at) VALUES ($1, $2, $3, $4, 'new', $4, $4) RETURNING id",
-        )
+    let sql = sqlx::AssertSqlSafe(format!(
+        "INSERT INTO purchases (lead_id, buyer_id, price, purchased_at, stage, stage_since, \
+         updated_at) VALUES ($1, $2, $3, $4, 'new', $4, $4) RETURNING {PURCHASE_COLUMNS}"
+    ));
+    let purchase: PurchaseRow = with_tx!(tx, conn => {
+        sqlx::query_as(sql)
         .bind(lead_id)
         .bind(buyer)
         .bind(DbDecimal(plan.price.amount()))
@@ -161,6 +166,7 @@ pub async fn apply(
         .fetch_one(conn)
         .await?
     });
+    let purchase_id = purchase.id;
     let reference = format!("purchase:{purchase_id}");
     let buyer_id = UserId::new(buyer).map_err(ApiError::corrupt)?;
     ledger::post(tx, &lead_purchase(buyer_id, plan.price, &reference), now).await?;
@@ -202,5 +208,5 @@ pub async fn apply(
         )
         .await?;
     }
-    Ok(purchase_id)
+    Ok(purchase)
 }

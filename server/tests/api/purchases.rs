@@ -16,7 +16,9 @@ async fn a_purchase_debits_reveals_and_counts(engine: Engine) {
     let powai = app.lead_in("Powai").await;
     let response = app.buy(&agent, &powai, None).await;
     assert_eq!(response.status(), 201, "an eligible agent buys the lead");
-    let bought: PurchaseResponse = response.json().await.expect("PurchaseResponse");
+    let answer: serde_json::Value = response.json().await.expect("PurchaseResponse");
+    assert_answer_is_what_my_leads_shows(&app, &agent.token, &powai, &answer).await;
+    let bought: PurchaseResponse = serde_json::from_value(answer).expect("PurchaseResponse");
     assert_eq!(
         bought.purchase.contact.name, "Priya Nair",
         "buying reveals the contact"
@@ -66,6 +68,21 @@ async fn a_purchase_debits_reveals_and_counts(engine: Engine) {
     app.finish().await;
 }
 
+/// The purchase answers from what its transaction read and wrote; My Leads reads it back from
+/// the database. They must not differ.
+async fn assert_answer_is_what_my_leads_shows(
+    app: &crate::harness::TestApp,
+    token: &str,
+    lead: &str,
+    answer: &serde_json::Value,
+) {
+    let stored = app.get_json(&format!("/v1/my/leads/{lead}"), token).await;
+    assert_eq!(
+        answer["purchase"], stored,
+        "the purchase's answer equals the purchased lead as stored"
+    );
+}
+
 on_both_engines!(the_last_buyer_closes_a_lead_and_partners_earn);
 async fn the_last_buyer_closes_a_lead_and_partners_earn(engine: Engine) {
     let app = spawn_app(engine).await;
@@ -74,7 +91,14 @@ async fn the_last_buyer_closes_a_lead_and_partners_earn(engine: Engine) {
     let sql = format!("UPDATE leads SET partner_id = {} WHERE id = $1", partner.id);
     app.exec(Box::leak(sql.into_boxed_str()), &andheri).await;
     let agent = app.agent(100, json!({})).await;
-    assert_eq!(app.buy(&agent, &andheri, None).await.status(), 201);
+    let response = app.buy(&agent, &andheri, None).await;
+    assert_eq!(response.status(), 201);
+    let answer: serde_json::Value = response.json().await.expect("PurchaseResponse");
+    assert_eq!(
+        answer["purchase"]["lead"]["card"]["purchases"], 1,
+        "the answer counts this purchase"
+    );
+    assert_answer_is_what_my_leads_shows(&app, &agent.token, &andheri, &answer).await;
     let status: String = leadmart_server::with_pool!(&app.db, pool => {
         sqlx::query_scalar("SELECT status FROM leads WHERE id = CAST($1 AS BIGINT)")
             .bind(&andheri)
