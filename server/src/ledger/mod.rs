@@ -1,11 +1,20 @@
 //! The double-entry ledger on disk: every shared [`Transfer`] becomes one `ledger_transfers` row
 //! and two `ledger_entries` rows whose deltas sum to zero.
 //!
-//! Accounts that hold someone's money (buyer wallets, partner balances) keep a running balance
-//! row, locked and updated in the same transaction as their entries, and refused below zero by
-//! the shared debit rule (with a CHECK constraint behind it). Marketplace-side accounts
-//! (revenue, credits issued, expenses) keep no running balance: they are sums of their entries,
-//! so concurrent purchases do not queue on one marketplace-wide row.
+//! An account's balance is `ledger_accounts.balance` plus its entries not yet `settled` into it.
+//! Two ways to keep it:
+//!
+//! - **In place** (buyer wallets): each entry locks the account row, moves the balance and is
+//!   written settled, refused below zero by the shared debit rule (with a CHECK constraint
+//!   behind it). A wallet is spent by its owner's purchases, which must queue on it anyway.
+//! - **Accrued** (partner balances, marketplace accounts): an entry is only inserted, unsettled,
+//!   with no lock, because these accounts are credited by many buyers' purchases at once — a
+//!   row lock held to each commit would queue every sale of a big partner's leads behind one
+//!   another (on PostgreSQL it capped the purchase benchmark, where half the leads come from one
+//!   partner). A debit of an accrued account that must stay non-negative (a commission reversed,
+//!   a payout) locks the row, settles the entries it can see into the balance, then checks and
+//!   moves it like a wallet. Entries committed meanwhile stay unsettled and count next time, so
+//!   a balance never counts an entry twice or loses one, whatever order ids commit in.
 
 use chrono::{DateTime, Utc};
 use leadmart_shared::ledger::{Account, LedgerError, Transfer, debit};
@@ -14,7 +23,7 @@ use rust_decimal::Decimal;
 
 use crate::db::{Db, DbDecimal, Tx, enum_to_column};
 use crate::error::ApiError;
-use crate::{with_pool, with_tx};
+use crate::with_tx;
 
 /// The account's stable key in `ledger_accounts.account`, e.g. `buyer_wallet:7`.
 pub fn account_key(account: Account) -> String {
@@ -28,6 +37,11 @@ pub fn account_key(account: Account) -> String {
         Account::PayoutsSent => "payouts_sent".to_owned(),
         Account::CommissionExpense => "commission_expense".to_owned(),
     }
+}
+
+/// Whether entries of `account` move its balance in place (see the module's notes).
+fn moves_in_place(account: Account) -> bool {
+    matches!(account, Account::BuyerWallet(_))
 }
 
 /// Credits and money never share an account: a transfer moves one unit.
@@ -100,15 +114,23 @@ pub async fn post<A: Copy + Into<Decimal>>(
         let (account_id, balance_after) = move_balance(tx, entry.account, entry.delta).await?;
         rows.push((account_id, entry.delta, balance_after));
     }
+    // An entry is settled exactly when it moved its account's balance.
     // Both entries in one statement: a purchase posts two transfers, and each round trip is
     // time the buyer's wallet (and on SQLite the writer) stays locked.
     let sql = sqlx::AssertSqlSafe(format!(
-        "INSERT INTO ledger_entries (transfer_id, account_id, delta, balance_after, created_at) \
-         VALUES {}",
+        "INSERT INTO ledger_entries \
+         (transfer_id, account_id, delta, balance_after, settled, created_at) VALUES {}",
         (0..rows.len())
             .map(|i| {
-                let n = i * 4;
-                format!("($1, ${}, ${}, ${}, ${})", n + 2, n + 3, n + 4, n + 5)
+                let n = i * 5;
+                format!(
+                    "($1, ${}, ${}, ${}, ${}, ${})",
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6
+                )
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -120,6 +142,7 @@ pub async fn post<A: Copy + Into<Decimal>>(
                 .bind(*account_id)
                 .bind(DbDecimal(*delta))
                 .bind(*balance_after)
+                .bind(balance_after.is_some())
                 .bind(now);
         }
         query.execute(conn).await?;
@@ -141,19 +164,18 @@ async fn select_account(
     Ok(row)
 }
 
-/// Finds (or opens) the account of an entry and moves its running balance by `delta` where it
-/// keeps one: `(account id, balance after)`.
+/// Finds (or opens) the account of an entry and, where the entry moves it (see the module's
+/// notes), locks it and moves its balance by `delta`: `(account id, balance after)`, no balance
+/// for an accrued entry.
 async fn move_balance(
     tx: &mut Tx,
     account: Account,
     delta: Decimal,
 ) -> Result<(i64, Option<DbDecimal>), ApiError> {
     let key = account_key(account);
-    let lock = if account.must_stay_non_negative() {
-        tx.for_update()
-    } else {
-        ""
-    };
+    let checked_debit = delta < Decimal::ZERO && account.must_stay_non_negative();
+    let moves = moves_in_place(account) || checked_debit;
+    let lock = if moves { tx.for_update() } else { "" };
     // Accounts exist after their first entry: read first, create only when missing (an
     // `INSERT … ON CONFLICT` on every entry is one more round trip per entry, and the
     // benchmark's purchase posts four entries).
@@ -178,7 +200,12 @@ async fn move_balance(
         }
     };
     let (account_id, DbDecimal(balance)) = found;
-    let balance_after = if account.must_stay_non_negative() {
+    let balance_after = if moves {
+        let balance = if moves_in_place(account) {
+            balance
+        } else {
+            settle(tx, account_id, balance).await?
+        };
         let after = next_balance(account, balance, delta)?;
         with_tx!(tx, conn => {
             sqlx::query("UPDATE ledger_accounts SET balance = $1 WHERE id = $2")
@@ -194,7 +221,46 @@ async fn move_balance(
     Ok((account_id, balance_after))
 }
 
-/// The running balance of an account that keeps one, locked for the rest of `tx`.
+/// Folds the unsettled entries of the (locked) account `account_id` that this transaction can
+/// see into `balance`, marks exactly those settled, and returns the new balance (written by
+/// the caller with the entry that needed it).
+async fn settle(tx: &mut Tx, account_id: i64, balance: Decimal) -> Result<Decimal, ApiError> {
+    let accrued = unsettled(tx, account_id).await?;
+    let ids: Vec<i64> = accrued.iter().map(|(id, _)| *id).collect();
+    // Marked by id, not by a range: on PostgreSQL an entry with a lower id may commit later.
+    for chunk in ids.chunks(500) {
+        let list = (1..=chunk.len())
+            .map(|i| format!("${}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE ledger_entries SET settled = TRUE WHERE account_id = $1 AND id IN ({list})"
+        ));
+        with_tx!(tx, conn => {
+            let mut query = sqlx::query(sql).bind(account_id);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.execute(conn).await?;
+        });
+    }
+    Ok(balance + accrued.iter().map(|(_, delta)| *delta).sum::<Decimal>())
+}
+
+/// `(id, delta)` of the entries of `account_id` not yet settled into its balance.
+async fn unsettled(tx: &mut Tx, account_id: i64) -> Result<Vec<(i64, Decimal)>, ApiError> {
+    let rows: Vec<(i64, DbDecimal)> = with_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT id, delta FROM ledger_entries WHERE account_id = $1 AND NOT settled",
+        )
+        .bind(account_id)
+        .fetch_all(conn)
+        .await?
+    });
+    Ok(rows.into_iter().map(|(id, d)| (id, d.0)).collect())
+}
+
+/// The balance of a wallet (an account moved in place), locked for the rest of `tx`.
 pub async fn locked_balance(tx: &mut Tx, account: Account) -> Result<Decimal, ApiError> {
     let lock = tx.for_update();
     let sql = sqlx::AssertSqlSafe(format!(
@@ -207,16 +273,23 @@ pub async fn locked_balance(tx: &mut Tx, account: Account) -> Result<Decimal, Ap
     Ok(found.map_or(Decimal::ZERO, |b| b.0))
 }
 
-/// The running balance of an account that keeps one (zero when it has no entries yet).
+/// The balance of any account: its settled balance plus its unsettled entries, read in one
+/// snapshot (zero when it has no entries yet).
 pub async fn balance(db: &Db, account: Account) -> Result<Decimal, ApiError> {
     let key = account_key(account);
-    let found: Option<DbDecimal> = with_pool!(db, pool => {
-        sqlx::query_scalar("SELECT balance FROM ledger_accounts WHERE account = $1")
+    let mut tx = db.begin_read().await?;
+    let found: Option<(i64, DbDecimal)> = with_tx!(&mut tx, conn => {
+        sqlx::query_as("SELECT id, balance FROM ledger_accounts WHERE account = $1")
             .bind(&key)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await?
     });
-    Ok(found.map_or(Decimal::ZERO, |b| b.0))
+    let Some((account_id, DbDecimal(settled))) = found else {
+        return Ok(Decimal::ZERO);
+    };
+    let accrued = unsettled(&mut tx, account_id).await?;
+    tx.commit().await?;
+    Ok(settled + accrued.iter().map(|(_, delta)| *delta).sum::<Decimal>())
 }
 
 /// A wallet's balance as credits.
