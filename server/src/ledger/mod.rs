@@ -115,7 +115,7 @@ pub async fn post<A: Copy + Into<Decimal>>(
         rows.push((account_id, entry.delta, balance_after));
     }
     // An entry is settled exactly when it moved its account's balance.
-    // Both entries in one statement: a purchase posts two transfers, and each round trip is
+    // Both entries in one statement: a purchase posts one or two transfers, and each round trip is
     // time the buyer's wallet (and on SQLite the writer) stays locked.
     let sql = sqlx::AssertSqlSafe(format!(
         "INSERT INTO ledger_entries \
