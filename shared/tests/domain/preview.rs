@@ -103,8 +103,11 @@ proptest! {
         let lower = json.to_lowercase();
         prop_assert!(!lower.contains(&email), "email leaked: {json}");
         prop_assert!(!json.contains(&mobile[mobile.len() - 7..]), "phone leaked: {json}");
-        prop_assert!(!lower.contains(&street.to_lowercase()), "address leaked: {json}");
         let words = words_of(&json);
+        // The address as its own words: a street name can also be part of a field name
+        // ("Alco" in "postalCode"), which is no leak.
+        let address_words = words_of(&address);
+        prop_assert!(!words.windows(address_words.len()).any(|w| w == address_words.as_slice()), "address leaked: {json}");
         let (f, l) = (first.to_lowercase(), last.to_lowercase());
         prop_assert!(!words.windows(2).any(|w| w[0] == f && w[1] == l), "name leaked: {json}");
     }
