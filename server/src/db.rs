@@ -5,12 +5,14 @@
 //! both). Migrations are split per engine because column types differ (TEXT vs NUMERIC money,
 //! TEXT vs TIMESTAMPTZ time).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -63,12 +65,16 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true);
             let wal = Arc::new(WalSync::of(options.get_filename()));
+            // A local file has no connection to lose: no ping before each use, which on SQLite
+            // is one more round trip to the connection's thread.
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options.synchronous(SqliteSynchronous::Normal))
                 .await?;
@@ -207,9 +213,17 @@ mod decimal_column {
     }
 }
 
-/// A write transaction on either engine. Purchases and every other balance change run in one,
-/// so the rule checks and the effects see the same rows.
-pub enum Tx {
+/// A transaction on either engine. Purchases and every other balance change run in one, so the
+/// rule checks and the effects see the same rows.
+pub struct Tx {
+    pub conn: TxConn,
+    /// Ledger accounts this transaction locked, by key: their id and their balance as this
+    /// transaction has moved it (moves may still wait in a [`Batch`]). Owned by `crate::ledger`;
+    /// it lets a purchase move the wallet it already locked and read without reading it again.
+    pub(crate) ledger_locks: HashMap<String, (i64, Decimal)>,
+}
+
+pub enum TxConn {
     /// On the writer connection of [`Db::Sqlite`] with its [`WalSync`] for a write transaction,
     /// on a reader without one for a read one.
     Sqlite(
@@ -224,17 +238,26 @@ pub enum Tx {
 #[macro_export]
 macro_rules! with_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::db::Tx::Sqlite(tx, _) => {
+        match &mut ($tx).conn {
+            $crate::db::TxConn::Sqlite(tx, _) => {
                 let $conn = &mut **tx;
                 $body
             }
-            $crate::db::Tx::Postgres(tx) => {
+            $crate::db::TxConn::Postgres(tx) => {
                 let $conn = &mut **tx;
                 $body
             }
         }
     };
+}
+
+impl From<TxConn> for Tx {
+    fn from(conn: TxConn) -> Self {
+        Tx {
+            conn,
+            ledger_locks: HashMap::new(),
+        }
+    }
 }
 
 impl Db {
@@ -245,12 +268,13 @@ impl Db {
     /// On PostgreSQL, rows are locked where they are read (see [`Tx::for_update`]).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite { writer, wal, .. } => Tx::Sqlite(
+            Db::Sqlite { writer, wal, .. } => TxConn::Sqlite(
                 writer.begin_with("BEGIN IMMEDIATE").await?,
                 Some(Arc::clone(wal)),
             ),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+            Db::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
+        }
+        .into())
     }
 }
 
@@ -258,26 +282,189 @@ impl Tx {
     /// The row-lock suffix of a `SELECT` that a later write depends on: `FOR UPDATE` on
     /// PostgreSQL; nothing on SQLite, whose `BEGIN IMMEDIATE` already excludes other writers.
     pub fn for_update(&self) -> &'static str {
-        match self {
-            Tx::Sqlite(..) => "",
-            Tx::Postgres(_) => " FOR UPDATE",
+        match self.conn {
+            TxConn::Sqlite(..) => "",
+            TxConn::Postgres(_) => " FOR UPDATE",
         }
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
+        match self.conn {
             // The writer connection goes back (to the next writer) when the commit returns;
             // the answer waits for the log to be on disk.
-            Tx::Sqlite(tx, wal) => {
+            TxConn::Sqlite(tx, wal) => {
                 tx.commit().await?;
                 match wal {
                     Some(wal) => wal.durable(wal.ticket()).await,
                     None => Ok(()),
                 }
             }
-            Tx::Postgres(tx) => tx.commit().await,
+            TxConn::Postgres(tx) => tx.commit().await,
         }
     }
+
+    /// An empty [`Batch`] for this transaction's engine.
+    pub fn batch(&self) -> Batch {
+        Batch {
+            one_string: matches!(self.conn, TxConn::Sqlite(..)),
+            statements: Vec::new(),
+        }
+    }
+}
+
+/// A value bound into a [`Batch`] statement; each is encoded as a direct bind of the same Rust
+/// type would be, so batched and direct statements store the same text and types.
+#[derive(Debug, Clone)]
+pub enum Param {
+    Int(i64),
+    Bool(bool),
+    Text(String),
+    Decimal(Option<DbDecimal>),
+    Time(DateTime<Utc>),
+}
+
+impl From<i64> for Param {
+    fn from(v: i64) -> Self {
+        Param::Int(v)
+    }
+}
+impl From<bool> for Param {
+    fn from(v: bool) -> Self {
+        Param::Bool(v)
+    }
+}
+impl From<String> for Param {
+    fn from(v: String) -> Self {
+        Param::Text(v)
+    }
+}
+impl From<&str> for Param {
+    fn from(v: &str) -> Self {
+        Param::Text(v.to_owned())
+    }
+}
+impl From<DbDecimal> for Param {
+    fn from(v: DbDecimal) -> Self {
+        Param::Decimal(Some(v))
+    }
+}
+impl From<Option<DbDecimal>> for Param {
+    fn from(v: Option<DbDecimal>) -> Self {
+        Param::Decimal(v)
+    }
+}
+impl From<DateTime<Utc>> for Param {
+    fn from(v: DateTime<Utc>) -> Self {
+        Param::Time(v)
+    }
+}
+
+/// Writes queued to run together, in order, inside one transaction, where nothing between them
+/// needs their results. On SQLite they go to the writer as one multi-statement string — one
+/// round trip to its connection thread instead of one per statement, and every round trip is
+/// time the one writer is held (the purchase benchmark's limit). SQLite binds each statement of
+/// the string from one numbered list, so placeholders count on across statements. PostgreSQL
+/// prepares one statement at a time: there each runs on its own, numbered from `$1`.
+pub struct Batch {
+    one_string: bool,
+    statements: Vec<(String, Vec<Param>)>,
+}
+
+/// Hands out the placeholders of one batched statement.
+pub struct Binder<'a> {
+    params: &'a mut Vec<Param>,
+    first: usize,
+}
+
+impl Binder<'_> {
+    /// Binds `value` and returns its placeholder (`$n`) to write into the statement.
+    pub fn bind(&mut self, value: impl Into<Param>) -> String {
+        self.params.push(value.into());
+        format!("${}", self.first + self.params.len())
+    }
+}
+
+impl Batch {
+    /// Queues the statement `write` returns, binding through the [`Binder`] it is given.
+    pub fn push(&mut self, write: impl FnOnce(&mut Binder<'_>) -> String) {
+        let first = if self.one_string {
+            self.statements.iter().map(|(_, p)| p.len()).sum()
+        } else {
+            0
+        };
+        let mut params = Vec::new();
+        let sql = write(&mut Binder {
+            params: &mut params,
+            first,
+        });
+        self.statements.push((sql, params));
+    }
+
+    /// An expression for the id of the row the batch's last insert into `table` (a constant
+    /// name, with an `id` key) wrote, for statements after it that refer to it — valid until
+    /// the batch inserts into `table` again. On SQLite the batch runs on the one writer, inside
+    /// its write lock, and an `INTEGER PRIMARY KEY` row is given the highest id; on PostgreSQL
+    /// `currval` answers the value this session last drew from the table's id sequence.
+    pub fn just_inserted_id(&self, table: &'static str) -> String {
+        if self.one_string {
+            format!("(SELECT MAX(id) FROM {table})")
+        } else {
+            format!("currval(pg_get_serial_sequence('{table}', 'id'))")
+        }
+    }
+
+    /// Runs the queued statements in `tx`, in order; the first error stops them (and the
+    /// transaction is then rolled back by its owner).
+    pub async fn run(self, tx: &mut Tx) -> Result<(), sqlx::Error> {
+        if self.statements.is_empty() {
+            return Ok(());
+        }
+        match &mut tx.conn {
+            TxConn::Sqlite(conn, _) => {
+                let sql = self
+                    .statements
+                    .iter()
+                    .map(|(sql, _)| sql.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";\n");
+                let params = self.statements.into_iter().flat_map(|(_, p)| p);
+                bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), params)
+                    .execute(&mut **conn)
+                    .await?;
+            }
+            TxConn::Postgres(conn) => {
+                for (sql, params) in self.statements {
+                    bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), params)
+                        .execute(&mut **conn)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn bind_all<'q, DB: sqlx::Database>(
+    mut query: sqlx::query::Query<'q, DB, DB::Arguments>,
+    params: impl IntoIterator<Item = Param>,
+) -> sqlx::query::Query<'q, DB, DB::Arguments>
+where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<DbDecimal>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for param in params {
+        query = match param {
+            Param::Int(v) => query.bind(v),
+            Param::Bool(v) => query.bind(v),
+            Param::Text(v) => query.bind(v),
+            Param::Decimal(v) => query.bind(v),
+            Param::Time(v) => query.bind(v),
+        };
+    }
+    query
 }
 
 impl Db {
@@ -285,9 +472,10 @@ impl Db {
     /// queries, with the same [`Tx`] type the write paths use so loaders serve both.
     pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite { pool, .. } => Tx::Sqlite(pool.begin().await?, None),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+            Db::Sqlite { pool, .. } => TxConn::Sqlite(pool.begin().await?, None),
+            Db::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
+        }
+        .into())
     }
 }
 
@@ -332,6 +520,42 @@ mod tests {
             sqlx::query("INSERT INTO t (v) VALUES ($1)").bind(v).execute(conn).await.expect("insert");
         });
         tx.commit().await.expect("commit");
+    }
+
+    /// A batch's statements run in order in one string, each bound to its own values although
+    /// SQLite numbers the placeholders of the whole string as one list.
+    #[tokio::test]
+    async fn a_batch_binds_each_statement_its_own_values() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (db, _) = sqlite_in(dir.path()).await;
+        let mut tx = db.begin_write().await.expect("begin");
+        let mut batch = tx.batch();
+        batch.push(|b| {
+            format!(
+                "INSERT INTO t (v) VALUES ({}), ({})",
+                b.bind(1_i64),
+                b.bind(2_i64)
+            )
+        });
+        batch.push(|b| {
+            format!(
+                "UPDATE t SET v = v * {} WHERE v = {}",
+                b.bind(10_i64),
+                b.bind(2_i64)
+            )
+        });
+        batch.push(|b| format!("INSERT INTO t (v) SELECT MAX(v) + {} FROM t", b.bind(5_i64)));
+        batch.run(&mut tx).await.expect("batch");
+        tx.commit().await.expect("commit");
+        let Db::Sqlite { pool, .. } = &db else {
+            unreachable!()
+        };
+        let values: Vec<i64> = sqlx::query_scalar("SELECT v FROM t ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .expect("rows");
+        assert_eq!(values, [1, 20, 25], "in order, each with its own values");
+        db.close().await;
     }
 
     /// Commits that returned while a sync was running wait for the next one, and one sync then

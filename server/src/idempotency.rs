@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::db::{Db, Tx};
+use crate::db::{Batch, Db, Tx};
 use crate::error::ApiError;
 use crate::{with_pool, with_tx};
 
@@ -154,13 +154,20 @@ pub async fn release(tx: &mut Tx, user_id: i64, key: &str) -> Result<(), ApiErro
 }
 
 pub async fn store(tx: &mut Tx, user_id: i64, key: &str, response: &str) -> Result<(), ApiError> {
-    with_tx!(tx, conn => {
-        sqlx::query("UPDATE idempotency_keys SET response = $1 WHERE user_id = $2 AND key = $3")
-            .bind(response)
-            .bind(user_id)
-            .bind(key)
-            .execute(conn)
-            .await?;
-    });
+    let mut batch = tx.batch();
+    store_into(&mut batch, user_id, key, response);
+    batch.run(tx).await?;
     Ok(())
+}
+
+/// [`store`], queued with the other writes of `batch`.
+pub fn store_into(batch: &mut Batch, user_id: i64, key: &str, response: &str) {
+    batch.push(|b| {
+        format!(
+            "UPDATE idempotency_keys SET response = {} WHERE user_id = {} AND key = {}",
+            b.bind(response),
+            b.bind(user_id),
+            b.bind(key)
+        )
+    });
 }

@@ -21,7 +21,7 @@ use leadmart_shared::ledger::{Account, LedgerError, Transfer, debit};
 use leadmart_shared::money::{Credits, Money};
 use rust_decimal::Decimal;
 
-use crate::db::{Db, DbDecimal, Tx, enum_to_column};
+use crate::db::{Batch, Binder, Db, DbDecimal, Tx, enum_to_column};
 use crate::error::ApiError;
 use crate::with_tx;
 
@@ -90,64 +90,84 @@ fn next_balance(account: Account, balance: Decimal, delta: Decimal) -> Result<De
     }
 }
 
-/// Posts `transfer` inside `tx`. Returns the transfer's id.
+/// Posts `transfer` inside `tx`.
 pub async fn post<A: Copy + Into<Decimal>>(
     tx: &mut Tx,
     transfer: &Transfer<A>,
     now: DateTime<Utc>,
-) -> Result<i64, ApiError> {
+) -> Result<(), ApiError> {
+    let mut batch = tx.batch();
+    post_into(tx, &mut batch, transfer, now).await?;
+    batch.run(tx).await?;
+    Ok(())
+}
+
+/// Posts `transfer` inside `tx` with its writes queued in `batch`, which the caller runs before
+/// it commits or reads any of the accounts: the reads a balance move needs happen now, the
+/// transfer row, the moves and the entries are queued.
+pub async fn post_into<A: Copy + Into<Decimal>>(
+    tx: &mut Tx,
+    batch: &mut Batch,
+    transfer: &Transfer<A>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     let amount: Decimal = transfer.amount.into();
-    let transfer_id: i64 = with_tx!(tx, conn => {
-        sqlx::query_scalar(
+    batch.push(|b| {
+        format!(
             "INSERT INTO ledger_transfers (reason, reference, amount, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
+             VALUES ({}, {}, {}, {})",
+            b.bind(enum_to_column(&transfer.reason)),
+            b.bind(transfer.reference.as_str()),
+            b.bind(DbDecimal(amount)),
+            b.bind(now)
         )
-        .bind(enum_to_column(&transfer.reason))
-        .bind(&transfer.reference)
-        .bind(DbDecimal(amount))
-        .bind(now)
-        .fetch_one(conn)
-        .await?
     });
     let mut rows = Vec::new();
     for entry in transfer.entries() {
-        let (account_id, balance_after) = move_balance(tx, entry.account, entry.delta).await?;
-        rows.push((account_id, entry.delta, balance_after));
+        rows.push((
+            entry_account(tx, batch, entry.account, entry.delta).await?,
+            entry.delta,
+        ));
     }
-    // An entry is settled exactly when it moved its account's balance.
-    // Both entries in one statement: a purchase posts one or two transfers, and each round trip is
-    // time the buyer's wallet (and on SQLite the writer) stays locked.
-    let sql = sqlx::AssertSqlSafe(format!(
-        "INSERT INTO ledger_entries \
-         (transfer_id, account_id, delta, balance_after, settled, created_at) VALUES {}",
-        (0..rows.len())
-            .map(|i| {
-                let n = i * 5;
+    // An entry is settled exactly when it moved its account's balance. Its transfer is the row
+    // inserted above: no statement between inserts another.
+    let transfer_id = batch.just_inserted_id("ledger_transfers");
+    batch.push(|b| {
+        let values = rows
+            .iter()
+            .map(|((account, balance_after), delta)| {
+                let account = match account {
+                    AccountRef::Id(id) => b.bind(*id),
+                    AccountRef::Key(key) => {
+                        format!(
+                            "(SELECT id FROM ledger_accounts WHERE account = {})",
+                            b.bind(key.as_str())
+                        )
+                    }
+                };
                 format!(
-                    "($1, ${}, ${}, ${}, ${}, ${})",
-                    n + 2,
-                    n + 3,
-                    n + 4,
-                    n + 5,
-                    n + 6
+                    "({transfer_id}, {account}, {}, {}, {}, {})",
+                    b.bind(DbDecimal(*delta)),
+                    b.bind(balance_after.map(DbDecimal)),
+                    b.bind(balance_after.is_some()),
+                    b.bind(now)
                 )
             })
             .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    with_tx!(tx, conn => {
-        let mut query = sqlx::query(sql).bind(transfer_id);
-        for (account_id, delta, balance_after) in &rows {
-            query = query
-                .bind(*account_id)
-                .bind(DbDecimal(*delta))
-                .bind(*balance_after)
-                .bind(balance_after.is_some())
-                .bind(now);
-        }
-        query.execute(conn).await?;
+            .join(", ");
+        format!(
+            "INSERT INTO ledger_entries \
+             (transfer_id, account_id, delta, balance_after, settled, created_at) VALUES {values}"
+        )
     });
-    Ok(transfer_id)
+    Ok(())
+}
+
+/// How an entry names its account: by id when this transaction already read it, else by key
+/// (the account exists once the batch's earlier statements ran).
+enum AccountRef {
+    Id(i64),
+    Key(String),
 }
 
 async fn select_account(
@@ -164,61 +184,79 @@ async fn select_account(
     Ok(row)
 }
 
-/// Finds (or opens) the account of an entry and, where the entry moves it (see the module's
-/// notes), locks it and moves its balance by `delta`: `(account id, balance after)`, no balance
-/// for an accrued entry.
-async fn move_balance(
+/// The account of an entry of `delta`, and its balance after the entry where the entry moves
+/// it (see the module's notes; none for an accrued entry). An accrued entry's account is only
+/// opened if missing (queued); a move locks and reads the account once per transaction and
+/// queues the new balance.
+async fn entry_account(
     tx: &mut Tx,
+    batch: &mut Batch,
     account: Account,
     delta: Decimal,
-) -> Result<(i64, Option<DbDecimal>), ApiError> {
+) -> Result<(AccountRef, Option<Decimal>), ApiError> {
     let key = account_key(account);
     let checked_debit = delta < Decimal::ZERO && account.must_stay_non_negative();
-    let moves = moves_in_place(account) || checked_debit;
-    let lock = if moves { tx.for_update() } else { "" };
-    // Accounts exist after their first entry: read first, create only when missing (an
-    // `INSERT … ON CONFLICT` on every entry is one more round trip per entry, and the
-    // benchmark's purchase posts four entries).
-    let found = match select_account(tx, &key, lock).await? {
+    if !(moves_in_place(account) || checked_debit) {
+        batch.push(|b| open_account(b, &key, account));
+        return Ok((AccountRef::Key(key), None));
+    }
+    let (account_id, balance) = match tx.ledger_locks.get(&key) {
+        Some(&locked) => locked,
+        None => lock_account(tx, account, &key).await?,
+    };
+    let after = next_balance(account, balance, delta)?;
+    batch.push(|b| {
+        format!(
+            "UPDATE ledger_accounts SET balance = {} WHERE id = {}",
+            b.bind(DbDecimal(after)),
+            b.bind(account_id)
+        )
+    });
+    tx.ledger_locks.insert(key, (account_id, after));
+    Ok((AccountRef::Id(account_id), Some(after)))
+}
+
+/// Opens `account` with a zero balance unless it exists.
+fn open_account(b: &mut Binder<'_>, key: &str, account: Account) -> String {
+    format!(
+        "INSERT INTO ledger_accounts (account, unit, non_negative, balance) \
+         VALUES ({}, {}, {}, {}) ON CONFLICT (account) DO NOTHING",
+        b.bind(key),
+        b.bind(unit(account)),
+        b.bind(account.must_stay_non_negative()),
+        b.bind(DbDecimal(Decimal::new(0, 2)))
+    )
+}
+
+/// Locks `account` (opening it if missing) for the rest of `tx` and reads its balance, with the
+/// entries accrued into it settled for an accrued account: `(id, balance)`, remembered in the
+/// transaction.
+async fn lock_account(
+    tx: &mut Tx,
+    account: Account,
+    key: &str,
+) -> Result<(i64, Decimal), ApiError> {
+    let lock = tx.for_update();
+    let found = match select_account(tx, key, lock).await? {
         Some(found) => found,
         None => {
-            with_tx!(tx, conn => {
-                sqlx::query(
-                    "INSERT INTO ledger_accounts (account, unit, non_negative, balance) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (account) DO NOTHING",
-                )
-                .bind(&key)
-                .bind(unit(account))
-                .bind(account.must_stay_non_negative())
-                .bind(DbDecimal(Decimal::new(0, 2)))
-                .execute(conn)
-                .await?;
-            });
-            select_account(tx, &key, lock)
+            let mut open = tx.batch();
+            open.push(|b| open_account(b, key, account));
+            open.run(tx).await?;
+            select_account(tx, key, lock)
                 .await?
                 .ok_or_else(|| ApiError::corrupt(format!("ledger account {key} vanished")))?
         }
     };
     let (account_id, DbDecimal(balance)) = found;
-    let balance_after = if moves {
-        let balance = if moves_in_place(account) {
-            balance
-        } else {
-            settle(tx, account_id, balance).await?
-        };
-        let after = next_balance(account, balance, delta)?;
-        with_tx!(tx, conn => {
-            sqlx::query("UPDATE ledger_accounts SET balance = $1 WHERE id = $2")
-                .bind(DbDecimal(after))
-                .bind(account_id)
-                .execute(conn)
-                .await?;
-        });
-        Some(DbDecimal(after))
+    let balance = if moves_in_place(account) {
+        balance
     } else {
-        None
+        settle(tx, account_id, balance).await?
     };
-    Ok((account_id, balance_after))
+    tx.ledger_locks
+        .insert(key.to_owned(), (account_id, balance));
+    Ok((account_id, balance))
 }
 
 /// Folds the unsettled entries of the (locked) account `account_id` that this transaction can
@@ -260,17 +298,22 @@ async fn unsettled(tx: &mut Tx, account_id: i64) -> Result<Vec<(i64, Decimal)>, 
     Ok(rows.into_iter().map(|(id, d)| (id, d.0)).collect())
 }
 
-/// The balance of a wallet (an account moved in place), locked for the rest of `tx`.
+/// The balance of a wallet (an account moved in place), locked for the rest of `tx` (zero
+/// when it has no entries yet). A later entry of this transaction moves it without reading it
+/// again.
 pub async fn locked_balance(tx: &mut Tx, account: Account) -> Result<Decimal, ApiError> {
-    let lock = tx.for_update();
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT balance FROM ledger_accounts WHERE account = $1{lock}"
-    ));
     let key = account_key(account);
-    let found: Option<DbDecimal> = with_tx!(tx, conn => {
-        sqlx::query_scalar(sql).bind(&key).fetch_optional(conn).await?
-    });
-    Ok(found.map_or(Decimal::ZERO, |b| b.0))
+    if let Some(&(_, balance)) = tx.ledger_locks.get(&key) {
+        return Ok(balance);
+    }
+    let lock = tx.for_update();
+    let Some((account_id, DbDecimal(balance))) = select_account(tx, &key, lock).await? else {
+        return Ok(Decimal::ZERO);
+    };
+    if moves_in_place(account) {
+        tx.ledger_locks.insert(key, (account_id, balance));
+    }
+    Ok(balance)
 }
 
 /// The balance of any account: its settled balance plus its unsettled entries, read in one

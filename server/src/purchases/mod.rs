@@ -20,7 +20,7 @@ use leadmart_shared::purchase::{LeadOffer, plan_purchase};
 use leadmart_shared::wire::{CreditBalance, PurchaseResponse};
 
 use crate::auth::AuthUser;
-use crate::db::Tx;
+use crate::db::{Batch, Tx};
 use crate::error::ApiError;
 use crate::idempotency::{self, Claim};
 use crate::marketplace::parse_id;
@@ -50,11 +50,12 @@ async fn purchase(
             return Ok(json_response(StatusCode::CREATED, stored));
         }
     }
-    let answer = buy(&mut tx, &state, user.id, lead_id, now).await?;
+    let (answer, mut effects) = buy(&mut tx, &state, user.id, lead_id, now).await?;
     let json = serde_json::to_string(&answer).map_err(ApiError::corrupt)?;
     if let Some(key) = &key {
-        idempotency::store(&mut tx, user.id, key, &json).await?;
+        idempotency::store_into(&mut effects, user.id, key, &json);
     }
+    effects.run(&mut tx).await?;
     tx.commit().await?;
     // After the commit, and not awaited: a recharge pays through an outside provider, so the
     // purchase neither holds its locks nor waits for it, and its failure does not undo it.
@@ -63,14 +64,15 @@ async fn purchase(
 }
 
 /// The rules of the shared `plan_purchase` over what [`store::inputs`] read, then the plan's
-/// effects, answered with the lead revealed and the balance left.
+/// effects (the rest of them queued in the batch returned, for the caller to run), answered
+/// with the lead revealed and the balance left.
 async fn buy(
     tx: &mut Tx,
     state: &AppState,
     buyer: i64,
     lead_id: i64,
     now: DateTime<Utc>,
-) -> Result<PurchaseResponse, ApiError> {
+) -> Result<(PurchaseResponse, Batch), ApiError> {
     let market = &state.market;
     let inputs = store::inputs(tx, market, buyer, lead_id, now).await?;
     let offer = LeadOffer::of(&inputs.lead, inputs.partner);
@@ -83,9 +85,10 @@ async fn buy(
         &market.credit_value,
         &market.commission,
     )?;
-    let purchase = store::apply(tx, market, buyer, &inputs.lead, &plan, now).await?;
-    Ok(PurchaseResponse {
+    let (purchase, effects) = store::apply(tx, market, buyer, &inputs.lead, &plan, now).await?;
+    let answer = PurchaseResponse {
         purchase: my_leads::view::just_bought(&purchase, plan.sold(inputs.lead), market, now)?,
         balance: CreditBalance::new(plan.balance_after, &market.credit_value),
-    })
+    };
+    Ok((answer, effects))
 }

@@ -4,19 +4,21 @@
 //!
 //! Lock order on PostgreSQL: the lead row first, then the buyer's wallet row (`FOR UPDATE`),
 //! always in that order, so racing buyers of one lead queue on the lead and a buyer's
-//! concurrent purchases queue on the wallet. The set of queries is fixed (the purchase
-//! benchmark counts on it): one read each, and the writes the plan asks for.
+//! concurrent purchases queue on the wallet. Round trips are few because on SQLite each one is
+//! time the single writer is held: four reads (lead with its partner's standing, the buyer's
+//! profile, wallet, and the day's spend summed in the database), the purchase row (its id names
+//! the rest), then every other write in one [`crate::db::Batch`].
 
 use chrono::{DateTime, Utc};
 use leadmart_shared::agent::AgentProfile;
 use leadmart_shared::commission::PartnerStanding;
-use leadmart_shared::ids::{PartnerId, UserId};
+use leadmart_shared::ids::UserId;
 use leadmart_shared::lead::Lead;
 use leadmart_shared::ledger::{commission_accrual, lead_purchase};
 use leadmart_shared::money::{Credits, Rate};
 use leadmart_shared::purchase::{BuyerState, PurchasePlan};
 
-use crate::db::{DbDecimal, Tx};
+use crate::db::{Batch, DbDecimal, Tx};
 use crate::error::ApiError;
 use crate::marketplace::record::{LEAD_COLUMNS, LeadRecord};
 use crate::my_leads::store::{PURCHASE_COLUMNS, PurchaseRow};
@@ -53,24 +55,27 @@ pub async fn inputs(
     now: DateTime<Utc>,
 ) -> Result<Inputs, ApiError> {
     let lock = tx.for_update();
+    // The partner's standing in the same read (subqueries: PostgreSQL locks only the lead).
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {LEAD_COLUMNS} FROM leads WHERE id = $1{lock}"
+        "SELECT {LEAD_COLUMNS}, \
+         (SELECT base_rate FROM partner_profiles WHERE user_id = partner_id) AS partner_base_rate, \
+         (SELECT verification_pass_rate FROM partner_profiles WHERE user_id = partner_id) \
+           AS partner_pass_rate, \
+         (SELECT total_uploaded FROM partner_profiles WHERE user_id = partner_id) \
+           AS partner_uploaded \
+         FROM leads WHERE id = $1{lock}"
     ));
-    let record: Option<LeadRecord> = with_tx!(tx, conn => {
+    let row: Option<LeadForSale> = with_tx!(tx, conn => {
         sqlx::query_as(sql).bind(lead_id).fetch_optional(conn).await?
     });
-    let lead = record
-        .ok_or_else(|| ApiError::not_found("lead"))?
-        .into_lead()?;
+    let row = row.ok_or_else(|| ApiError::not_found("lead"))?;
+    let partner = row.partner_standing()?;
+    let lead = row.record.into_lead()?;
     let (profile, zone) =
         preferences::profile_in(tx, buyer, market.credit_value.currency, &market.agent_time)
             .await?;
     let balance = credits::store::locked_wallet(tx, buyer).await?;
     let (spent_today, already_purchased) = own_purchases(tx, buyer, lead_id, zone, now).await?;
-    let partner = match lead.partner {
-        Some(p) => Some(partner_standing(tx, p).await?),
-        None => None,
-    };
     Ok(Inputs {
         lead,
         partner,
@@ -81,37 +86,45 @@ pub async fn inputs(
     })
 }
 
-async fn partner_standing(tx: &mut Tx, partner: PartnerId) -> Result<PartnerStanding, ApiError> {
-    let row: Option<(Option<DbDecimal>, DbDecimal, i64)> = with_tx!(tx, conn => {
-        sqlx::query_as(
-            "SELECT base_rate, verification_pass_rate, total_uploaded FROM partner_profiles \
-             WHERE user_id = $1",
-        )
-        .bind(partner.get())
-        .fetch_optional(conn)
-        .await?
-    });
-    let Some((base, pass_rate, uploaded)) = row else {
-        // A partner without a profile yet earns the base rate and no bonus.
-        return Ok(PartnerStanding {
-            base_rate: None,
-            verification_pass_rate: Rate::ZERO,
-            total_uploaded: 0,
-        });
-    };
-    Ok(PartnerStanding {
-        base_rate: base
-            .map(|b| Rate::new(b.0))
-            .transpose()
-            .map_err(ApiError::corrupt)?,
-        verification_pass_rate: Rate::new(pass_rate.0).map_err(ApiError::corrupt)?,
-        total_uploaded: u64::try_from(uploaded).map_err(ApiError::corrupt)?,
-    })
+/// A lead with the standing of its partner, if it has one.
+#[derive(sqlx::FromRow)]
+struct LeadForSale {
+    #[sqlx(flatten)]
+    record: LeadRecord,
+    partner_base_rate: Option<DbDecimal>,
+    partner_pass_rate: Option<DbDecimal>,
+    partner_uploaded: Option<i64>,
 }
 
-/// From one read of the buyer's purchases: the credits they spent on leads since the start of
-/// their own local day (their time zone, else the marketplace's), and whether they already
-/// bought `lead_id`.
+impl LeadForSale {
+    fn partner_standing(&self) -> Result<Option<PartnerStanding>, ApiError> {
+        if self.record.partner_id.is_none() {
+            return Ok(None);
+        }
+        let (Some(pass_rate), Some(uploaded)) = (self.partner_pass_rate, self.partner_uploaded)
+        else {
+            // A partner without a profile yet earns the base rate and no bonus.
+            return Ok(Some(PartnerStanding {
+                base_rate: None,
+                verification_pass_rate: Rate::ZERO,
+                total_uploaded: 0,
+            }));
+        };
+        Ok(Some(PartnerStanding {
+            base_rate: self
+                .partner_base_rate
+                .map(|b| Rate::new(b.0))
+                .transpose()
+                .map_err(ApiError::corrupt)?,
+            verification_pass_rate: Rate::new(pass_rate.0).map_err(ApiError::corrupt)?,
+            total_uploaded: u64::try_from(uploaded).map_err(ApiError::corrupt)?,
+        }))
+    }
+}
+
+/// In one read: the credits the buyer spent on leads since the start of their own local day
+/// (their time zone, else the marketplace's), summed by the database in exact hundredths, and
+/// whether they already bought `lead_id`.
 async fn own_purchases(
     tx: &mut Tx,
     buyer: i64,
@@ -120,30 +133,25 @@ async fn own_purchases(
     now: DateTime<Utc>,
 ) -> Result<(Credits, bool), ApiError> {
     let day_start = leadmart_shared::local_time::day_start(now, zone);
-    let rows: Vec<(i64, DbDecimal, DateTime<Utc>)> = with_tx!(tx, conn => {
+    let (spent, already): (i64, bool) = with_tx!(tx, conn => {
         sqlx::query_as(
-            "SELECT lead_id, price, purchased_at FROM purchases \
-             WHERE buyer_id = $1 AND (purchased_at >= $2 OR lead_id = $3)",
+            "SELECT CAST((SELECT COALESCE(SUM(price_x100), 0) FROM purchases \
+               WHERE buyer_id = $1 AND purchased_at >= $2) AS BIGINT), \
+             EXISTS (SELECT 1 FROM purchases WHERE lead_id = $3 AND buyer_id = $1)",
         )
         .bind(buyer)
         .bind(day_start)
         .bind(lead_id)
-        .fetch_all(conn)
+        .fetch_one(conn)
         .await?
     });
-    let already = rows.iter().any(|(lead, ..)| *lead == lead_id);
-    let prices = rows
-        .into_iter()
-        .filter(|(.., at)| *at >= day_start)
-        .map(|(_, price, _)| Credits::new(price.0))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::corrupt)?;
-    let spent = Credits::sum(prices).ok_or_else(|| ApiError::corrupt("daily spend overflows"))?;
+    let spent = Credits::from_hundredths(spent).map_err(ApiError::corrupt)?;
     Ok((spent, already))
 }
 
-/// Writes the effects of `plan` (buyer `buyer` buying `lead`); returns the new purchase as
-/// written.
+/// Writes the effects of `plan` (buyer `buyer` buying `lead`): the purchase row now (its id
+/// names the rest), everything else queued in the returned batch, which the caller runs before
+/// committing. Returns the new purchase as written.
 pub async fn apply(
     tx: &mut Tx,
     market: &MarketConfig,
@@ -151,11 +159,16 @@ pub async fn apply(
     lead: &Lead,
     plan: &PurchasePlan,
     now: DateTime<Utc>,
-) -> Result<PurchaseRow, ApiError> {
+) -> Result<(PurchaseRow, Batch), ApiError> {
     let lead_id = lead.id.get();
+    let price_x100 = plan
+        .price
+        .hundredths()
+        .ok_or_else(|| ApiError::corrupt("a price beyond hundredths of a credit"))?;
     let sql = sqlx::AssertSqlSafe(format!(
-        "INSERT INTO purchases (lead_id, buyer_id, price, purchased_at, stage, stage_since, \
-         updated_at) VALUES ($1, $2, $3, $4, 'new', $4, $4) RETURNING {PURCHASE_COLUMNS}"
+        "INSERT INTO purchases (lead_id, buyer_id, price, price_x100, purchased_at, stage, \
+         stage_since, updated_at) VALUES ($1, $2, $3, $5, $4, 'new', $4, $4) \
+         RETURNING {PURCHASE_COLUMNS}"
     ));
     let purchase: PurchaseRow = with_tx!(tx, conn => {
         sqlx::query_as(sql)
@@ -163,50 +176,44 @@ pub async fn apply(
         .bind(buyer)
         .bind(DbDecimal(plan.price.amount()))
         .bind(now)
+        .bind(price_x100)
         .fetch_one(conn)
         .await?
     });
+    let mut batch = tx.batch();
     let purchase_id = purchase.id;
     let reference = format!("purchase:{purchase_id}");
     let buyer_id = UserId::new(buyer).map_err(ApiError::corrupt)?;
-    ledger::post(tx, &lead_purchase(buyer_id, plan.price, &reference), now).await?;
-    let purchases_after = i64::from(plan.purchases_after);
-    with_tx!(tx, conn => {
-        sqlx::query(
-            "UPDATE leads SET purchases = $1, \
-             status = CASE WHEN $2 THEN 'sold_out' ELSE status END WHERE id = $3",
+    let debit = lead_purchase(buyer_id, plan.price, &reference);
+    ledger::post_into(tx, &mut batch, &debit, now).await?;
+    batch.push(|b| {
+        format!(
+            "UPDATE leads SET purchases = {}, \
+             status = CASE WHEN {} THEN 'sold_out' ELSE status END WHERE id = {}",
+            b.bind(i64::from(plan.purchases_after)),
+            b.bind(plan.closes_lead),
+            b.bind(lead_id)
         )
-        .bind(purchases_after)
-        .bind(plan.closes_lead)
-        .bind(lead_id)
-        .execute(conn)
-        .await?;
     });
     if let (Some(commission), Some(partner)) = (&plan.commission, lead.partner) {
         let bonuses = serde_json::to_string(&commission.bonuses).map_err(ApiError::corrupt)?;
-        with_tx!(tx, conn => {
-            sqlx::query(
+        batch.push(|b| {
+            format!(
                 "INSERT INTO commissions (purchase_id, partner_id, sale_value, rate, amount, \
                  bonuses, status, payable_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'held', $7, $8)",
+                 VALUES ({}, {}, {}, {}, {}, {}, 'held', {}, {})",
+                b.bind(purchase_id),
+                b.bind(partner.get()),
+                b.bind(DbDecimal(market.credit_value.to_money(plan.price).amount())),
+                b.bind(DbDecimal(commission.rate.value())),
+                b.bind(DbDecimal(commission.amount.amount())),
+                b.bind(bonuses),
+                b.bind(commission.payable_at),
+                b.bind(now)
             )
-            .bind(purchase_id)
-            .bind(partner.get())
-            .bind(DbDecimal(market.credit_value.to_money(plan.price).amount()))
-            .bind(DbDecimal(commission.rate.value()))
-            .bind(DbDecimal(commission.amount.amount()))
-            .bind(bonuses)
-            .bind(commission.payable_at)
-            .bind(now)
-            .execute(conn)
-            .await?;
         });
-        ledger::post(
-            tx,
-            &commission_accrual(partner, commission.amount, &reference),
-            now,
-        )
-        .await?;
+        let accrual = commission_accrual(partner, commission.amount, &reference);
+        ledger::post_into(tx, &mut batch, &accrual, now).await?;
     }
-    Ok(purchase)
+    Ok((purchase, batch))
 }

@@ -30,12 +30,13 @@ async fn earlier_purchase(app: &TestApp, agent: &User, lead: &str, at: DateTime<
     let lead: i64 = lead.parse().expect("numeric id");
     with_pool!(&app.db, pool => {
         sqlx::query(
-            "INSERT INTO purchases (lead_id, buyer_id, price, purchased_at, stage, stage_since, \
-             updated_at) VALUES ($1, $2, $3, $4, 'new', $4, $4)",
+            "INSERT INTO purchases (lead_id, buyer_id, price, price_x100, purchased_at, stage, \
+             stage_since, updated_at) VALUES ($1, $2, $3, $4, $5, 'new', $5, $5)",
         )
         .bind(lead)
         .bind(agent.id)
         .bind(DbDecimal(Decimal::from(100)))
+        .bind(10_000_i64) // 100 credits in hundredths
         .bind(at)
         .execute(pool)
         .await
@@ -116,5 +117,77 @@ async fn the_time_zone_defaults_to_the_marketplace_and_is_validated(engine: Engi
         )
         .await;
     }
+    app.finish().await;
+}
+
+on_both_engines!(the_daily_limit_counts_every_purchase_of_the_day);
+/// The day's spend is the exact sum of the day's purchases: a limit one hundredth below what
+/// three purchases cost refuses the third, a limit equal to it admits it.
+async fn the_daily_limit_counts_every_purchase_of_the_day(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let agent = app.agent(500, json!({})).await;
+    let mut spent = Decimal::ZERO;
+    for area in ["Powai", "Bandra West"] {
+        let bought = app.buy(&agent, &app.lead_in(area).await, None).await;
+        assert_eq!(bought.status(), 201, "{area} is for sale");
+        let body: serde_json::Value = bought.json().await.expect("json");
+        spent += price(&body["purchase"]["pricePaid"]);
+    }
+    let third = app.lead_in("Andheri West").await;
+    let preview = app
+        .get_json(&format!("/v1/marketplace/leads/{third}"), &agent.token)
+        .await;
+    let total = spent + price(&preview["card"]["priceCredits"]);
+
+    app.set_preferences(
+        &agent,
+        json!({"dailyLimit": (total - Decimal::new(1, 2)).to_string()}),
+    )
+    .await;
+    assert_error(
+        app.buy(&agent, &third, None).await,
+        409,
+        "daily_limit_reached",
+        "two purchases and this one cost a hundredth more than the limit",
+    )
+    .await;
+    app.set_preferences(&agent, json!({"dailyLimit": total.to_string()}))
+        .await;
+    assert_eq!(
+        app.buy(&agent, &third, None).await.status(),
+        201,
+        "a limit equal to the day's spend with this purchase admits it"
+    );
+    app.finish().await;
+}
+
+fn price(value: &serde_json::Value) -> Decimal {
+    value
+        .as_str()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("a decimal price: {value}"))
+}
+
+on_both_engines!(a_purchase_row_without_its_hundredths_is_refused);
+/// The day's spend sums `price_x100`: a row written without it would count as free, so the
+/// database refuses it (NOT NULL on PostgreSQL, a trigger on SQLite).
+async fn a_purchase_row_without_its_hundredths_is_refused(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let agent = app.agent(10, json!({})).await;
+    let lead: i64 = app.lead_in("Powai").await.parse().expect("numeric id");
+    let written = with_pool!(&app.db, pool => {
+        sqlx::query(
+            "INSERT INTO purchases (lead_id, buyer_id, price, purchased_at, stage, stage_since, \
+             updated_at) VALUES ($1, $2, $3, $4, 'new', $4, $4)",
+        )
+        .bind(lead)
+        .bind(agent.id)
+        .bind(DbDecimal(Decimal::from(5)))
+        .bind(Utc::now())
+        .execute(pool)
+        .await
+        .is_ok()
+    });
+    assert!(!written, "a purchase without price_x100 is refused");
     app.finish().await;
 }
