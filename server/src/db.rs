@@ -288,6 +288,13 @@ impl Tx {
         }
     }
 
+    /// Whether rows are locked one at a time as statements read them (PostgreSQL), so that what
+    /// a statement read besides the rows it locked may be older than its locks. On SQLite a
+    /// write transaction excludes every other writer from `BEGIN` on.
+    pub fn locks_rows(&self) -> bool {
+        matches!(self.conn, TxConn::Postgres(_))
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self.conn {
             // The writer connection goes back (to the next writer) when the commit returns;

@@ -316,6 +316,13 @@ pub async fn locked_balance(tx: &mut Tx, account: Account) -> Result<Decimal, Ap
     Ok(balance)
 }
 
+/// Records a wallet's balance that `tx` read itself, in a transaction that excludes other
+/// writers from its start ([`Tx::locks_rows`] false), as if [`locked_balance`] had read it.
+pub fn hold_read_in_place(tx: &mut Tx, account: Account, id: i64, balance: Decimal) {
+    debug_assert!(!tx.locks_rows() && moves_in_place(account));
+    tx.ledger_locks.insert(account_key(account), (id, balance));
+}
+
 /// The balance of any account: its settled balance plus its unsettled entries, read in one
 /// snapshot (zero when it has no entries yet).
 pub async fn balance(db: &Db, account: Account) -> Result<Decimal, ApiError> {

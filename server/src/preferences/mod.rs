@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 
 use crate::AppState;
 use crate::auth::AuthUser;
-use crate::db::{Db, Tx};
+use crate::db::Db;
 use crate::error::{ApiError, JsonBody};
 
 pub fn routes() -> Router<AppState> {
@@ -139,16 +139,22 @@ pub fn to_profile(
     })
 }
 
-/// The caller's shared profile and time zone, read inside a purchase transaction in one query.
-pub async fn profile_in(
-    tx: &mut Tx,
-    user: i64,
+/// The agent's shared profile and time zone from their stored flags and preferences body (the
+/// `users` and `agent_preferences` columns), as a purchase reads them with its lead.
+pub fn profile_of(
+    flags: &AgentFlags,
+    body: Option<String>,
     currency: CurrencyCode,
     zones: &TimeZoneConfig,
 ) -> Result<(AgentProfile, Tz), ApiError> {
-    let (flags, prefs) = store::flags_and_preferences_in(tx, user).await?;
-    let profile = to_profile(&flags, &prefs, currency).map_err(ApiError::corrupt)?;
-    Ok((profile, zone_in_force(user, &prefs, zones)))
+    let prefs = store::parse_stored(body)?;
+    let profile = to_profile(flags, &prefs, currency).map_err(ApiError::corrupt)?;
+    Ok((profile, zone_in_force(flags.id, &prefs, zones)))
+}
+
+/// The agent's time zone in force, read outside any transaction.
+pub async fn zone(db: &Db, user: i64, zones: &TimeZoneConfig) -> Result<Tz, ApiError> {
+    Ok(zone_in_force(user, &store::load(db, user).await?, zones))
 }
 
 /// The agent's time zone: their choice, else the marketplace's. A stored name this build no

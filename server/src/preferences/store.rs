@@ -1,16 +1,16 @@
 //! Preferences' SQL: an agent's preferences are one JSON document per agent
-//! (`agent_preferences.body`), read alone, with the agent's flags from `users` (inside a
-//! purchase), or only for its time zone, and saved whole.
+//! (`agent_preferences.body`), read alone and saved whole (a purchase reads the body with its
+//! lead, in `purchases::store`).
 
 use chrono::Utc;
 use leadmart_shared::wire::AgentPreferencesDto;
 
-use super::{AgentFlags, empty};
-use crate::db::{Db, Tx};
+use super::empty;
+use crate::db::Db;
 use crate::error::ApiError;
-use crate::{with_pool, with_tx};
+use crate::with_pool;
 
-fn parse_stored(body: Option<String>) -> Result<AgentPreferencesDto, ApiError> {
+pub(super) fn parse_stored(body: Option<String>) -> Result<AgentPreferencesDto, ApiError> {
     body.map(|b| serde_json::from_str(&b).map_err(ApiError::corrupt))
         .transpose()
         .map(|p| p.unwrap_or_else(empty))
@@ -25,29 +25,6 @@ pub async fn load(db: &Db, user: i64) -> Result<AgentPreferencesDto, ApiError> {
             .await?
     });
     parse_stored(body)
-}
-
-/// Who the agent is to the rules and what they prefer, read inside a purchase transaction.
-pub async fn flags_and_preferences_in(
-    tx: &mut Tx,
-    user: i64,
-) -> Result<(AgentFlags, AgentPreferencesDto), ApiError> {
-    let (role, verified, active, body): (String, bool, bool, Option<String>) = with_tx!(tx, conn => {
-        sqlx::query_as(
-            "SELECT u.role, u.verified, u.active, p.body FROM users u \
-             LEFT JOIN agent_preferences p ON p.user_id = u.id WHERE u.id = $1",
-        )
-        .bind(user)
-        .fetch_one(conn)
-        .await?
-    });
-    let flags = AgentFlags {
-        id: user,
-        role: role.parse().map_err(ApiError::corrupt)?,
-        verified,
-        active,
-    };
-    Ok((flags, parse_stored(body)?))
 }
 
 pub async fn save(db: &Db, user: i64, prefs: &AgentPreferencesDto) -> Result<(), ApiError> {

@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::post;
 use chrono::{DateTime, Utc};
+use leadmart_shared::local_time::Tz;
 use leadmart_shared::purchase::{LeadOffer, plan_purchase};
 use leadmart_shared::wire::{CreditBalance, PurchaseResponse};
 
@@ -26,7 +27,7 @@ use crate::idempotency::{self, Claim};
 use crate::marketplace::parse_id;
 use crate::my_leads::json_response;
 
-use crate::{AppState, credits, my_leads};
+use crate::{AppState, credits, my_leads, preferences};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/marketplace/leads/{id}/purchase", post(purchase))
@@ -41,6 +42,9 @@ async fn purchase(
 ) -> Result<Response, ApiError> {
     let lead_id = parse_id(&id, "lead")?;
     let key = idempotency::key_header(&headers)?;
+    // Read before the transaction, so the one writer is not held for it; the transaction checks
+    // it (see `store::inputs`).
+    let zone_hint = preferences::zone(&state.db, user.id, &state.market.agent_time).await?;
     let now = Utc::now();
     let mut tx = state.db.begin_write().await?;
     if let Some(key) = &key {
@@ -50,7 +54,7 @@ async fn purchase(
             return Ok(json_response(StatusCode::CREATED, stored));
         }
     }
-    let (answer, mut effects) = buy(&mut tx, &state, user.id, lead_id, now).await?;
+    let (answer, mut effects) = buy(&mut tx, &state, user.id, lead_id, zone_hint, now).await?;
     let json = serde_json::to_string(&answer).map_err(ApiError::corrupt)?;
     if let Some(key) = &key {
         idempotency::store_into(&mut effects, user.id, key, &json);
@@ -71,10 +75,11 @@ async fn buy(
     state: &AppState,
     buyer: i64,
     lead_id: i64,
+    zone_hint: Tz,
     now: DateTime<Utc>,
 ) -> Result<(PurchaseResponse, Batch), ApiError> {
     let market = &state.market;
-    let inputs = store::inputs(tx, market, buyer, lead_id, now).await?;
+    let inputs = store::inputs(tx, market, buyer, lead_id, zone_hint, now).await?;
     let offer = LeadOffer::of(&inputs.lead, inputs.partner);
     let price = inputs.lead.price(now, &market.pricing, &market.freshness);
     let plan = plan_purchase(

@@ -14,7 +14,8 @@ use leadmart_shared::agent::AgentProfile;
 use leadmart_shared::commission::PartnerStanding;
 use leadmart_shared::ids::UserId;
 use leadmart_shared::lead::Lead;
-use leadmart_shared::ledger::{commission_accrual, lead_purchase};
+use leadmart_shared::ledger::{Account, commission_accrual, lead_purchase};
+use leadmart_shared::local_time::{Tz, day_start};
 use leadmart_shared::money::{Credits, Rate};
 use leadmart_shared::purchase::{BuyerState, PurchasePlan};
 
@@ -22,6 +23,7 @@ use crate::db::{Batch, DbDecimal, Tx};
 use crate::error::ApiError;
 use crate::marketplace::record::{LEAD_COLUMNS, LeadRecord};
 use crate::my_leads::store::{PURCHASE_COLUMNS, PurchaseRow};
+use crate::preferences::AgentFlags;
 use crate::{MarketConfig, credits, ledger, preferences, with_tx};
 
 /// What the purchase rules need to know, read in lock order.
@@ -45,45 +47,114 @@ impl Inputs {
     }
 }
 
-/// Reads lead `lead_id` (locked), the buyer's profile, wallet (locked), spend of their own day
-/// and earlier purchase of the lead, and the lead's partner standing. `not_found` without the lead.
+/// Reads lead `lead_id` (locked), the lead's partner standing, the buyer's profile, wallet
+/// (locked), spend of their own day and earlier purchase of the lead — in one statement where
+/// that one statement is exact. `zone_hint` is the buyer's time zone as read before the
+/// transaction, to find the start of their day; should the transaction see another, the spend
+/// is read again. `not_found` without the lead.
 pub async fn inputs(
     tx: &mut Tx,
     market: &MarketConfig,
     buyer: i64,
     lead_id: i64,
+    zone_hint: Tz,
     now: DateTime<Utc>,
 ) -> Result<Inputs, ApiError> {
     let lock = tx.for_update();
-    // The partner's standing in the same read (subqueries: PostgreSQL locks only the lead).
+    let buyer_id = UserId::new(buyer).map_err(ApiError::corrupt)?;
+    let wallet = Account::BuyerWallet(buyer_id);
+    // Subqueries, not joins: PostgreSQL locks only the lead.
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {LEAD_COLUMNS}, \
          (SELECT base_rate FROM partner_profiles WHERE user_id = partner_id) AS partner_base_rate, \
          (SELECT verification_pass_rate FROM partner_profiles WHERE user_id = partner_id) \
            AS partner_pass_rate, \
          (SELECT total_uploaded FROM partner_profiles WHERE user_id = partner_id) \
-           AS partner_uploaded \
-         FROM leads WHERE id = $1{lock}"
+           AS partner_uploaded, \
+         (SELECT role FROM users WHERE id = $2) AS buyer_role, \
+         (SELECT verified FROM users WHERE id = $2) AS buyer_verified, \
+         (SELECT active FROM users WHERE id = $2) AS buyer_active, \
+         (SELECT body FROM agent_preferences WHERE user_id = $2) AS buyer_preferences, \
+         (SELECT id FROM ledger_accounts WHERE account = $3) AS wallet_id, \
+         (SELECT balance FROM ledger_accounts WHERE account = $3) AS wallet_balance, \
+         {} FROM leads WHERE id = $1{lock}",
+        spent_and_bought("$4")
     ));
-    let row: Option<LeadForSale> = with_tx!(tx, conn => {
-        sqlx::query_as(sql).bind(lead_id).fetch_optional(conn).await?
+    let row: Option<PurchaseRead> = with_tx!(tx, conn => {
+        sqlx::query_as(sql)
+            .bind(lead_id)
+            .bind(buyer)
+            .bind(ledger::account_key(wallet))
+            .bind(day_start(now, zone_hint))
+            .fetch_optional(conn)
+            .await?
     });
     let row = row.ok_or_else(|| ApiError::not_found("lead"))?;
-    let partner = row.partner_standing()?;
-    let lead = row.record.into_lead()?;
-    let (profile, zone) =
-        preferences::profile_in(tx, buyer, market.credit_value.currency, &market.agent_time)
-            .await?;
-    let balance = credits::store::locked_wallet(tx, buyer).await?;
-    let (spent_today, already_purchased) = own_purchases(tx, buyer, lead_id, zone, now).await?;
+    let partner = row.lead.partner_standing()?;
+    let flags = AgentFlags {
+        id: buyer,
+        role: row.buyer_role.parse().map_err(ApiError::corrupt)?,
+        verified: row.buyer_verified,
+        active: row.buyer_active,
+    };
+    let (profile, zone) = preferences::profile_of(
+        &flags,
+        row.buyer_preferences,
+        market.credit_value.currency,
+        &market.agent_time,
+    )?;
+    // Where rows are locked one by one as they are read (PostgreSQL), the wallet and the
+    // buyer's purchases were read before the lock this statement waited for, and their
+    // concurrent purchases may have changed them since: read them again under the wallet's
+    // lock. SQLite's write transaction excluded every other writer before the statement ran.
+    let balance = match (tx.locks_rows(), row.wallet_id, row.wallet_balance) {
+        (false, Some(id), Some(DbDecimal(balance))) => {
+            ledger::hold_read_in_place(tx, wallet, id, balance);
+            Credits::new(balance).map_err(ApiError::corrupt)?
+        }
+        (false, ..) => Credits::ZERO,
+        (true, ..) => credits::store::locked_wallet(tx, buyer).await?,
+    };
+    let (spent_today, already_purchased) = if tx.locks_rows() || zone != zone_hint {
+        own_purchases(tx, buyer, lead_id, zone, now).await?
+    } else {
+        let spent = Credits::from_hundredths(row.spent_x100).map_err(ApiError::corrupt)?;
+        (spent, row.already_purchased)
+    };
     Ok(Inputs {
-        lead,
+        lead: row.lead.record.into_lead()?,
         partner,
         profile,
         balance,
         spent_today,
         already_purchased,
     })
+}
+
+/// The credits the buyer spent on leads since a time, summed by the database in exact
+/// hundredths, and whether they already bought the lead; `$1` lead, `$2` buyer, `since` the
+/// placeholder of the time.
+fn spent_and_bought(since: &str) -> String {
+    format!(
+        "CAST((SELECT COALESCE(SUM(price_x100), 0) FROM purchases \
+         WHERE buyer_id = $2 AND purchased_at >= {since}) AS BIGINT) AS spent_x100, \
+         EXISTS (SELECT 1 FROM purchases WHERE lead_id = $1 AND buyer_id = $2) AS already_purchased"
+    )
+}
+
+/// What [`inputs`] reads in its one statement.
+#[derive(sqlx::FromRow)]
+struct PurchaseRead {
+    #[sqlx(flatten)]
+    lead: LeadForSale,
+    buyer_role: String,
+    buyer_verified: bool,
+    buyer_active: bool,
+    buyer_preferences: Option<String>,
+    wallet_id: Option<i64>,
+    wallet_balance: Option<DbDecimal>,
+    spent_x100: i64,
+    already_purchased: bool,
 }
 
 /// A lead with the standing of its partner, if it has one.
@@ -129,21 +200,17 @@ async fn own_purchases(
     tx: &mut Tx,
     buyer: i64,
     lead_id: i64,
-    zone: leadmart_shared::local_time::Tz,
+    zone: Tz,
     now: DateTime<Utc>,
 ) -> Result<(Credits, bool), ApiError> {
-    let day_start = leadmart_shared::local_time::day_start(now, zone);
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {}", spent_and_bought("$3")));
     let (spent, already): (i64, bool) = with_tx!(tx, conn => {
-        sqlx::query_as(
-            "SELECT CAST((SELECT COALESCE(SUM(price_x100), 0) FROM purchases \
-               WHERE buyer_id = $1 AND purchased_at >= $2) AS BIGINT), \
-             EXISTS (SELECT 1 FROM purchases WHERE lead_id = $3 AND buyer_id = $1)",
-        )
-        .bind(buyer)
-        .bind(day_start)
-        .bind(lead_id)
-        .fetch_one(conn)
-        .await?
+        sqlx::query_as(sql)
+            .bind(lead_id)
+            .bind(buyer)
+            .bind(day_start(now, zone))
+            .fetch_one(conn)
+            .await?
     });
     let spent = Credits::from_hundredths(spent).map_err(ApiError::corrupt)?;
     Ok((spent, already))
