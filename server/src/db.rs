@@ -164,6 +164,13 @@ impl WalSync {
     }
 }
 
+/// The current time as both engines store it (to the microsecond), so a row answered from
+/// what was written equals the row read back.
+pub fn now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
+}
+
 /// A money amount as a column: TEXT on SQLite (which has no exact decimal type, and whose REAL
 /// would round), NUMERIC on PostgreSQL. Lets one query body bind and read money on both engines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,6 +292,17 @@ impl Tx {
         match self.conn {
             TxConn::Sqlite(..) => "",
             TxConn::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
+    /// An expression for a fresh id of `table` (a constant name with an `id` key), so a
+    /// statement can name a row before it is inserted: on PostgreSQL the next value of the
+    /// table's id sequence; on SQLite one past the highest id, which no other writer can take
+    /// before this write transaction ends — valid until this transaction inserts into `table`.
+    pub fn fresh_id(&self, table: &'static str) -> String {
+        match self.conn {
+            TxConn::Sqlite(..) => format!("(SELECT COALESCE(MAX(id), 0) + 1 FROM {table})"),
+            TxConn::Postgres(_) => format!("nextval(pg_get_serial_sequence('{table}', 'id'))"),
         }
     }
 

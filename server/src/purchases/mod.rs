@@ -21,7 +21,7 @@ use leadmart_shared::purchase::{LeadOffer, plan_purchase};
 use leadmart_shared::wire::{CreditBalance, PurchaseResponse};
 
 use crate::auth::AuthUser;
-use crate::db::{Batch, Tx};
+use crate::db::{self, Batch, Tx};
 use crate::error::ApiError;
 use crate::idempotency::{self, Claim};
 use crate::marketplace::parse_id;
@@ -45,7 +45,7 @@ async fn purchase(
     // Read before the transaction, so the one writer is not held for it; the transaction checks
     // it (see `store::inputs`).
     let zone_hint = preferences::zone(&state.db, user.id, &state.market.agent_time).await?;
-    let now = Utc::now();
+    let now = db::now();
     let mut tx = state.db.begin_write().await?;
     if let Some(key) = &key {
         let hash = idempotency::request_hash(&format!("purchase {lead_id}"), &body);
@@ -90,7 +90,16 @@ async fn buy(
         &market.credit_value,
         &market.commission,
     )?;
-    let (purchase, effects) = store::apply(tx, market, buyer, &inputs.lead, &plan, now).await?;
+    let (purchase, effects) = store::apply(
+        tx,
+        market,
+        buyer,
+        &inputs.lead,
+        inputs.purchase_id,
+        &plan,
+        now,
+    )
+    .await?;
     let answer = PurchaseResponse {
         purchase: my_leads::view::just_bought(&purchase, plan.sold(inputs.lead), market, now)?,
         balance: CreditBalance::new(plan.balance_after, &market.credit_value),

@@ -17,12 +17,13 @@ use leadmart_shared::lead::Lead;
 use leadmart_shared::ledger::{Account, commission_accrual, lead_purchase};
 use leadmart_shared::local_time::{Tz, day_start};
 use leadmart_shared::money::{Credits, Rate};
+use leadmart_shared::pipeline::PipelineStage;
 use leadmart_shared::purchase::{BuyerState, PurchasePlan};
 
-use crate::db::{Batch, DbDecimal, Tx};
+use crate::db::{Batch, DbDecimal, Tx, enum_to_column};
 use crate::error::ApiError;
 use crate::marketplace::record::{LEAD_COLUMNS, LeadRecord};
-use crate::my_leads::store::{PURCHASE_COLUMNS, PurchaseRow};
+use crate::my_leads::store::PurchaseRow;
 use crate::preferences::AgentFlags;
 use crate::{MarketConfig, credits, ledger, preferences, with_tx};
 
@@ -34,6 +35,8 @@ pub struct Inputs {
     pub balance: Credits,
     pub spent_today: Credits,
     pub already_purchased: bool,
+    /// The id the purchase will have.
+    pub purchase_id: i64,
 }
 
 impl Inputs {
@@ -77,8 +80,9 @@ pub async fn inputs(
          (SELECT body FROM agent_preferences WHERE user_id = $2) AS buyer_preferences, \
          (SELECT id FROM ledger_accounts WHERE account = $3) AS wallet_id, \
          (SELECT balance FROM ledger_accounts WHERE account = $3) AS wallet_balance, \
-         {} FROM leads WHERE id = $1{lock}",
-        spent_and_bought("$4")
+         {}, {} AS purchase_id FROM leads WHERE id = $1{lock}",
+        spent_and_bought("$4"),
+        tx.fresh_id("purchases")
     ));
     let row: Option<PurchaseRead> = with_tx!(tx, conn => {
         sqlx::query_as(sql)
@@ -128,6 +132,7 @@ pub async fn inputs(
         balance,
         spent_today,
         already_purchased,
+        purchase_id: row.purchase_id,
     })
 }
 
@@ -155,6 +160,7 @@ struct PurchaseRead {
     wallet_balance: Option<DbDecimal>,
     spent_x100: i64,
     already_purchased: bool,
+    purchase_id: i64,
 }
 
 /// A lead with the standing of its partner, if it has one.
@@ -216,14 +222,15 @@ async fn own_purchases(
     Ok((spent, already))
 }
 
-/// Writes the effects of `plan` (buyer `buyer` buying `lead`): the purchase row now (its id
-/// names the rest), everything else queued in the returned batch, which the caller runs before
-/// committing. Returns the new purchase as written.
+/// Queues the effects of `plan` (buyer `buyer` buying `lead` as purchase `purchase_id`) into
+/// the returned batch, which the caller runs before committing. Returns the new purchase as it
+/// will be written.
 pub async fn apply(
     tx: &mut Tx,
     market: &MarketConfig,
     buyer: i64,
     lead: &Lead,
+    purchase_id: i64,
     plan: &PurchasePlan,
     now: DateTime<Utc>,
 ) -> Result<(PurchaseRow, Batch), ApiError> {
@@ -232,23 +239,32 @@ pub async fn apply(
         .price
         .hundredths()
         .ok_or_else(|| ApiError::corrupt("a price beyond hundredths of a credit"))?;
-    let sql = sqlx::AssertSqlSafe(format!(
-        "INSERT INTO purchases (lead_id, buyer_id, price, price_x100, purchased_at, stage, \
-         stage_since, updated_at) VALUES ($1, $2, $3, $5, $4, 'new', $4, $4) \
-         RETURNING {PURCHASE_COLUMNS}"
-    ));
-    let purchase: PurchaseRow = with_tx!(tx, conn => {
-        sqlx::query_as(sql)
-        .bind(lead_id)
-        .bind(buyer)
-        .bind(DbDecimal(plan.price.amount()))
-        .bind(now)
-        .bind(price_x100)
-        .fetch_one(conn)
-        .await?
-    });
+    let purchase = PurchaseRow {
+        id: purchase_id,
+        lead_id,
+        buyer_id: buyer,
+        price: DbDecimal(plan.price.amount()),
+        purchased_at: now,
+        stage: enum_to_column(&PipelineStage::New),
+        stage_since: now,
+        deal_value: None,
+        updated_at: now,
+    };
     let mut batch = tx.batch();
-    let purchase_id = purchase.id;
+    batch.push(|b| {
+        let at = b.bind(now);
+        format!(
+            "INSERT INTO purchases (id, lead_id, buyer_id, price, price_x100, purchased_at, \
+             stage, stage_since, updated_at) VALUES ({}, {}, {}, {}, {}, {at}, {}, {at}, {at})",
+            b.bind(purchase.id),
+            b.bind(lead_id),
+            b.bind(buyer),
+            b.bind(purchase.price),
+            b.bind(price_x100),
+            b.bind(purchase.stage.as_str()),
+        )
+    });
+
     let reference = format!("purchase:{purchase_id}");
     let buyer_id = UserId::new(buyer).map_err(ApiError::corrupt)?;
     let debit = lead_purchase(buyer_id, plan.price, &reference);
