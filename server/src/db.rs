@@ -5,7 +5,7 @@
 //! both). Migrations are split per engine because column types differ (TEXT vs NUMERIC money,
 //! TEXT vs TIMESTAMPTZ time).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -19,9 +19,17 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-/// A connection pool on one of the two supported engines.
+/// The database: a connection pool on one of the two supported engines.
 #[derive(Debug, Clone)]
-pub enum Db {
+pub struct Db {
+    pub pools: Pools,
+    /// Keys of ledger accounts known to exist: committed, and accounts are never deleted.
+    /// Entries of accrued accounts name them by key, so a purchase need not open them again.
+    known_accounts: Arc<std::sync::RwLock<HashSet<String>>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Pools {
     Sqlite {
         /// Reads, and single-statement writes (which sync the file themselves: `FULL`).
         pool: SqlitePool,
@@ -41,9 +49,9 @@ pub enum Db {
 #[macro_export]
 macro_rules! with_pool {
     ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite { pool: $pool, .. } => $body,
-            $crate::db::Db::Postgres($pool) => $body,
+        match &($db).pools {
+            $crate::db::Pools::Sqlite { pool: $pool, .. } => $body,
+            $crate::db::Pools::Postgres($pool) => $body,
         }
     };
 }
@@ -51,13 +59,22 @@ macro_rules! with_pool {
 impl Db {
     /// Connects to `url` (`sqlite://path.db` or `postgres://…`); a SQLite file is created if missing.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        Ok(Db {
+            pools: Pools::connect(url).await?,
+            known_accounts: Arc::default(),
+        })
+    }
+}
+
+impl Pools {
+    async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            Ok(Db::Postgres(pool))
+            Ok(Pools::Postgres(pool))
         } else {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -78,19 +95,21 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options.synchronous(SqliteSynchronous::Normal))
                 .await?;
-            Ok(Db::Sqlite { pool, writer, wal })
+            Ok(Pools::Sqlite { pool, writer, wal })
         }
     }
+}
 
+impl Db {
     /// Applies the engine's embedded migrations that have not run yet.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        match self {
-            Db::Sqlite { pool, .. } => {
+        match &self.pools {
+            Pools::Sqlite { pool, .. } => {
                 sqlx::migrate!("../migrations/server/sqlite")
                     .run(pool)
                     .await
             }
-            Db::Postgres(pool) => {
+            Pools::Postgres(pool) => {
                 sqlx::migrate!("../migrations/server/postgres")
                     .run(pool)
                     .await
@@ -99,14 +118,14 @@ impl Db {
     }
 
     pub fn engine(&self) -> &'static str {
-        match self {
-            Db::Sqlite { .. } => "sqlite",
-            Db::Postgres(_) => "postgres",
+        match self.pools {
+            Pools::Sqlite { .. } => "sqlite",
+            Pools::Postgres(_) => "postgres",
         }
     }
 
     pub async fn close(&self) {
-        if let Db::Sqlite { writer, .. } = self {
+        if let Pools::Sqlite { writer, .. } = &self.pools {
             writer.close().await;
         }
         with_pool!(self, pool => pool.close().await)
@@ -228,10 +247,13 @@ pub struct Tx {
     /// transaction has moved it (moves may still wait in a [`Batch`]). Owned by `crate::ledger`;
     /// it lets a purchase move the wallet it already locked and read without reading it again.
     pub(crate) ledger_locks: HashMap<String, (i64, Decimal)>,
+    /// Ledger accounts this transaction wrote entries of by key: known to exist once it commits.
+    pub(crate) ledger_opened: Vec<String>,
+    known_accounts: Arc<std::sync::RwLock<HashSet<String>>>,
 }
 
 pub enum TxConn {
-    /// On the writer connection of [`Db::Sqlite`] with its [`WalSync`] for a write transaction,
+    /// On the writer connection of [`Pools::Sqlite`] with its [`WalSync`] for a write transaction,
     /// on a reader without one for a read one.
     Sqlite(
         sqlx::Transaction<'static, sqlx::Sqlite>,
@@ -258,11 +280,13 @@ macro_rules! with_tx {
     };
 }
 
-impl From<TxConn> for Tx {
-    fn from(conn: TxConn) -> Self {
+impl Db {
+    fn tx(&self, conn: TxConn) -> Tx {
         Tx {
             conn,
             ledger_locks: HashMap::new(),
+            ledger_opened: Vec::new(),
+            known_accounts: Arc::clone(&self.known_accounts),
         }
     }
 }
@@ -274,14 +298,14 @@ impl Db {
     /// instead of waiting; another process's writer is still waited for by the busy timeout).
     /// On PostgreSQL, rows are locked where they are read (see [`Tx::for_update`]).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
-        Ok(match self {
-            Db::Sqlite { writer, wal, .. } => TxConn::Sqlite(
+        let conn = match &self.pools {
+            Pools::Sqlite { writer, wal, .. } => TxConn::Sqlite(
                 writer.begin_with("BEGIN IMMEDIATE").await?,
                 Some(Arc::clone(wal)),
             ),
-            Db::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
-        }
-        .into())
+            Pools::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
+        };
+        Ok(self.tx(conn))
     }
 }
 
@@ -313,18 +337,38 @@ impl Tx {
         matches!(self.conn, TxConn::Postgres(_))
     }
 
+    /// Whether the ledger account `key` is known to exist (committed earlier).
+    pub(crate) fn account_known(&self, key: &str) -> bool {
+        self.known_accounts
+            .read()
+            .is_ok_and(|known| known.contains(key))
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
+        let (opened, known) = (self.ledger_opened, self.known_accounts);
+        let publish = move || {
+            if !opened.is_empty()
+                && let Ok(mut known) = known.write()
+            {
+                known.extend(opened);
+            }
+        };
         match self.conn {
             // The writer connection goes back (to the next writer) when the commit returns;
             // the answer waits for the log to be on disk.
             TxConn::Sqlite(tx, wal) => {
                 tx.commit().await?;
+                publish();
                 match wal {
                     Some(wal) => wal.durable(wal.ticket()).await,
                     None => Ok(()),
                 }
             }
-            TxConn::Postgres(tx) => tx.commit().await,
+            TxConn::Postgres(tx) => {
+                tx.commit().await?;
+                publish();
+                Ok(())
+            }
         }
     }
 
@@ -496,11 +540,11 @@ impl Db {
     /// A read-only transaction: one consistent snapshot for a view assembled from several
     /// queries, with the same [`Tx`] type the write paths use so loaders serve both.
     pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
-        Ok(match self {
-            Db::Sqlite { pool, .. } => TxConn::Sqlite(pool.begin().await?, None),
-            Db::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
-        }
-        .into())
+        let conn = match &self.pools {
+            Pools::Sqlite { pool, .. } => TxConn::Sqlite(pool.begin().await?, None),
+            Pools::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
+        };
+        Ok(self.tx(conn))
     }
 }
 
@@ -528,7 +572,7 @@ mod tests {
         let db = Db::connect(&format!("sqlite://{}", dir.join("wal.db").display()))
             .await
             .expect("sqlite");
-        let Db::Sqlite { pool, wal, .. } = &db else {
+        let Pools::Sqlite { pool, wal, .. } = &db.pools else {
             unreachable!("a sqlite url")
         };
         sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)")
@@ -572,7 +616,7 @@ mod tests {
         batch.push(|b| format!("INSERT INTO t (v) SELECT MAX(v) + {} FROM t", b.bind(5_i64)));
         batch.run(&mut tx).await.expect("batch");
         tx.commit().await.expect("commit");
-        let Db::Sqlite { pool, .. } = &db else {
+        let Pools::Sqlite { pool, .. } = &db.pools else {
             unreachable!()
         };
         let values: Vec<i64> = sqlx::query_scalar("SELECT v FROM t ORDER BY id")
@@ -618,7 +662,7 @@ mod tests {
         );
         assert_eq!(*wal.synced.lock().await, 4, "every commit is covered");
 
-        let Db::Sqlite { pool, .. } = &db else {
+        let Pools::Sqlite { pool, .. } = &db.pools else {
             unreachable!()
         };
         let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")

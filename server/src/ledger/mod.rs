@@ -197,7 +197,10 @@ async fn entry_account(
     let key = account_key(account);
     let checked_debit = delta < Decimal::ZERO && account.must_stay_non_negative();
     if !(moves_in_place(account) || checked_debit) {
-        batch.push(|b| open_account(b, &key, account));
+        if !tx.account_known(&key) {
+            batch.push(|b| open_account(b, &key, account));
+            tx.ledger_opened.push(key.clone());
+        }
         return Ok((AccountRef::Key(key), None));
     }
     let (account_id, balance) = match tx.ledger_locks.get(&key) {
@@ -347,4 +350,76 @@ pub async fn wallet_credits(db: &Db, user_id: i64) -> Result<Credits, ApiError> 
     let user = leadmart_shared::ids::UserId::new(user_id).map_err(ApiError::corrupt)?;
     let raw = balance(db, Account::BuyerWallet(user)).await?;
     Credits::new(raw).map_err(ApiError::corrupt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leadmart_shared::ids::UserId;
+    use leadmart_shared::ledger::credit_purchase;
+
+    /// An account a rolled-back transaction opened is not taken as existing afterwards (its
+    /// entries would name no account); one a committed transaction opened is, and is not opened
+    /// again.
+    #[tokio::test]
+    async fn only_committed_accounts_are_known_to_exist() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("l.db").display()))
+            .await
+            .expect("db");
+        db.migrate().await.expect("migrate");
+        let buyer = UserId::new(7).expect("id");
+        let ten = Credits::new(Decimal::TEN).expect("credits");
+        let issued = account_key(Account::CreditsIssued);
+
+        let mut rolled_back = db.begin_write().await.expect("begin");
+        post(
+            &mut rolled_back,
+            &credit_purchase(buyer, ten, "payment:1", false),
+            Utc::now(),
+        )
+        .await
+        .expect("post");
+        drop(rolled_back);
+        let mut tx = db.begin_write().await.expect("begin");
+        assert!(
+            !tx.account_known(&issued),
+            "a rolled-back opening is not known"
+        );
+
+        post(
+            &mut tx,
+            &credit_purchase(buyer, ten, "payment:2", false),
+            Utc::now(),
+        )
+        .await
+        .expect("post after a rollback opens the account again");
+        tx.commit().await.expect("commit");
+        let mut tx = db.begin_write().await.expect("begin");
+        assert!(tx.account_known(&issued), "a committed opening is known");
+        post(
+            &mut tx,
+            &credit_purchase(buyer, ten, "payment:3", false),
+            Utc::now(),
+        )
+        .await
+        .expect("post");
+        assert!(
+            tx.ledger_opened.is_empty(),
+            "a known account is not opened again"
+        );
+        tx.commit().await.expect("commit");
+
+        assert_eq!(
+            balance(&db, Account::BuyerWallet(buyer))
+                .await
+                .expect("wallet"),
+            Decimal::from(20)
+        );
+        assert_eq!(
+            balance(&db, Account::CreditsIssued).await.expect("issued"),
+            Decimal::from(-20)
+        );
+        db.close().await;
+    }
 }

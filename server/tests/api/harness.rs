@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use leadmart_server::auth::{NewUser, create_user};
 use leadmart_server::credits::provider::Payments;
-use leadmart_server::db::DbDecimal;
+use leadmart_server::db::{DbDecimal, Pools};
 use leadmart_server::{AppState, Db, demo, with_pool};
 use leadmart_shared::account::Role;
 use leadmart_shared::money::Credits;
@@ -95,7 +95,7 @@ pub async fn spawn_app_with(
             let admin = Db::connect(&postgres_admin_url())
                 .await
                 .expect("PostgreSQL must be running for the tests (see README)");
-            let Db::Postgres(pool) = &admin else {
+            let Pools::Postgres(pool) = &admin.pools else {
                 unreachable!("a postgres:// URL always yields a PostgreSQL pool")
             };
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -157,7 +157,10 @@ impl TestApp {
         let _ = (&mut self.server).await;
         self.db.close().await;
         if let Cleanup::PostgresDatabase(name) = &self.cleanup
-            && let Ok(Db::Postgres(pool)) = Db::connect(&postgres_admin_url()).await
+            && let Ok(Db {
+                pools: Pools::Postgres(pool),
+                ..
+            }) = Db::connect(&postgres_admin_url()).await
         {
             let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
