@@ -47,8 +47,14 @@ pub enum ContactError {
 pub struct Email(String);
 
 impl Email {
+    /// Trims, and takes an address written `<a@b.co>` (as mail programs export it) out of its
+    /// angle brackets; a display name before the brackets is still refused.
     pub fn parse(raw: &str) -> Result<Self, ContactError> {
         let trimmed = trim(raw);
+        let trimmed = trimmed
+            .strip_prefix('<')
+            .and_then(|inner| inner.strip_suffix('>'))
+            .map_or(trimmed, trim);
         if is_plain_address(trimmed) {
             return Ok(Self(trimmed.to_owned()));
         }
@@ -926,6 +932,19 @@ mod tests {
 
     fn india() -> PhoneParser {
         PhoneParser::new("IN").unwrap()
+    }
+
+    #[test]
+    fn emails_in_angle_brackets_are_taken_out_of_them() {
+        assert_eq!(
+            Email::parse(" <Priya@Example.com> ").unwrap().as_str(),
+            "Priya@Example.com"
+        );
+        assert_eq!(Email::parse("< a@b.co >").unwrap().as_str(), "a@b.co");
+        assert!(Email::parse("Priya <a@b.co>").is_err(), "display name");
+        assert!(Email::parse("<a@b.co").is_err(), "unbalanced");
+        assert!(Email::parse("<<a@b.co>>").is_err(), "one pair only");
+        assert!(Email::parse("<>").is_err());
     }
 
     #[test]
