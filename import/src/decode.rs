@@ -1,5 +1,6 @@
 //! Which text encoding a file is in, and a reader that turns it into UTF-8 as it streams.
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
 
 use encoding_rs::{Decoder, Encoding, UTF_8, UTF_16BE, UTF_16LE};
@@ -74,6 +75,8 @@ pub struct Utf8Reader<R> {
     pub replacements: u64,
     /// Bytes read from `inner` so far (progress).
     pub bytes_in: u64,
+    /// Line ends of the text handed out so far.
+    pub lines: LineCounter,
 }
 
 const CHUNK: usize = 64 * 1024;
@@ -97,6 +100,7 @@ impl<R: Read> Utf8Reader<R> {
             finished: false,
             replacements: 0,
             bytes_in: 0,
+            lines: LineCounter::default(),
         }
     }
 
@@ -134,7 +138,73 @@ impl<R: Read> Read for Utf8Reader<R> {
         let n = buf.len().min(self.output_end - self.output_start);
         buf[..n].copy_from_slice(&self.output[self.output_start..self.output_start + n]);
         self.output_start += n;
+        self.lines.scan(&buf[..n]);
         Ok(n)
+    }
+}
+
+/// Line numbers of CSV records. The `csv` crate's own positions count `\n` only and point at
+/// the end of the previous record (before any blank lines), so the importer counts line ends
+/// (`\r\n`, `\n` and a lone `\r`) itself as the text streams past, and keeps only those not yet
+/// behind the record being numbered.
+#[derive(Debug, Default)]
+pub struct LineCounter {
+    /// `(start, length)` in the text of line ends after `passed`.
+    ends: VecDeque<(u64, u64)>,
+    /// Bytes scanned so far.
+    scanned: u64,
+    /// Line ends before the last numbered position.
+    passed: u64,
+    /// End of the last line end passed.
+    passed_to: u64,
+    /// Where the last `\r` was.
+    last_cr: Option<u64>,
+}
+
+impl LineCounter {
+    /// The next piece of the text.
+    pub fn scan(&mut self, text: &[u8]) {
+        for i in memchr::memchr2_iter(b'\r', b'\n', text) {
+            let at = self.scanned + i as u64;
+            if text[i] == b'\r' {
+                self.last_cr = Some(at);
+                self.ends.push_back((at, 1));
+            } else if at > 0 && self.last_cr == Some(at - 1) {
+                // The `\n` of a `\r\n`: one line end, the one just pushed.
+                match self.ends.back_mut() {
+                    Some(last) if last.0 == at - 1 => last.1 = 2,
+                    // Already passed by a record that began right after the `\r`.
+                    _ => self.passed_to = self.passed_to.max(at + 1),
+                }
+            } else {
+                self.ends.push_back((at, 1));
+            }
+        }
+        self.scanned += text.len() as u64;
+    }
+
+    /// The 1-based line of the record `csv` reports at byte `position` (the end of the previous
+    /// record): line ends before it, then the blank lines right after it. Positions must come
+    /// in order.
+    pub fn line_at(&mut self, position: u64) -> u64 {
+        while let Some(&(start, len)) = self.ends.front() {
+            if start >= position {
+                break;
+            }
+            self.passed += 1;
+            self.passed_to = start + len;
+            self.ends.pop_front();
+        }
+        let mut cursor = position.max(self.passed_to);
+        let mut line = self.passed + 1;
+        for &(start, len) in &self.ends {
+            if start != cursor {
+                break;
+            }
+            line += 1;
+            cursor = start + len;
+        }
+        line
     }
 }
 
@@ -164,6 +234,20 @@ mod tests {
         }
         assert_eq!(String::from_utf8(out).unwrap(), text);
         assert_eq!(reader.replacements, 0);
+    }
+
+    #[test]
+    fn lines_count_every_kind_of_line_end_and_skip_blank_lines() {
+        // Records as `csv` reports them: the byte after the previous record's terminator.
+        let text = b"a,b\r\n\r\nc,d\re,f\n\n\ng,h";
+        for piece in [1, 2, 3, text.len()] {
+            let mut lines = LineCounter::default();
+            for chunk in text.chunks(piece) {
+                lines.scan(chunk);
+            }
+            let numbered: Vec<u64> = [0, 4, 11, 15].iter().map(|&p| lines.line_at(p)).collect();
+            assert_eq!(numbered, [1, 3, 4, 7], "pieces of {piece}");
+        }
     }
 
     #[test]

@@ -374,10 +374,9 @@ impl Importer {
         let mut record = csv::StringRecord::new();
         let mut out = Vec::with_capacity(rows);
         while out.len() < rows && reader.read_record(&mut record)? {
-            let line = record.position().map_or(0, csv::Position::line);
-            if record.position().map_or(0, csv::Position::byte) < self.table.body_byte
-                || run::is_blank(&record)
-            {
+            let byte = record.position().map_or(0, csv::Position::byte);
+            let line = reader.get_mut().lines.line_at(byte);
+            if byte < self.table.body_byte || run::is_blank(&record) {
                 continue;
             }
             let cells: Vec<String> = record.iter().map(str::to_owned).collect();

@@ -184,6 +184,8 @@ fn dedupe(
 struct Batch {
     index: u64,
     records: Vec<StringRecord>,
+    /// Line of each record.
+    lines: Vec<u64>,
     len: usize,
     bytes: u64,
 }
@@ -238,6 +240,7 @@ pub(crate) fn run(
                 let mut records = recycle_rx
                     .try_recv()
                     .unwrap_or_else(|_| vec![StringRecord::new(); BATCH]);
+                let mut lines = Vec::with_capacity(BATCH);
                 let mut len = 0;
                 let mut more = true;
                 while len < BATCH {
@@ -246,13 +249,16 @@ pub(crate) fn run(
                         break;
                     }
                     let record = &records[len];
-                    if record.position().map_or(0, csv::Position::byte) < body_byte {
+                    let byte = record.position().map_or(0, csv::Position::byte);
+                    let line = reader.get_mut().lines.line_at(byte);
+                    if byte < body_byte {
                         continue;
                     }
-                    if is_blank(record) {
+                    if is_blank(&records[len]) {
                         blank += 1;
                         continue;
                     }
+                    lines.push(line);
                     len += 1;
                 }
                 let bytes = reader.get_ref().bytes_in;
@@ -261,6 +267,7 @@ pub(crate) fn run(
                         .send(Batch {
                             index,
                             records,
+                            lines,
                             len,
                             bytes,
                         })
@@ -380,9 +387,12 @@ fn merge(
             totals.trimmed += checked.trimmed;
             totals.quoted += checked.quoted;
             let records = &checked.batch.records[..checked.batch.len];
-            for (record, outcome) in records.iter().zip(checked.outcomes) {
+            for ((record, outcome), &line) in records
+                .iter()
+                .zip(checked.outcomes)
+                .zip(&checked.batch.lines)
+            {
                 totals.rows += 1;
-                let line = record.position().map_or(0, csv::Position::line);
                 let problems = match outcome.and_then(|keys| dedupe(deduper, line, &keys)) {
                     Ok(()) => {
                         totals.accepted += 1;

@@ -7,6 +7,7 @@ use leadmart_shared::normalize::trim;
 use serde::Serialize;
 
 use crate::Repair;
+use crate::decode::LineCounter;
 
 /// Separators tried, in the order that wins a tie.
 const DELIMITERS: [u8; 5] = [b',', b';', b'\t', b'|', b' '];
@@ -77,13 +78,16 @@ impl Sampled {
 
 fn read_sample(text: &str, dialect: &Dialect, complete: bool) -> Vec<Sampled> {
     let mut reader = dialect.reader_builder().from_reader(text.as_bytes());
+    let mut lines = LineCounter::default();
+    lines.scan(text.as_bytes());
     let mut out = Vec::new();
     let mut record = csv::StringRecord::new();
     while let Ok(true) = reader.read_record(&mut record) {
+        let byte = record.position().map_or(0, csv::Position::byte);
         out.push(Sampled {
             cells: record.iter().map(str::to_owned).collect(),
-            byte: record.position().map_or(0, csv::Position::byte),
-            line: record.position().map_or(0, csv::Position::line),
+            byte,
+            line: lines.line_at(byte),
         });
         if out.len() > JUDGED_RECORDS + MAX_PREAMBLE {
             break;
@@ -172,6 +176,23 @@ fn looks_like_header(cells: &[String]) -> bool {
     !cells.iter().any(|c| looks_like_data(c)) && cells.iter().any(|c| guess_field(c).is_some())
 }
 
+/// A header spread over two lines (`Contact` above `Email`): both lines are names, the top one
+/// has at least two, and joined they name more columns than the top line alone and no fewer
+/// than the bottom one. The joined names, or `None`.
+fn two_line_header(top: &[String], bottom: &[String]) -> Option<Vec<String>> {
+    let names = |cells: &[String]| !cells.iter().any(|c| looks_like_data(c));
+    if !names(top) || !names(bottom) || top.iter().filter(|c| !trim(c).is_empty()).count() < 2 {
+        return None;
+    }
+    let joined: Vec<String> = top
+        .iter()
+        .zip(bottom)
+        .map(|(t, b)| format!("{} {}", trim(t), trim(b)).trim().to_owned())
+        .collect();
+    let count = mapped_count(&joined);
+    (count > mapped_count(top) && count >= mapped_count(bottom)).then_some(joined)
+}
+
 fn mapped_count(names: &[String]) -> usize {
     names.iter().filter(|n| guess_field(n).is_some()).count()
 }
@@ -202,7 +223,7 @@ pub fn find_table(
     let records = read_sample(text, dialect, complete);
     let (_, width) = consistency(&records);
     let non_blank: Vec<&Sampled> = records.iter().filter(|r| !r.is_blank()).collect();
-    let first = non_blank.first()?;
+    non_blank.first()?;
     let mut repairs = Vec::new();
     // Preamble: lines narrower than the table before its first full-width line.
     let start = non_blank
@@ -212,13 +233,17 @@ pub fn find_table(
         .unwrap_or(0);
     if start > 0 {
         repairs.push(Repair::PreambleSkipped {
-            lines: non_blank[start].line.saturating_sub(first.line),
+            lines: non_blank[start].line.saturating_sub(1),
         });
     }
     let candidate = non_blank[start];
     let after = |i: usize| non_blank.get(i).map_or(text.len() as u64, |r| r.byte);
 
-    if !looks_like_header(&candidate.cells) {
+    let two_lines = non_blank
+        .get(start + 1)
+        .filter(|next| next.cells.len() == candidate.cells.len())
+        .and_then(|next| Some((next, two_line_header(&candidate.cells, &next.cells)?)));
+    if two_lines.is_none() && !looks_like_header(&candidate.cells) {
         let columns: Vec<String> = (1..=width).map(|i| format!("Column {i}")).collect();
         let data: Vec<&[String]> = non_blank[start..]
             .iter()
@@ -240,29 +265,11 @@ pub fn find_table(
     let mut header = candidate.cells.clone();
     let mut header_lines = vec![candidate.line];
     let mut body = start + 1;
-    // A header over two lines: the next line is names too, and joined they name more columns.
-    if let Some(next) = non_blank.get(start + 1)
-        && next.cells.len() == header.len()
-        && !next.cells.iter().any(|c| looks_like_data(c))
-    {
-        let mut carried = String::new();
-        let joined: Vec<String> = header
-            .iter()
-            .zip(&next.cells)
-            .map(|(top, bottom)| {
-                // A merged cell over several columns leaves the later ones empty.
-                if !trim(top).is_empty() {
-                    carried = trim(top).to_owned();
-                }
-                format!("{carried} {}", trim(bottom)).trim().to_owned()
-            })
-            .collect();
-        if mapped_count(&joined) > mapped_count(&header) {
-            header = joined;
-            header_lines.push(next.line);
-            body += 1;
-            repairs.push(Repair::HeaderJoined);
-        }
+    if let Some((next, joined)) = two_lines {
+        header = joined;
+        header_lines.push(next.line);
+        body += 1;
+        repairs.push(Repair::HeaderJoined);
     }
     let header_cells = header.clone();
     let columns = repair_names(header, &mut repairs);
