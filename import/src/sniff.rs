@@ -101,7 +101,7 @@ fn read_sample(text: &str, dialect: &Dialect, complete: bool) -> Vec<Sampled> {
 }
 
 /// `(records in the most common width, that width)` of the sample's non-blank records.
-fn consistency(records: &[Sampled]) -> (usize, usize) {
+fn consistency(records: &[Sampled]) -> Agreement {
     most_common(
         records
             .iter()
@@ -111,7 +111,7 @@ fn consistency(records: &[Sampled]) -> (usize, usize) {
 }
 
 /// [`consistency`] of `text` read in `dialect`, without keeping the cells.
-fn consistency_of(text: &str, dialect: &Dialect, complete: bool) -> (usize, usize) {
+fn consistency_of(text: &str, dialect: &Dialect, complete: bool) -> Agreement {
     let mut reader = dialect.reader_builder().from_reader(text.as_bytes());
     let mut record = csv::ByteRecord::new();
     let mut widths = Vec::with_capacity(JUDGED_RECORDS + 1);
@@ -129,40 +129,93 @@ fn consistency_of(text: &str, dialect: &Dialect, complete: bool) -> (usize, usiz
     most_common(widths.into_iter())
 }
 
-fn most_common(widths: impl Iterator<Item = usize>) -> (usize, usize) {
+/// How well a sample's records agree on one width.
+#[derive(Debug, Default, Clone, Copy)]
+struct Agreement {
+    /// Records of the most common width.
+    agreeing: usize,
+    /// Records judged.
+    records: usize,
+    width: usize,
+}
+
+impl Agreement {
+    /// A larger share of records agreeing (not a larger count: a wrong quote character splits
+    /// quoted line breaks into many short records), then the wider table.
+    fn beats(&self, other: &Agreement) -> bool {
+        let mine = self.agreeing * other.records.max(1);
+        let theirs = other.agreeing * self.records.max(1);
+        mine > theirs || (mine == theirs && self.width > other.width)
+    }
+}
+
+fn most_common(widths: impl Iterator<Item = usize>) -> Agreement {
     let mut counts: Vec<(usize, usize)> = Vec::new();
+    let mut records = 0;
     for width in widths.take(JUDGED_RECORDS) {
+        records += 1;
         match counts.iter_mut().find(|(w, _)| *w == width) {
             Some((_, n)) => *n += 1,
             None => counts.push((width, 1)),
         }
     }
-    counts
-        .into_iter()
-        .map(|(w, n)| (n, w))
-        .max()
-        .unwrap_or((0, 0))
+    // Ties go to the width seen first (the header's, usually).
+    let mut agreeing = 0;
+    let mut width = 0;
+    for (w, n) in counts {
+        if n > agreeing {
+            (agreeing, width) = (n, w);
+        }
+    }
+    Agreement {
+        agreeing,
+        records,
+        width,
+    }
 }
 
-/// The dialect whose records agree best on one width (of at least two cells).
+/// The dialect whose records agree best on one width (of at least two cells). A space is a
+/// separator only when no other one gives at least half the records one width: names and
+/// addresses hold spaces, so splitting on them often looks regular. Backslash escaping wins a
+/// tie with doubled quotes only when the text holds a backslash before a quote (otherwise both
+/// read the file the same).
 pub fn sniff_dialect(text: &str, complete: bool) -> Dialect {
-    let mut best = (Dialect::default(), (0usize, 0usize));
-    for delimiter in DELIMITERS {
-        for quote in QUOTES {
-            for backslash_escape in [false, true] {
-                let dialect = Dialect {
-                    delimiter,
-                    quote,
-                    backslash_escape,
-                };
-                let (agreeing, width) = consistency_of(text, &dialect, complete);
-                if width >= 2 && (agreeing, width) > best.1 {
-                    best = (dialect, (agreeing, width));
+    let best_of = |delimiters: &[u8]| {
+        let mut best = (Dialect::default(), Agreement::default());
+        for &delimiter in delimiters {
+            for quote in QUOTES {
+                let escaped = text.contains(&format!("\\{}", char::from(quote)));
+                for backslash_escape in [false, true] {
+                    let dialect = Dialect {
+                        delimiter,
+                        quote,
+                        backslash_escape,
+                    };
+                    let score = consistency_of(text, &dialect, complete);
+                    let ties_with_evidence = backslash_escape
+                        && escaped
+                        && best.0.delimiter == delimiter
+                        && best.0.quote == quote
+                        && !score.beats(&best.1)
+                        && !best.1.beats(&score);
+                    if score.width >= 2 && (score.beats(&best.1) || ties_with_evidence) {
+                        best = (dialect, score);
+                    }
                 }
             }
         }
+        best
+    };
+    let (dialect, agreement) = best_of(&DELIMITERS[..DELIMITERS.len() - 1]);
+    if agreement.width >= 2 && agreement.agreeing * 2 >= agreement.records {
+        return dialect;
     }
-    best.0
+    let (spaced, by_space) = best_of(&[b' ']);
+    if by_space.width >= 2 && by_space.beats(&agreement) {
+        spaced
+    } else {
+        dialect
+    }
 }
 
 /// A cell that only data holds: an email, a number, a phone.
@@ -221,15 +274,20 @@ pub fn find_table(
     phones: &PhoneParser,
 ) -> Option<TableStart> {
     let records = read_sample(text, dialect, complete);
-    let (_, width) = consistency(&records);
+    let width = consistency(&records).width;
     let non_blank: Vec<&Sampled> = records.iter().filter(|r| !r.is_blank()).collect();
     non_blank.first()?;
     let mut repairs = Vec::new();
-    // Preamble: lines narrower than the table before its first full-width line.
+    // Preamble: lines with fewer names than a header, before the first line that has them.
     let start = non_blank
         .iter()
         .take(MAX_PREAMBLE + 1)
-        .position(|r| r.cells.len() >= width)
+        .position(|r| {
+            // Titles and export dates hold a cell or two; a header names at least half the
+            // columns (rows of the wrong width must not make the header look like a preamble).
+            let named = r.cells.iter().filter(|c| !trim(c).is_empty()).count();
+            named >= 2 && named * 2 >= width
+        })
         .unwrap_or(0);
     if start > 0 {
         repairs.push(Repair::PreambleSkipped {
