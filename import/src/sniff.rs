@@ -210,7 +210,7 @@ pub fn sniff_dialect(text: &str, complete: bool) -> Dialect {
     if agreement.width >= 2 && agreement.agreeing * 2 >= agreement.records {
         return dialect;
     }
-    let (spaced, by_space) = best_of(&[b' ']);
+    let (spaced, by_space) = best_of(b" ");
     if by_space.width >= 2 && by_space.beats(&agreement) {
         spaced
     } else {
