@@ -333,8 +333,11 @@ fn validate_batches(
         let mut outcomes = Vec::with_capacity(batch.len);
         let mut trimmed = 0;
         let mut quoted = 0;
+        // One buffer of cell slices for the whole batch: a row does not allocate its own.
+        let mut cells: Vec<&str> = Vec::with_capacity(32);
         for record in &batch.records[..batch.len] {
-            let cells: Vec<&str> = record.iter().collect();
+            cells.clear();
+            cells.extend(record.iter());
             trimmed += cells
                 .iter()
                 .filter(|c| !c.is_empty() && trim(c).len() != c.len())
@@ -452,28 +455,25 @@ fn merge(
     Ok(())
 }
 
+/// A repair made from its count.
+type CountedRepair = fn(u64) -> Repair;
+
 fn report(importer: &Importer, totals: Totals, read_end: &ReadEnd, spool: File) -> Report {
     let mut repairs = importer.table.repairs.clone();
-    if read_end.replacements > 0 {
-        repairs.push(Repair::InvalidBytesReplaced {
-            count: read_end.replacements,
-        });
-    }
-    if read_end.blank > 0 {
-        repairs.push(Repair::BlankLinesSkipped {
-            count: read_end.blank,
-        });
-    }
-    if totals.trimmed > 0 {
-        repairs.push(Repair::CellsTrimmed {
-            count: totals.trimmed,
-        });
-    }
-    if totals.quoted > 0 {
-        repairs.push(Repair::StrayQuotes {
-            rows: totals.quoted,
-        });
-    }
+    let counted: [(u64, CountedRepair); 4] = [
+        (read_end.replacements, |count| {
+            Repair::InvalidBytesReplaced { count }
+        }),
+        (read_end.blank, |count| Repair::BlankLinesSkipped { count }),
+        (totals.trimmed, |count| Repair::CellsTrimmed { count }),
+        (totals.quoted, |rows| Repair::StrayQuotes { rows }),
+    ];
+    repairs.extend(
+        counted
+            .into_iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, repair)| repair(n)),
+    );
     let mapping = importer
         .mapping()
         .iter()

@@ -124,18 +124,7 @@ fn generate(binary: &Path, rows: u64, file: &Path) -> Result<Counts> {
         .context("run leadmart-import generate")?;
     ensure!(output.status.success(), "leadmart-import generate failed");
     let text = String::from_utf8_lossy(&output.stdout);
-    let field = |name: &str| -> Result<u64> {
-        let start = text
-            .find(&format!("{name}: "))
-            .with_context(|| format!("{name} in {text:?}"))?
-            + name.len()
-            + 2;
-        let digits: String = text[start..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        Ok(digits.parse()?)
-    };
+    let field = |name: &str| number_after(&text, &format!("{name}: "));
     Ok(Counts {
         rows: field("rows")?,
         accepted: field("accepted")?,
@@ -235,29 +224,9 @@ fn run_python(python: &Path, baseline: &Path, file: &Path) -> Result<Python> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let field = |name: &str| -> Result<u64> {
-        let start = text
-            .find(&format!("{name}="))
-            .with_context(|| format!("{name}= in {text:?}"))?
-            + name.len()
-            + 1;
-        let digits: String = text[start..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        Ok(digits.parse()?)
-    };
-    let reason = |code: &str| -> u64 {
-        text.find(&format!("'{code}': "))
-            .map(|i| {
-                text[i + code.len() + 4..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect::<String>()
-            })
-            .and_then(|d| d.parse().ok())
-            .unwrap_or(0)
-    };
+    let field = |name: &str| number_after(&text, &format!("{name}="));
+    // A reason the baseline never met is absent from its dictionary.
+    let reason = |code: &str| number_after(&text, &format!("'{code}': ")).unwrap_or(0);
     Ok(Python {
         counts: Counts {
             rows: field("rows")?,
@@ -269,6 +238,19 @@ fn run_python(python: &Path, baseline: &Path, file: &Path) -> Result<Python> {
         wall,
         peak_rss_kb: field("maxrss_kb")?,
     })
+}
+
+/// The number written right after `marker` in `text`.
+fn number_after(text: &str, marker: &str) -> Result<u64> {
+    let start = text
+        .find(marker)
+        .with_context(|| format!("{marker:?} in {text:?}"))?
+        + marker.len();
+    let digits: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    Ok(digits.parse()?)
 }
 
 #[allow(clippy::float_arithmetic)]
