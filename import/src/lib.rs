@@ -400,6 +400,33 @@ impl Importer {
         Ok(out)
     }
 
+    /// `--emit-table`: the table exactly as it was read — the header row first (the columns'
+    /// generated names when the file had none), then every data row, each cell's text unchanged
+    /// (no trimming, no normalisation) — as UTF-8, comma-separated, RFC 4180 quoting, before
+    /// any lead rule runs. Returns the data rows written.
+    pub fn write_table(&self, out: &Path) -> Result<u64, ImportError> {
+        let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(File::create(out)?));
+        writer.write_record(
+            self.table
+                .header_cells
+                .as_ref()
+                .unwrap_or(&self.table.columns),
+        )?;
+        let mut reader = self.table_reader()?;
+        let mut record = csv::StringRecord::new();
+        let mut written = 0;
+        while reader.read_record(&mut record)? {
+            let byte = record.position().map_or(0, csv::Position::byte);
+            if byte < self.table.body_byte || run::is_blank(&record) {
+                continue;
+            }
+            writer.write_record(&record)?;
+            written += 1;
+        }
+        writer.flush()?;
+        Ok(written)
+    }
+
     fn reasons(&self, problems: &[leadmart_shared::csv_rules::RowProblem]) -> Vec<Reason> {
         problems
             .iter()

@@ -1,4 +1,4 @@
-//! `leadmart-import FILE [--json] [--rejected OUT.csv] [--preview N] [--region R] [--workers N]`:
+//! `leadmart-import FILE [--json] [--rejected OUT.csv] [--emit-table OUT.csv] [--preview N] [--region R] [--workers N]`:
 //! the pipeline without a window, as the benchmark runs it (and the base of the app's headless
 //! `import`). Prints the summary, then `timing` with the time (µs, from the start) to the
 //! preview, to the full summary, and the process's peak RSS. Exit code 0 when the file was read.
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     };
     let Some(path) = args.first().filter(|a| !a.starts_with("--")) else {
         eprintln!(
-            "usage: leadmart-import FILE [--json] [--rejected OUT.csv] [--preview N] [--region R] [--workers N]"
+            "usage: leadmart-import FILE [--json] [--rejected OUT.csv] [--emit-table OUT.csv] [--preview N] [--region R] [--workers N]"
         );
         return ExitCode::from(2);
     };
@@ -60,6 +60,9 @@ fn main() -> ExitCode {
         let summary_time = start.elapsed();
         if let Some(out) = value("--rejected") {
             report.write_rejected_csv(&PathBuf::from(out))?;
+        }
+        if let Some(out) = value("--emit-table") {
+            importer.write_table(&PathBuf::from(out))?;
         }
         Ok((preview.len(), preview_time, report, summary_time))
     });

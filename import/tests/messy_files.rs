@@ -524,3 +524,19 @@ fn progress_reaches_every_row_and_byte() {
         )
     );
 }
+
+#[test]
+fn the_table_is_emitted_exactly_as_it_was_read() {
+    let text = "Export of 2026-11-30\n\nName;E-mail;Notes\n  José ; j@example.com ;\"a;b\r\nc\"\n\nZoë;z@example.com;\"say \"\"hi\"\"\"\n";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+    let dir = Dir::new();
+    let path = dir.file("in.csv", &bytes);
+    let importer = Importer::open(&path, ImportOptions::default()).unwrap();
+    let out = dir.0.path().join("table.csv");
+    assert_eq!(importer.write_table(&out).unwrap(), 2);
+    assert_eq!(
+        std::fs::read_to_string(out).unwrap(),
+        "Name,E-mail,Notes\n  José , j@example.com ,\"a;b\r\nc\"\nZoë,z@example.com,\"say \"\"hi\"\"\"\n",
+        "cells keep their spaces, quotes and line breaks; the preamble is not part of the table"
+    );
+}
