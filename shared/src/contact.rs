@@ -47,8 +47,10 @@ pub enum ContactError {
 pub struct Email(String);
 
 impl Email {
+    /// Trims, and takes an address written `<a@b.co>` (as mail programs export it) out of its
+    /// angle brackets; a display name before the brackets is still refused.
     pub fn parse(raw: &str) -> Result<Self, ContactError> {
-        let trimmed = trim(raw);
+        let trimmed = unbracketed(raw);
         if is_plain_address(trimmed) {
             return Ok(Self(trimmed.to_owned()));
         }
@@ -57,13 +59,13 @@ impl Email {
 
     /// Whether [`Email::parse`] decides this input without the library (tests, benchmarks).
     pub fn is_fast_path(raw: &str) -> bool {
-        is_plain_address(trim(raw))
+        is_plain_address(unbracketed(raw))
     }
 
     /// The full `email_address` check, always: what [`Email::parse`] defers to for anything
     /// outside the plain shape. Public so tests can compare the two.
     pub fn parse_with_library(raw: &str) -> Result<Self, ContactError> {
-        let trimmed = trim(raw);
+        let trimmed = unbracketed(raw);
         let options = email_address::Options::default()
             .with_required_tld()
             .without_domain_literal()
@@ -124,6 +126,15 @@ string_newtype_conversions!(Email, ContactError, Self::parse);
 /// library accepts with our options (no display name: no space; no domain literal: no `[`),
 /// which `tests::plain_addresses_are_a_subset_of_the_library` checks on a large generated set.
 /// Anything else, valid or not, goes to the library, so its verdict and message stand.
+/// Trimmed, and out of one pair of surrounding angle brackets.
+fn unbracketed(raw: &str) -> &str {
+    let trimmed = trim(raw);
+    trimmed
+        .strip_prefix('<')
+        .and_then(|inner| inner.strip_suffix('>'))
+        .map_or(trimmed, trim)
+}
+
 fn is_plain_address(s: &str) -> bool {
     // One pass over the bytes (no `split`): the `@` and dots are found as the scan meets them.
     let bytes = s.as_bytes();
@@ -926,6 +937,19 @@ mod tests {
 
     fn india() -> PhoneParser {
         PhoneParser::new("IN").unwrap()
+    }
+
+    #[test]
+    fn emails_in_angle_brackets_are_taken_out_of_them() {
+        assert_eq!(
+            Email::parse(" <Priya@Example.com> ").unwrap().as_str(),
+            "Priya@Example.com"
+        );
+        assert_eq!(Email::parse("< a@b.co >").unwrap().as_str(), "a@b.co");
+        assert!(Email::parse("Priya <a@b.co>").is_err(), "display name");
+        assert!(Email::parse("<a@b.co").is_err(), "unbalanced");
+        assert!(Email::parse("<a@b.co>>").is_err(), "unbalanced inside");
+        assert!(Email::parse("<>").is_err());
     }
 
     #[test]

@@ -524,13 +524,14 @@ impl RowValidator {
     /// Every problem of the row, or the typed row.
     pub fn validate<S: AsRef<str>>(&self, row: &[S]) -> Result<ValidRow, Vec<RowProblem>> {
         let mut problems = Vec::new();
-        if row.len() != self.width
-            && row
+        if row.len() < self.width
+            || row
                 .iter()
                 .skip(self.width)
                 .any(|c| !trim(c.as_ref()).is_empty())
         {
-            // Trailing empty cells are tolerated (spreadsheets add them); data beyond the header is not.
+            // Trailing empty cells are tolerated (spreadsheets add them); data beyond the header is
+            // not, and neither is a short row: its cells may have shifted, so none is trusted.
             problems.push(RowProblem {
                 column: None,
                 field: None,
@@ -964,6 +965,17 @@ mod tests {
             v.validate(&["Priya", "", "p@x.com", "", "Pune", "", "", "", "", ""])
                 .is_ok(),
             "trailing empty cells are fine"
+        );
+        let too_short = v
+            .validate(&["Priya", "", "p@x.com", "", "Pune", "", "", ""])
+            .unwrap_err();
+        assert_eq!(
+            too_short[0].issue,
+            RowIssue::WrongCellCount {
+                expected: 9,
+                found: 8
+            },
+            "a short row is reported, even when what it has would pass"
         );
     }
 

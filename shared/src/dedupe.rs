@@ -72,10 +72,23 @@ impl DedupeKey {
 
     /// The first 128 bits: what the in-upload set stores to keep memory small (collisions
     /// need ~2^64 keys).
-    fn short(&self) -> u128 {
-        let mut first = [0u8; 16];
-        first.copy_from_slice(&self.hash[..16]);
-        u128::from_be_bytes(first)
+    fn short(&self) -> Short {
+        let mut high = [0u8; 8];
+        let mut low = [0u8; 8];
+        high.copy_from_slice(&self.hash[..8]);
+        low.copy_from_slice(&self.hash[8..16]);
+        Short([u64::from_be_bytes(high), u64::from_be_bytes(low)])
+    }
+}
+
+/// 128 bits of a key as two `u64`s: aligned to 8 rather than `u128`'s 16, so a slot of the
+/// in-upload set (key and [`PackedRow`]) takes 24 bytes, not 32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Short([u64; 2]);
+
+impl std::hash::Hash for Short {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u128((u128::from(self.0[0]) << 64) | u128::from(self.0[1]));
     }
 }
 
@@ -213,11 +226,38 @@ pub struct Collision {
     pub first_row: u64,
 }
 
-/// Duplicates within one upload. Memory grows with distinct keys (16 bytes each plus the row
-/// number), not with row width.
+/// Duplicates within one upload. Memory grows with distinct keys (16 bytes each plus 8 for the
+/// row and key kind packed together: 24 a slot, where `(KeyKind, u64)` would pad to 32), not with
+/// row width.
 #[derive(Debug, Default)]
 pub struct UploadDeduper {
-    seen: HashMap<u128, (KeyKind, u64), KeyHashing>,
+    seen: HashMap<Short, PackedRow, KeyHashing>,
+}
+
+/// A row number (below 2^62) and the kind of the key in the top two bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PackedRow(u64);
+
+impl PackedRow {
+    const ROW_BITS: u32 = 62;
+
+    fn new(kind: KeyKind, row: u64) -> Self {
+        let kind = match kind {
+            KeyKind::Email => 0,
+            KeyKind::Phone => 1,
+            KeyKind::NameAddress => 2,
+        };
+        Self((kind << Self::ROW_BITS) | (row & ((1 << Self::ROW_BITS) - 1)))
+    }
+
+    fn unpack(self) -> (KeyKind, u64) {
+        let kind = match self.0 >> Self::ROW_BITS {
+            0 => KeyKind::Email,
+            1 => KeyKind::Phone,
+            _ => KeyKind::NameAddress,
+        };
+        (kind, self.0 & ((1 << Self::ROW_BITS) - 1))
+    }
 }
 
 /// Hashing for the in-upload set. Its keys are already SHA-256 output, so SipHash over them
@@ -249,7 +289,7 @@ impl BuildHasher for KeyHashing {
     }
 }
 
-/// See [`KeyHashing`]; only `u128` keys are written to it.
+/// See [`KeyHashing`]; only [`Short`] keys (as one `u128`) are written to it.
 #[derive(Debug)]
 struct KeyHasher {
     secret: [u64; 2],
@@ -258,7 +298,7 @@ struct KeyHasher {
 
 impl Hasher for KeyHasher {
     fn write(&mut self, bytes: &[u8]) {
-        // Not used by `u128` keys; kept correct for any other use.
+        // Not used by `Short` keys; kept correct for any other use.
         for chunk in bytes.chunks(16) {
             let mut block = [0u8; 16];
             block[..chunk.len()].copy_from_slice(chunk);
@@ -297,7 +337,7 @@ impl UploadDeduper {
     pub fn check_and_insert(&mut self, row: u64, keys: &DedupeKeys) -> Result<(), Collision> {
         // One probe per key: each is inserted as it is checked, and taken out again when a
         // later key of the row collides (rare), which leaves the set as if it was never added.
-        let mut inserted = [0u128; 3];
+        let mut inserted = [Short([0, 0]); 3];
         let mut count = 0;
         for key in keys.iter() {
             match self.seen.entry(key.short()) {
@@ -305,17 +345,17 @@ impl UploadDeduper {
                     if inserted[..count].contains(earlier.key()) {
                         // Two keys of this row with the same 128 bits: one entry, the later
                         // key's, as inserting them one after the other gives.
-                        earlier.insert((key.kind, row));
+                        earlier.insert(PackedRow::new(key.kind, row));
                         continue;
                     }
-                    let (kind, first_row) = *earlier.get();
+                    let (kind, first_row) = earlier.get().unpack();
                     for short in &inserted[..count] {
                         self.seen.remove(short);
                     }
                     return Err(Collision { kind, first_row });
                 }
                 Entry::Vacant(slot) => {
-                    slot.insert((key.kind, row));
+                    slot.insert(PackedRow::new(key.kind, row));
                     if let Some(done) = inserted.get_mut(count) {
                         *done = key.short();
                         count += 1;
@@ -445,7 +485,7 @@ mod tests {
     fn one_probe_per_key_equals_check_then_insert() {
         // The definition: look every key up, and insert them all only when none is there.
         fn reference(
-            seen: &mut HashMap<u128, (KeyKind, u64)>,
+            seen: &mut HashMap<Short, (KeyKind, u64)>,
             row: u64,
             keys: &DedupeKeys,
         ) -> Result<(), Collision> {
@@ -481,7 +521,20 @@ mod tests {
                 "row {row}"
             );
             assert_eq!(fast.len(), slow.len());
-            assert!(fast.seen.iter().all(|(k, v)| slow.get(k) == Some(v)));
+            assert!(
+                fast.seen
+                    .iter()
+                    .all(|(k, v)| slow.get(k) == Some(&v.unpack()))
+            );
+        }
+    }
+
+    #[test]
+    fn a_packed_row_keeps_its_kind_and_number() {
+        for kind in [KeyKind::Email, KeyKind::Phone, KeyKind::NameAddress] {
+            for row in [0, 1, 1_000_000, (1 << 62) - 1] {
+                assert_eq!(PackedRow::new(kind, row).unpack(), (kind, row));
+            }
         }
     }
 

@@ -9,6 +9,9 @@
 //! - **Browse**: p50/p95 of `GET /v1/marketplace/leads` with 10,000 and 100,000 open leads, for
 //!   each sort, on the first page and on a deep page (after 50 pages), plus a filtered query.
 //!
+//! - **Importer** (`bench_import`): the CSV import pipeline on 100k and 1M generated rows against
+//!   the Python baseline, one process each.
+//!
 //! A baseline in the same run — `GET /healthz` at the same concurrency — tells how much of a
 //! figure is the work itself rather than HTTP and the machine.
 //!
@@ -90,17 +93,41 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     // more CPU per request than the server (on 2 cores it took half the machine). A real run
     // therefore runs in an optimised build of this program; the smoke run checks, so debug does.
     if !smoke && cfg!(debug_assertions) {
-        cargo(&["build", "--release", "-p", "xtask", "-p", "leadmart-server"]).status_ok()?;
+        let only_importer = args
+            .windows(2)
+            .any(|w| w[0] == "--only" && w[1] == "importer");
+        let mut build = vec!["build", "--release", "-p", "xtask", "-p", "leadmart-import"];
+        if !only_importer {
+            build.extend(["-p", "leadmart-server"]);
+        }
+        cargo(&build).status_ok()?;
         let optimised = target_dir(root).join("release").join("xtask");
         return Command::new(optimised).arg("bench").args(args).status_ok();
     }
-    // `--only purchases` or `--only browse`: one part, for working on it.
+    // `--only purchases`, `--only browse` or `--only importer`: one part, for working on it.
     let only = args
         .iter()
         .position(|a| a == "--only")
-        .map(|i| args.get(i + 1).context("--only needs purchases or browse"))
+        .map(|i| {
+            args.get(i + 1)
+                .context("--only needs purchases, browse or importer")
+        })
         .transpose()?;
     let runs = |part: &str| only.is_none_or(|o| o == part);
+    let importer = if runs("importer") {
+        Some(crate::bench_import::run(root, smoke)?)
+    } else {
+        None
+    };
+    if !runs("purchases") && !runs("browse") {
+        if let Some(figures) = &importer {
+            crate::bench_import::report(figures);
+        }
+        if smoke {
+            println!("bench smoke: every benchmark ran and its checks held");
+        }
+        return Ok(());
+    }
     let scale = if smoke { &SMOKE } else { &FULL };
     let binary = match args.iter().position(|a| a == "--server") {
         Some(i) => PathBuf::from(args.get(i + 1).context("--server needs a path")?),
@@ -145,6 +172,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let _ = std::fs::remove_dir_all(&work);
     let (purchases, browse) = outcome?;
     report(&purchases, &browse);
+    if let Some(figures) = &importer {
+        crate::bench_import::report(figures);
+    }
     if smoke {
         println!("bench smoke: every benchmark ran and its checks held");
     }

@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use anyhow::{Context, Result, bail};
 
 mod bench;
+mod bench_import;
 mod setup;
 
 fn main() -> Result<()> {
@@ -28,7 +29,7 @@ fn main() -> Result<()> {
             .status_ok(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|bench [--smoke] [--server PATH] [--only purchases|browse]|bindings>"
+                "usage: cargo xtask <run|test|bench [--smoke] [--server PATH] [--only purchases|browse|importer]|bindings>"
             );
             std::process::exit(2);
         }
