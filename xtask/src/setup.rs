@@ -17,7 +17,8 @@ pub const RUN_PACKAGES: &[&str] = &[
 ];
 
 /// What the tests need on top of [`RUN_PACKAGES`]: the headless display, WebDriver, a private
-/// D-Bus, the kernel keyring and PostgreSQL.
+/// D-Bus, the kernel keyring, PostgreSQL, and Python with `venv` for the importer benchmark's
+/// baseline.
 pub const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -25,6 +26,7 @@ pub const TEST_PACKAGES: &[&str] = &[
     "dbus",
     "keyutils",
     "postgresql",
+    "python3-venv",
 ];
 
 fn installed(package: &str) -> bool {
