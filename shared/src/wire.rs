@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 /// A listed lead as a buyer sees it before buying. This type has no contact fields at all, so a
 /// handler that serialises it cannot leak a name, email, phone or address by mistake.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LeadCard {
     /// The lead's id, as a string (64-bit on the server).
@@ -52,6 +53,7 @@ pub struct LeadCard {
 
 /// One page of the marketplace feed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LeadPage {
     pub leads: Vec<LeadCard>,
@@ -61,11 +63,13 @@ pub struct LeadPage {
 
 /// The error body every API error carries: `{ "error": { "code", "message" } }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     pub error: ApiErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorDetail {
     /// Stable machine-readable code, e.g. `insufficient_credits`.
     pub code: String,
@@ -141,6 +145,7 @@ const REDACTED: &str = "<redacted>";
 
 /// `POST /v1/auth/signin`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignInRequest {
     pub email: String,
@@ -158,6 +163,7 @@ impl std::fmt::Debug for SignInRequest {
 
 /// `POST /v1/auth/signup`. Only `agent` and `partner` may sign themselves up.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignUpRequest {
     pub email: String,
@@ -179,6 +185,7 @@ impl std::fmt::Debug for SignUpRequest {
 
 /// `POST /v1/auth/refresh` and `POST /v1/auth/signout`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshRequest {
     pub refresh_token: String,
@@ -194,6 +201,7 @@ impl std::fmt::Debug for RefreshRequest {
 
 /// `GET /v1/me`: who the token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MeDto {
     pub id: String,
@@ -207,6 +215,7 @@ pub struct MeDto {
 /// The answer of sign-in, sign-up and refresh. Refresh tokens rotate: each refresh returns a
 /// new one and retires the old.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuthSession {
     pub access_token: String,
@@ -228,6 +237,7 @@ impl std::fmt::Debug for AuthSession {
 
 /// One line of a score breakdown ("Budget verified", +25).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreSignal {
     pub label: String,
@@ -247,6 +257,7 @@ pub fn score_signals(breakdown: &ScoreBreakdown) -> Vec<ScoreSignal> {
 
 /// The preview modal: the card plus what a buyer may know before buying. No contact fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LeadPreviewDto {
     pub card: LeadCard,
@@ -279,6 +290,7 @@ impl LeadPreviewDto {
 
 /// Contact details, sent only to a buyer who bought the lead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ContactDto {
     pub name: String,
@@ -308,6 +320,7 @@ impl From<&crate::contact::ContactDetails> for ContactDto {
 
 /// A lead the buyer owns: everything, plus their pipeline (My Leads).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PurchasedLead {
     pub purchase_id: String,
@@ -331,6 +344,7 @@ pub struct PurchasedLead {
 
 /// One recorded pipeline move.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StageChangeDto {
     pub from: PipelineStage,
@@ -340,6 +354,7 @@ pub struct StageChangeDto {
 
 /// `GET /v1/my/leads`: the buyer's purchased leads, newest purchase first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MyLeadsPage {
     pub leads: Vec<PurchasedLead>,
@@ -348,6 +363,7 @@ pub struct MyLeadsPage {
 
 /// `POST /v1/my/leads/{leadId}/notes`, replayable by its mutation id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewNote {
     pub client_mutation_id: String,
@@ -356,6 +372,7 @@ pub struct NewNote {
 
 /// `POST /v1/my/leads/{leadId}/contacts`: the agent called, emailed, messaged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewContactLog {
     pub client_mutation_id: String,
@@ -365,6 +382,7 @@ pub struct NewContactLog {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LeadNote {
     pub id: String,
@@ -373,6 +391,7 @@ pub struct LeadNote {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ContactLogEntry {
     pub id: String,
@@ -383,6 +402,7 @@ pub struct ContactLogEntry {
 
 /// `POST /v1/marketplace/leads/{id}/purchase` answer (the request carries an `Idempotency-Key`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PurchaseResponse {
     pub purchase: PurchasedLead,
@@ -391,6 +411,7 @@ pub struct PurchaseResponse {
 
 /// A pipeline change made by the app, replayable from the outbox by its mutation id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StageUpdate {
     pub client_mutation_id: String,
@@ -400,6 +421,7 @@ pub struct StageUpdate {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditBalance {
     pub credits: Decimal,
@@ -419,6 +441,7 @@ impl CreditBalance {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditPackageDto {
     pub code: String,
@@ -436,6 +459,7 @@ pub struct CreditPackageDto {
 /// What one credit is worth in the marketplace currency (seed 000: 1 credit = ₹100), as the
 /// server states it in every package ([`CreditPackageDto::credit_value`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditValueDto {
     pub currency: String,
@@ -471,6 +495,7 @@ impl CreditValueDto {
 /// formats these, it never multiplies. `value`/`currency` are absent when the credit value is
 /// unknown (offline before it was ever fetched).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditAmount {
     /// Signed: ledger lines that spend are negative.
@@ -518,6 +543,7 @@ impl CreditPackageDto {
 
 /// One line of the buyer's statement: a signed change of their wallet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerLine {
     pub id: String,
@@ -532,12 +558,14 @@ pub struct LedgerLine {
 
 /// `POST /v1/credits/purchase`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditPurchaseRequest {
     pub package_code: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
     /// Paid; the credits are in the wallet.
@@ -548,6 +576,7 @@ pub enum PaymentStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditPurchaseResult {
     pub payment_id: String,
@@ -560,6 +589,7 @@ pub struct CreditPurchaseResult {
 
 /// The purchase confirmation: the price, the balance now and after, with their worth.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PurchaseQuote {
     pub price: CreditAmount,
@@ -584,6 +614,7 @@ impl PurchaseQuote {
 
 /// `GET /v1/credits/transactions`: the wallet's statement, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerPage {
     pub lines: Vec<LedgerLine>,
@@ -592,6 +623,7 @@ pub struct LedgerPage {
 
 /// One month of the spending chart (`GET /v1/credits/spending`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MonthlySpend {
     /// `YYYY-MM`, UTC.
@@ -603,6 +635,7 @@ pub struct MonthlySpend {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AutoRechargeDto {
     pub enabled: bool,
@@ -611,6 +644,7 @@ pub struct AutoRechargeDto {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RefundRequest {
     pub purchase_id: String,
@@ -619,6 +653,7 @@ pub struct RefundRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RefundDto {
     pub id: String,
@@ -634,6 +669,7 @@ pub struct RefundDto {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RefundDecision {
     pub approve: bool,
@@ -641,6 +677,7 @@ pub struct RefundDecision {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceAreaDto {
     pub country: String,
@@ -651,6 +688,7 @@ pub struct ServiceAreaDto {
 
 /// An agent's settings page: what they serve, what they want, how much they spend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AgentPreferencesDto {
     pub categories: Vec<String>,
@@ -682,6 +720,7 @@ pub struct AgentPreferencesDto {
 
 /// A partner's commission on one sale. Never names the buyer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CommissionDto {
     pub lead_id: String,
@@ -696,6 +735,7 @@ pub struct CommissionDto {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EarningsSummary {
     pub currency: String,
@@ -708,6 +748,7 @@ pub struct EarningsSummary {
 
 /// The column mapping of an upload, as the mapping screen shows and edits it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ColumnMappingDto {
     pub index: u32,
@@ -737,6 +778,7 @@ impl ColumnMappingDto {
 
 /// One problem of one rejected row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RowProblemDto {
     /// 1-based data row number (the header is row 0).
@@ -765,6 +807,7 @@ impl RowProblemDto {
 
 /// Progress of an upload job (`upload.progress` events and the history screen).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UploadProgress {
     pub upload_id: String,
