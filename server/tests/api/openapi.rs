@@ -115,6 +115,60 @@ fn the_validator_refuses_broken_documents() {
     }
 }
 
+/// The DTO schemas say what the wire carries: camelCase names, money and ids as strings,
+/// `Option` as nullable, enums as their wire spellings.
+#[test]
+fn the_schemas_describe_the_wire_spellings() {
+    use leadmart_shared::lead::{Exclusivity, Urgency, VerificationStatus};
+    use leadmart_shared::pipeline::PipelineStage;
+    use leadmart_shared::refund::RefundReason;
+    let doc = serde_json::to_value(leadmart_server::openapi::document()).expect("json");
+    let schemas = &doc["components"]["schemas"];
+    fn wire<T: serde::Serialize>(all: &[T]) -> Value {
+        serde_json::to_value(all).expect("enum values serialise")
+    }
+    for (name, spellings) in [
+        ("Urgency", wire(Urgency::ALL)),
+        ("Exclusivity", wire(Exclusivity::ALL)),
+        ("VerificationStatus", wire(VerificationStatus::ALL)),
+        ("PipelineStage", wire(PipelineStage::ALL)),
+        ("RefundReason", wire(RefundReason::ALL)),
+        ("Role", json!(["agent", "partner", "admin"])),
+    ] {
+        assert_eq!(
+            schemas[name]["enum"], spellings,
+            "{name} lists its wire values"
+        );
+    }
+    let card = &schemas["LeadCard"]["properties"];
+    for money_or_id in ["id", "budgetMin", "budgetMax", "priceCredits"] {
+        assert_eq!(
+            card[money_or_id]["type"], "string",
+            "LeadCard.{money_or_id}"
+        );
+    }
+    assert_eq!(card["listedAt"]["format"], "date-time");
+    let purchased = &schemas["PurchasedLead"]["properties"];
+    assert_eq!(purchased["dealValue"]["type"], json!(["string", "null"]));
+    assert_eq!(purchased["pricePaid"]["type"], "string");
+    assert!(
+        schemas["LeadPage"]["required"]
+            .as_array()
+            .is_some_and(|r| r.contains(&json!("leads"))),
+        "required fields are required"
+    );
+    let security = &doc["components"]["securitySchemes"]["bearer"];
+    assert_eq!(
+        (&security["type"], &security["scheme"]),
+        (&json!("http"), &json!("bearer"))
+    );
+    assert_eq!(
+        doc["paths"]["/v1/my/leads"]["get"]["security"],
+        json!([{"bearer": []}]),
+        "authenticated operations need the bearer"
+    );
+}
+
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 /// Every `(method, path)` of the document.
@@ -647,10 +701,16 @@ async fn a_fuzzer_driven_by_the_document_finds_no_5xx_and_nothing_undocumented(e
     let admin = app.user(Role::Admin, true).await;
     let mut runner = TestRunner::deterministic();
     let mut sent = 0;
+    // Every fuzzed operation must refuse something, or the bad inputs never reached it.
+    let mut refused: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut fuzzed: BTreeSet<(String, String)> = BTreeSet::new();
     for (method, path, operation) in operations(&doc) {
         // The router's own description is not an input surface.
         if path == "/v1/openapi.json" || path == "/healthz" {
             continue;
+        }
+        if operation.get("parameters").is_some() || operation.get("requestBody").is_some() {
+            fuzzed.insert((method.clone(), path.clone()));
         }
         let url = |id: &str| path.replace("{id}", id);
         let body_schema = operation["requestBody"]["content"]["application/json"]["schema"].clone();
@@ -666,6 +726,9 @@ async fn a_fuzzer_driven_by_the_document_finds_no_5xx_and_nothing_undocumented(e
                 .send(&method, &url(id), "", plain_body.as_deref(), None)
                 .await;
             check(&doc, &operation, &exchange);
+            if exchange.status >= 400 {
+                refused.insert((method.clone(), path.clone()));
+            }
             sent += 1;
         }
         let queries: Vec<String> = operation["parameters"]
@@ -690,6 +753,9 @@ async fn a_fuzzer_driven_by_the_document_finds_no_5xx_and_nothing_undocumented(e
                     .send(&method, &url(ids[0]), query, plain_body.as_deref(), None)
                     .await;
                 check(&doc, &operation, &exchange);
+                if exchange.status >= 400 {
+                    refused.insert((method.clone(), path.clone()));
+                }
                 sent += 1;
             }
         }
@@ -701,6 +767,9 @@ async fn a_fuzzer_driven_by_the_document_finds_no_5xx_and_nothing_undocumented(e
                 {
                     let exchange = target.send(&method, &url(id), "", Some(&body), None).await;
                     check(&doc, &operation, &exchange);
+                    if exchange.status >= 400 {
+                        refused.insert((method.clone(), path.clone()));
+                    }
                     sent += 1;
                 }
             }
@@ -714,10 +783,18 @@ async fn a_fuzzer_driven_by_the_document_finds_no_5xx_and_nothing_undocumented(e
                     .send(&method, &url(ids[1]), "", body.as_deref(), Some("fuzz-key"))
                     .await;
                 check(&doc, &operation, &exchange);
+                if exchange.status >= 400 {
+                    refused.insert((method.clone(), path.clone()));
+                }
                 sent += 1;
             }
         }
     }
+    let never_refused: Vec<_> = fuzzed.difference(&refused).collect();
+    assert!(
+        never_refused.is_empty(),
+        "never refused anything: {never_refused:?}"
+    );
     assert!(sent > 1000, "the fuzzer sent {sent} requests");
     // An admin reaches the admin operations' own refusals rather than `forbidden`.
     let as_admin = Target {
