@@ -704,7 +704,11 @@ async fn a_fuzzer_driven_by_the_document_finds_no_5xx_and_nothing_undocumented(e
     // Every fuzzed operation must refuse something, or the bad inputs never reached it.
     let mut refused: BTreeSet<(String, String)> = BTreeSet::new();
     let mut fuzzed: BTreeSet<(String, String)> = BTreeSet::new();
-    for (method, path, operation) in operations(&doc) {
+    // Signing out ends the agent's session (the bearer's, for a body without a refresh
+    // token): last, so every other operation meets a signed-in agent.
+    let mut fuzzed_operations = operations(&doc);
+    fuzzed_operations.sort_by_key(|(_, path, _)| path == "/v1/auth/signout");
+    for (method, path, operation) in fuzzed_operations {
         // The router's own description is not an input surface.
         if path == "/v1/openapi.json" || path == "/healthz" {
             continue;
@@ -788,6 +792,13 @@ async fn a_fuzzer_driven_by_the_document_finds_no_5xx_and_nothing_undocumented(e
                 }
                 sent += 1;
             }
+        }
+        if path != "/v1/auth/signout" {
+            let me = app.get("/v1/me", &agent.token).await.status();
+            assert_eq!(
+                me, 200,
+                "after {method} {path} the agent is still signed in"
+            );
         }
     }
     let never_refused: Vec<_> = fuzzed.difference(&refused).collect();
