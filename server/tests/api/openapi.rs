@@ -43,18 +43,28 @@ fn oas_file(relative: &str) -> Value {
 /// dialect, so the OAS schema's `$dynamicRef: "#meta"` resolves to it (the package's own
 /// `schema-base.json` misspells that `$ref` and would check Schema Objects against nothing).
 fn oas_errors(document: &Value) -> Vec<String> {
+    errors_by_oas_schema(document, true)
+}
+
+/// [`oas_errors`], or without the dialect: the OAS schema alone, whose own `meta` anchor
+/// admits any object as a Schema Object.
+fn errors_by_oas_schema(document: &Value, with_dialect: bool) -> Vec<String> {
     let schema = oas_file("schema.json");
     let dialect = oas_file("dialect/base.schema.json");
     let meta = oas_file("meta/base.schema.json");
     assert_eq!(schema["$id"], OAS_SCHEMA_ID, "the OAS 3.1 schema");
     assert_eq!(dialect["$id"], OAS_DIALECT_ID, "the OAS 3.1 dialect");
     assert_eq!(meta["$id"], OAS_META_ID, "the OAS 3.1 vocabulary");
-    let entry = json!({
-        "$id": "urn:leadmart:oas-3.1-with-dialect",
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": OAS_SCHEMA_ID,
-        "$defs": { "schema": { "$dynamicAnchor": "meta", "$ref": OAS_DIALECT_ID } }
-    });
+    let entry = if with_dialect {
+        json!({
+            "$id": "urn:leadmart:oas-3.1-with-dialect",
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$ref": OAS_SCHEMA_ID,
+            "$defs": { "schema": { "$dynamicAnchor": "meta", "$ref": OAS_DIALECT_ID } }
+        })
+    } else {
+        json!({ "$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": OAS_SCHEMA_ID })
+    };
     let registry = jsonschema::Registry::new()
         .add(OAS_SCHEMA_ID, &schema)
         .and_then(|r| r.add(OAS_DIALECT_ID, &dialect))
@@ -113,6 +123,18 @@ fn the_validator_refuses_broken_documents() {
         assert_ne!(broken, doc, "{what} changes the document");
         assert!(!oas_errors(&broken).is_empty(), "{what} is refused");
     }
+    // The Schema Object fault is found through the dialect: the OAS schema alone misses it.
+    let mut bad_schema = doc.clone();
+    bad_schema["components"]["schemas"]["LeadCard"]["properties"]["score"]["minimum"] =
+        json!("zero");
+    assert!(
+        errors_by_oas_schema(&bad_schema, false).is_empty(),
+        "the OAS schema alone does not look inside Schema Objects"
+    );
+    assert!(
+        !errors_by_oas_schema(&bad_schema, true).is_empty(),
+        "`$dynamicRef: #meta` resolves to the dialect, which refuses a non-numeric minimum"
+    );
 }
 
 /// The DTO schemas say what the wire carries: camelCase names, money and ids as strings,
