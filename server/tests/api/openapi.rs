@@ -721,6 +721,7 @@ async fn a_fuzzer_driven_by_the_document_finds_no_5xx_and_nothing_undocumented(e
     };
     // Signed in before the fuzzer's failed sign-ins pause this address.
     let admin = app.user(Role::Admin, true).await;
+    let partner = app.user(Role::Partner, true).await;
     let mut runner = TestRunner::deterministic();
     let mut sent = 0;
     // Every fuzzed operation must refuse something, or the bad inputs never reached it.
@@ -829,6 +830,27 @@ async fn a_fuzzer_driven_by_the_document_finds_no_5xx_and_nothing_undocumented(e
         "never refused anything: {never_refused:?}"
     );
     assert!(sent > 1000, "the fuzzer sent {sent} requests");
+    // Without a token, with one the server never issued, and as a partner (no wallet, no
+    // purchases).
+    for token in ["", "not-a-token", partner.token.as_str()] {
+        let stranger = Target { app: &app, token };
+        for (method, path, operation) in operations(&doc) {
+            let body_schema =
+                operation["requestBody"]["content"]["application/json"]["schema"].clone();
+            let body =
+                (!body_schema.is_null()).then(|| plain_value(&doc, &body_schema).to_string());
+            let exchange = stranger
+                .send(
+                    &method,
+                    &path.replace("{id}", &owned),
+                    "",
+                    body.as_deref(),
+                    None,
+                )
+                .await;
+            check(&doc, &operation, &exchange);
+        }
+    }
     // An admin reaches the admin operations' own refusals rather than `forbidden`.
     let as_admin = Target {
         app: &app,
