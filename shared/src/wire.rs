@@ -1,6 +1,8 @@
 //! Wire DTOs: what crosses HTTP between server and app, and IPC between app and UI.
 //!
-//! Money and 64-bit ids travel as strings (JavaScript numbers cannot hold them exactly).
+//! Money and 64-bit ids travel as strings (JavaScript numbers cannot hold them exactly); with
+//! the `openapi` feature each DTO describes itself (`utoipa::ToSchema`), money as a decimal
+//! string.
 
 use crate::commission::{CommissionBonus, CommissionStatus};
 use crate::csv_rules::{HeaderMapping, LeadField, RowProblem};
@@ -35,13 +37,16 @@ pub struct LeadCard {
     pub area: String,
     /// ISO 4217 code of the budget's currency.
     pub currency: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub budget_min: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub budget_max: Decimal,
     /// `immediate`, `this_week`, `within_month`, `within_3_months` or `flexible`.
     pub urgency: String,
     /// Quality score, 0–100.
     pub score: u8,
     /// Price to buy, in credits.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub price_credits: Decimal,
     /// `exclusive` or `shared`.
     pub exclusivity: String,
@@ -326,10 +331,12 @@ pub struct PurchasedLead {
     pub purchase_id: String,
     pub lead: LeadPreviewDto,
     pub contact: ContactDto,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub price_paid: Decimal,
     pub purchased_at: DateTime<Utc>,
     pub refund_deadline: DateTime<Utc>,
     pub stage: PipelineStage,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub deal_value: Option<Decimal>,
     pub notes: Vec<LeadNote>,
     pub contact_log: Vec<ContactLogEntry>,
@@ -416,6 +423,7 @@ pub struct PurchaseResponse {
 pub struct StageUpdate {
     pub client_mutation_id: String,
     pub stage: PipelineStage,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub deal_value: Option<Decimal>,
     pub at: DateTime<Utc>,
 }
@@ -424,8 +432,10 @@ pub struct StageUpdate {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditBalance {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
     /// Nominal value of the credits in `currency`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub value: Decimal,
     pub currency: String,
 }
@@ -445,14 +455,19 @@ impl CreditBalance {
 #[serde(rename_all = "camelCase")]
 pub struct CreditPackageDto {
     pub code: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub price: Decimal,
     pub currency: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub price_per_credit: Decimal,
     /// "Save 10%" → `10`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub save_percent: Decimal,
     /// The nominal value of one credit in `currency` (the marketplace's, not this package's
     /// discounted price per credit): what the app converts credits to money with.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credit_value: Decimal,
 }
 
@@ -463,6 +478,7 @@ pub struct CreditPackageDto {
 #[serde(rename_all = "camelCase")]
 pub struct CreditValueDto {
     pub currency: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub per_credit: Decimal,
 }
 
@@ -499,7 +515,9 @@ impl CreditValueDto {
 #[serde(rename_all = "camelCase")]
 pub struct CreditAmount {
     /// Signed: ledger lines that spend are negative.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub value: Option<Decimal>,
     pub currency: Option<String>,
 }
@@ -552,7 +570,9 @@ pub struct LedgerLine {
     pub description: String,
     pub reference: String,
     /// Negative for spending.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub balance_after: Decimal,
 }
 
@@ -582,7 +602,9 @@ pub struct CreditPurchaseResult {
     pub payment_id: String,
     pub status: PaymentStatus,
     pub checkout_url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub price: Decimal,
     pub balance: CreditBalance,
 }
@@ -628,8 +650,11 @@ pub struct LedgerPage {
 pub struct MonthlySpend {
     /// `YYYY-MM`, UTC.
     pub month: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub spent_credits: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub refunded_credits: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub bought_credits: Decimal,
     pub leads_bought: u32,
 }
@@ -639,6 +664,7 @@ pub struct MonthlySpend {
 #[serde(rename_all = "camelCase")]
 pub struct AutoRechargeDto {
     pub enabled: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub below: Decimal,
     pub package_code: String,
 }
@@ -662,6 +688,7 @@ pub struct RefundDto {
     pub reason: RefundReason,
     pub note: String,
     pub status: RefundStatus,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
     pub requested_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -694,14 +721,20 @@ pub struct AgentPreferencesDto {
     pub categories: Vec<String>,
     pub service_areas: Vec<ServiceAreaDto>,
     pub min_score: Option<u8>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub budget_min: Option<Decimal>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub budget_max: Option<Decimal>,
     pub exclusivity: Option<Exclusivity>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub max_price: Option<Decimal>,
     pub urgencies: Vec<Urgency>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub daily_limit: Option<Decimal>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub per_lead_max: Option<Decimal>,
     pub auto_buy_score_above: Option<u8>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub auto_buy_max_price: Option<Decimal>,
     /// Currency of `budget_min`/`budget_max`; the marketplace currency when absent.
     #[serde(default)]
@@ -711,6 +744,7 @@ pub struct AgentPreferencesDto {
     pub category_attributes: BTreeMap<String, Vec<String>>,
     /// Ask the agent to confirm purchases above this many credits (seed 000 budget controls).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub confirm_above: Option<Decimal>,
     /// The agent's IANA time zone (`Asia/Kolkata`): their "day" for the daily limit. Absent on
     /// the way in keeps the marketplace's zone; the server always answers with the zone in force.
@@ -725,9 +759,12 @@ pub struct AgentPreferencesDto {
 pub struct CommissionDto {
     pub lead_id: String,
     pub sold_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub sale_value: Decimal,
     /// `0.45` for 45%.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub rate: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub amount: Decimal,
     pub bonuses: Vec<CommissionBonus>,
     pub status: CommissionStatus,
@@ -739,9 +776,13 @@ pub struct CommissionDto {
 #[serde(rename_all = "camelCase")]
 pub struct EarningsSummary {
     pub currency: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub held: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub payable: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub paid: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub minimum_payout: Decimal,
     pub payout_due: bool,
 }

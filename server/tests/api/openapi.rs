@@ -170,6 +170,19 @@ fn the_schemas_describe_the_wire_spellings() {
         );
     }
     assert_eq!(card["listedAt"]["format"], "date-time");
+    let decimal = jsonschema::validator_for(&card["priceCredits"]).expect("money's schema");
+    for money in ["-12.50", "3", "0.0001"] {
+        assert!(decimal.is_valid(&json!(money)), "{money} is money");
+    }
+    for not_money in [
+        json!("1e5"),
+        json!("NaN"),
+        json!(""),
+        json!("1."),
+        json!(12),
+    ] {
+        assert!(!decimal.is_valid(&not_money), "{not_money} is not money");
+    }
     let purchased = &schemas["PurchasedLead"]["properties"];
     assert_eq!(purchased["dealValue"]["type"], json!(["string", "null"]));
     assert_eq!(purchased["pricePaid"]["type"], "string");
