@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 #[serde(rename_all = "camelCase")]
 pub struct LeadCard {
     /// The lead's id, as a string (64-bit on the server).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub id: String,
     /// Category slug such as `real-estate/buy` or `home-services/plumbing`.
     pub category: String,
@@ -209,6 +210,7 @@ impl std::fmt::Debug for RefreshRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MeDto {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub id: String,
     pub email: String,
     pub name: String,
@@ -328,6 +330,7 @@ impl From<&crate::contact::ContactDetails> for ContactDto {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PurchasedLead {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub purchase_id: String,
     pub lead: LeadPreviewDto,
     pub contact: ContactDto,
@@ -392,6 +395,7 @@ pub struct NewContactLog {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LeadNote {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub id: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
@@ -401,6 +405,7 @@ pub struct LeadNote {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ContactLogEntry {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub id: String,
     pub channel: ContactChannel,
     pub at: DateTime<Utc>,
@@ -564,6 +569,7 @@ impl CreditPackageDto {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerLine {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub id: String,
     pub at: DateTime<Utc>,
     pub reason: LedgerReason,
@@ -599,6 +605,7 @@ pub enum PaymentStatus {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditPurchaseResult {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub payment_id: String,
     pub status: PaymentStatus,
     pub checkout_url: Option<String>,
@@ -682,8 +689,11 @@ pub struct RefundRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RefundDto {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub purchase_id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub lead_id: String,
     pub reason: RefundReason,
     pub note: String,

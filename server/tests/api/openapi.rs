@@ -183,6 +183,12 @@ fn the_schemas_describe_the_wire_spellings() {
     ] {
         assert!(!decimal.is_valid(&not_money), "{not_money} is not money");
     }
+    let id = jsonschema::validator_for(&card["id"]).expect("an id's schema");
+    assert!(
+        id.is_valid(&json!("9223372036854775807")),
+        "a 64-bit id as text"
+    );
+    assert!(!id.is_valid(&json!(42)) && !id.is_valid(&json!("lead-1")));
     let purchased = &schemas["PurchasedLead"]["properties"];
     assert_eq!(purchased["dealValue"]["type"], json!(["string", "null"]));
     assert_eq!(purchased["pricePaid"]["type"], "string");
