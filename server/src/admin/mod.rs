@@ -63,7 +63,7 @@ async fn refund_queue(
     post,
     path = "/admin/refunds/{id}/decision",
     tag = "admin",
-    params(("id" = String, Path, description = "The refund's id")),
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The refund's id")),
     request_body = RefundDecision,
     security(("bearer" = [])),
     responses(
@@ -87,7 +87,7 @@ async fn refund_decision(
     post,
     path = "/admin/agents/{id}/verify",
     tag = "admin",
-    params(("id" = String, Path, description = "The agent's user id")),
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The agent's user id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The verified agent", body = MeDto),

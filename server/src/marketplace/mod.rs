@@ -444,7 +444,7 @@ pub fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
     get,
     path = "/marketplace/leads/{id}",
     tag = "marketplace",
-    params(("id" = String, Path, description = "The lead's id")),
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id")),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The masked preview", body = LeadPreviewDto),

@@ -98,7 +98,7 @@ async fn list(
     get,
     path = "/my/leads/{id}",
     tag = "my-leads",
-    params(("id" = String, Path, description = "The lead's id")),
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The purchased lead", body = PurchasedLead),
@@ -191,7 +191,7 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiErro
     patch,
     path = "/my/leads/{id}",
     tag = "my-leads",
-    params(("id" = String, Path, description = "The lead's id")),
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id")),
     request_body = StageUpdate,
     security(("bearer" = [])),
     responses(
@@ -241,7 +241,7 @@ const MAX_NOTE_CHARS: usize = 5_000;
     post,
     path = "/my/leads/{id}/notes",
     tag = "my-leads",
-    params(("id" = String, Path, description = "The lead's id")),
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id")),
     request_body = NewNote,
     security(("bearer" = [])),
     responses(
@@ -286,7 +286,7 @@ async fn add_note(
     post,
     path = "/my/leads/{id}/contacts",
     tag = "my-leads",
-    params(("id" = String, Path, description = "The lead's id")),
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id")),
     request_body = NewContactLog,
     security(("bearer" = [])),
     responses(

@@ -38,7 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     path = "/marketplace/leads/{id}/purchase",
     tag = "purchases",
     params(
-        ("id" = String, Path, description = "The lead's id"),
+        ("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Same key and same request replay the stored answer"),
     ),
     security(("bearer" = [])),

@@ -32,7 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     post,
     path = "/my/leads/{id}/refund",
     tag = "refunds",
-    params(("id" = String, Path, description = "The lead's id")),
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id")),
     request_body = RefundRequest,
     security(("bearer" = [])),
     responses(
