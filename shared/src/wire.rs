@@ -2,7 +2,8 @@
 //!
 //! Money and 64-bit ids travel as strings (JavaScript numbers cannot hold them exactly); with
 //! the `openapi` feature each DTO describes itself (`utoipa::ToSchema`), money as a decimal
-//! string.
+//! string; an answer's `Option` fields are required there, as the server always sends them
+//! (`null` when empty).
 
 use crate::commission::{CommissionBonus, CommissionStatus};
 use crate::csv_rules::{HeaderMapping, LeadField, RowProblem};
@@ -64,6 +65,7 @@ pub struct LeadCard {
 pub struct LeadPage {
     pub leads: Vec<LeadCard>,
     /// Opaque cursor for the next page; `None` on the last page.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -270,12 +272,14 @@ pub struct LeadPreviewDto {
     pub card: LeadCard,
     pub description: String,
     pub attributes: BTreeMap<String, String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub postal_code: Option<String>,
     pub score_breakdown: Vec<ScoreSignal>,
     /// Freshness 5–100, rounded.
     pub freshness: u8,
     pub verification_status: VerificationStatus,
     pub phone_verified: bool,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -301,15 +305,19 @@ impl LeadPreviewDto {
 #[serde(rename_all = "camelCase")]
 pub struct ContactDto {
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub email: Option<String>,
     /// E.164, e.g. `+919876543210`.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub phone: Option<String>,
     /// The phone grouped for reading, `+91 98765 43210` ([`PhoneE164::display_international`]).
     /// Absent from answers cached before it existed.
     ///
     /// [`PhoneE164::display_international`]: crate::contact::PhoneE164::display_international
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub phone_display: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub address: Option<String>,
 }
 
@@ -339,7 +347,7 @@ pub struct PurchasedLead {
     pub purchased_at: DateTime<Utc>,
     pub refund_deadline: DateTime<Utc>,
     pub stage: PipelineStage,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub deal_value: Option<Decimal>,
     pub notes: Vec<LeadNote>,
     pub contact_log: Vec<ContactLogEntry>,
@@ -349,6 +357,7 @@ pub struct PurchasedLead {
     pub stage_history: Vec<StageChangeDto>,
     /// The refund request on this purchase, if any.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub refund: Option<RefundDto>,
 }
 
@@ -368,6 +377,7 @@ pub struct StageChangeDto {
 #[serde(rename_all = "camelCase")]
 pub struct MyLeadsPage {
     pub leads: Vec<PurchasedLead>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -409,6 +419,7 @@ pub struct ContactLogEntry {
     pub id: String,
     pub channel: ContactChannel,
     pub at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub note: Option<String>,
 }
 
@@ -608,6 +619,7 @@ pub struct CreditPurchaseResult {
     #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub payment_id: String,
     pub status: PaymentStatus,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub checkout_url: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
@@ -647,6 +659,7 @@ impl PurchaseQuote {
 #[serde(rename_all = "camelCase")]
 pub struct LedgerPage {
     pub lines: Vec<LedgerLine>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -701,7 +714,9 @@ pub struct RefundDto {
     #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
     pub requested_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub decided_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub decision_note: Option<String>,
 }
 

@@ -621,6 +621,7 @@ fn the_fuzzers_judge_reports_answers_outside_the_document() {
         ),
         answer(201, json, json!({"leads": [], "nextCursor": null})),
         answer(200, json, json!({"nextCursor": null})),
+        answer(200, json, json!({"leads": []})),
         answer(200, json, json!({"leads": [card], "nextCursor": null})),
         answer(200, "text/plain", json!({"leads": [], "nextCursor": null})),
         answer(400, "text/plain", json!("bad")),
