@@ -23,6 +23,8 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use db::Db;
 
@@ -71,12 +73,13 @@ pub struct MarketConfig {
     pub sign_in: auth::throttle::SignInLimits,
 }
 
-/// The whole HTTP API, versioned under `/v1`.
-pub fn app(state: AppState) -> Router {
-    Router::new()
+/// Every route with its OpenAPI description, versioned under `/v1`: the router and the
+/// document of [`openapi::document`] are the two halves of this one value.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
         .nest(
             "/v1",
-            Router::new()
+            OpenApiRouter::new()
                 .merge(auth::routes())
                 .merge(preferences::routes())
                 .merge(credits::routes())
@@ -85,9 +88,26 @@ pub fn app(state: AppState) -> Router {
                 .merge(my_leads::routes())
                 .merge(refunds::routes())
                 .merge(admin::routes())
-                .merge(openapi::routes()),
+                .routes(routes!(openapi::openapi_json)),
         )
-        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .routes(routes!(healthz))
+}
+
+/// Liveness probe.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "meta",
+    responses((status = 200, description = "The server is up", body = String, content_type = "text/plain"))
+)]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The whole HTTP API.
+pub fn app(state: AppState) -> Router {
+    let (router, _document) = api().split_for_parts();
+    router
         // Even the router's own refusals answer in the API's error shape.
         .fallback(error::no_such_route)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -9,6 +9,7 @@ use thiserror::Error;
 /// A user's role. Agents buy leads, partners supply them, admins run the marketplace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     Agent,
     Partner,

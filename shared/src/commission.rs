@@ -54,6 +54,7 @@ pub struct PartnerStanding {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CommissionBonus {
     FreshSale,
     HighVerification,
@@ -113,6 +114,7 @@ pub fn commission(
 /// Where a commission is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CommissionStatus {
     Held,
     Payable,

@@ -180,6 +180,25 @@ macro_rules! string_enum {
         // query strings spell it the same way (snake_case would say `within3_months`).
         pub enum $name { $(#[serde(rename = $text)] $variant),+ }
 
+        // By hand: the derive cannot read a `rename` whose text arrives as a macro fragment
+        // (it would describe the Rust variant names instead of the wire's).
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 

@@ -16,6 +16,7 @@ use thiserror::Error;
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Type,
 )]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PipelineStage {
     New,
     Contacted,
@@ -144,6 +145,7 @@ impl Pipeline {
 /// How an agent reached the customer (seed 000: Call, Email, WhatsApp; plus SMS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ContactChannel {
     Call,
     Email,

@@ -27,6 +27,7 @@ impl Default for RefundConfig {
 /// Why a buyer asks for a refund.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RefundReason {
     WrongNumber,
     Fake,
@@ -107,6 +108,7 @@ pub fn check_refund_request(
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RefundStatus {
     Requested,
     Approved,

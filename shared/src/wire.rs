@@ -1,6 +1,9 @@
 //! Wire DTOs: what crosses HTTP between server and app, and IPC between app and UI.
 //!
-//! Money and 64-bit ids travel as strings (JavaScript numbers cannot hold them exactly).
+//! Money and 64-bit ids travel as strings (JavaScript numbers cannot hold them exactly); with
+//! the `openapi` feature each DTO describes itself (`utoipa::ToSchema`), money as a decimal
+//! string; an answer's `Option` fields are required there, as the server always sends them
+//! (`null` when empty).
 
 use crate::commission::{CommissionBonus, CommissionStatus};
 use crate::csv_rules::{HeaderMapping, LeadField, RowProblem};
@@ -20,9 +23,11 @@ use std::collections::BTreeMap;
 /// A listed lead as a buyer sees it before buying. This type has no contact fields at all, so a
 /// handler that serialises it cannot leak a name, email, phone or address by mistake.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LeadCard {
     /// The lead's id, as a string (64-bit on the server).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub id: String,
     /// Category slug such as `real-estate/buy` or `home-services/plumbing`.
     pub category: String,
@@ -34,13 +39,16 @@ pub struct LeadCard {
     pub area: String,
     /// ISO 4217 code of the budget's currency.
     pub currency: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub budget_min: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub budget_max: Decimal,
     /// `immediate`, `this_week`, `within_month`, `within_3_months` or `flexible`.
     pub urgency: String,
     /// Quality score, 0–100.
     pub score: u8,
     /// Price to buy, in credits.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub price_credits: Decimal,
     /// `exclusive` or `shared`.
     pub exclusivity: String,
@@ -52,20 +60,24 @@ pub struct LeadCard {
 
 /// One page of the marketplace feed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LeadPage {
     pub leads: Vec<LeadCard>,
     /// Opaque cursor for the next page; `None` on the last page.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
 /// The error body every API error carries: `{ "error": { "code", "message" } }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     pub error: ApiErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorDetail {
     /// Stable machine-readable code, e.g. `insufficient_credits`.
     pub code: String,
@@ -141,6 +153,7 @@ const REDACTED: &str = "<redacted>";
 
 /// `POST /v1/auth/signin`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignInRequest {
     pub email: String,
@@ -158,6 +171,7 @@ impl std::fmt::Debug for SignInRequest {
 
 /// `POST /v1/auth/signup`. Only `agent` and `partner` may sign themselves up.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignUpRequest {
     pub email: String,
@@ -179,6 +193,7 @@ impl std::fmt::Debug for SignUpRequest {
 
 /// `POST /v1/auth/refresh` and `POST /v1/auth/signout`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshRequest {
     pub refresh_token: String,
@@ -194,8 +209,10 @@ impl std::fmt::Debug for RefreshRequest {
 
 /// `GET /v1/me`: who the token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MeDto {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub id: String,
     pub email: String,
     pub name: String,
@@ -207,6 +224,7 @@ pub struct MeDto {
 /// The answer of sign-in, sign-up and refresh. Refresh tokens rotate: each refresh returns a
 /// new one and retires the old.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuthSession {
     pub access_token: String,
@@ -228,6 +246,7 @@ impl std::fmt::Debug for AuthSession {
 
 /// One line of a score breakdown ("Budget verified", +25).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreSignal {
     pub label: String,
@@ -247,17 +266,20 @@ pub fn score_signals(breakdown: &ScoreBreakdown) -> Vec<ScoreSignal> {
 
 /// The preview modal: the card plus what a buyer may know before buying. No contact fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LeadPreviewDto {
     pub card: LeadCard,
     pub description: String,
     pub attributes: BTreeMap<String, String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub postal_code: Option<String>,
     pub score_breakdown: Vec<ScoreSignal>,
     /// Freshness 5–100, rounded.
     pub freshness: u8,
     pub verification_status: VerificationStatus,
     pub phone_verified: bool,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -279,18 +301,23 @@ impl LeadPreviewDto {
 
 /// Contact details, sent only to a buyer who bought the lead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ContactDto {
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub email: Option<String>,
     /// E.164, e.g. `+919876543210`.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub phone: Option<String>,
     /// The phone grouped for reading, `+91 98765 43210` ([`PhoneE164::display_international`]).
     /// Absent from answers cached before it existed.
     ///
     /// [`PhoneE164::display_international`]: crate::contact::PhoneE164::display_international
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub phone_display: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub address: Option<String>,
 }
 
@@ -308,15 +335,19 @@ impl From<&crate::contact::ContactDetails> for ContactDto {
 
 /// A lead the buyer owns: everything, plus their pipeline (My Leads).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PurchasedLead {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub purchase_id: String,
     pub lead: LeadPreviewDto,
     pub contact: ContactDto,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub price_paid: Decimal,
     pub purchased_at: DateTime<Utc>,
     pub refund_deadline: DateTime<Utc>,
     pub stage: PipelineStage,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub deal_value: Option<Decimal>,
     pub notes: Vec<LeadNote>,
     pub contact_log: Vec<ContactLogEntry>,
@@ -326,11 +357,13 @@ pub struct PurchasedLead {
     pub stage_history: Vec<StageChangeDto>,
     /// The refund request on this purchase, if any.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub refund: Option<RefundDto>,
 }
 
 /// One recorded pipeline move.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StageChangeDto {
     pub from: PipelineStage,
@@ -340,14 +373,17 @@ pub struct StageChangeDto {
 
 /// `GET /v1/my/leads`: the buyer's purchased leads, newest purchase first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MyLeadsPage {
     pub leads: Vec<PurchasedLead>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
 /// `POST /v1/my/leads/{leadId}/notes`, replayable by its mutation id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewNote {
     pub client_mutation_id: String,
@@ -356,6 +392,7 @@ pub struct NewNote {
 
 /// `POST /v1/my/leads/{leadId}/contacts`: the agent called, emailed, messaged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewContactLog {
     pub client_mutation_id: String,
@@ -365,24 +402,30 @@ pub struct NewContactLog {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LeadNote {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub id: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ContactLogEntry {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub id: String,
     pub channel: ContactChannel,
     pub at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub note: Option<String>,
 }
 
 /// `POST /v1/marketplace/leads/{id}/purchase` answer (the request carries an `Idempotency-Key`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PurchaseResponse {
     pub purchase: PurchasedLead,
@@ -391,19 +434,24 @@ pub struct PurchaseResponse {
 
 /// A pipeline change made by the app, replayable from the outbox by its mutation id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StageUpdate {
     pub client_mutation_id: String,
     pub stage: PipelineStage,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub deal_value: Option<Decimal>,
     pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditBalance {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
     /// Nominal value of the credits in `currency`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub value: Decimal,
     pub currency: String,
 }
@@ -419,26 +467,34 @@ impl CreditBalance {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditPackageDto {
     pub code: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub price: Decimal,
     pub currency: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub price_per_credit: Decimal,
     /// "Save 10%" → `10`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub save_percent: Decimal,
     /// The nominal value of one credit in `currency` (the marketplace's, not this package's
     /// discounted price per credit): what the app converts credits to money with.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credit_value: Decimal,
 }
 
 /// What one credit is worth in the marketplace currency (seed 000: 1 credit = ₹100), as the
 /// server states it in every package ([`CreditPackageDto::credit_value`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditValueDto {
     pub currency: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub per_credit: Decimal,
 }
 
@@ -471,10 +527,13 @@ impl CreditValueDto {
 /// formats these, it never multiplies. `value`/`currency` are absent when the credit value is
 /// unknown (offline before it was ever fetched).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditAmount {
     /// Signed: ledger lines that spend are negative.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub value: Option<Decimal>,
     pub currency: Option<String>,
 }
@@ -518,26 +577,32 @@ impl CreditPackageDto {
 
 /// One line of the buyer's statement: a signed change of their wallet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerLine {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub id: String,
     pub at: DateTime<Utc>,
     pub reason: LedgerReason,
     pub description: String,
     pub reference: String,
     /// Negative for spending.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub balance_after: Decimal,
 }
 
 /// `POST /v1/credits/purchase`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditPurchaseRequest {
     pub package_code: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
     /// Paid; the credits are in the wallet.
@@ -548,18 +613,24 @@ pub enum PaymentStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreditPurchaseResult {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub payment_id: String,
     pub status: PaymentStatus,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub checkout_url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub price: Decimal,
     pub balance: CreditBalance,
 }
 
 /// The purchase confirmation: the price, the balance now and after, with their worth.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PurchaseQuote {
     pub price: CreditAmount,
@@ -584,33 +655,42 @@ impl PurchaseQuote {
 
 /// `GET /v1/credits/transactions`: the wallet's statement, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerPage {
     pub lines: Vec<LedgerLine>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
 /// One month of the spending chart (`GET /v1/credits/spending`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MonthlySpend {
     /// `YYYY-MM`, UTC.
     pub month: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub spent_credits: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub refunded_credits: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub bought_credits: Decimal,
     pub leads_bought: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AutoRechargeDto {
     pub enabled: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub below: Decimal,
     pub package_code: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RefundRequest {
     pub purchase_id: String,
@@ -619,21 +699,29 @@ pub struct RefundRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RefundDto {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub purchase_id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub lead_id: String,
     pub reason: RefundReason,
     pub note: String,
     pub status: RefundStatus,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub credits: Decimal,
     pub requested_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub decided_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub decision_note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RefundDecision {
     pub approve: bool,
@@ -641,6 +729,7 @@ pub struct RefundDecision {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceAreaDto {
     pub country: String,
@@ -651,19 +740,26 @@ pub struct ServiceAreaDto {
 
 /// An agent's settings page: what they serve, what they want, how much they spend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AgentPreferencesDto {
     pub categories: Vec<String>,
     pub service_areas: Vec<ServiceAreaDto>,
     pub min_score: Option<u8>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub budget_min: Option<Decimal>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub budget_max: Option<Decimal>,
     pub exclusivity: Option<Exclusivity>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub max_price: Option<Decimal>,
     pub urgencies: Vec<Urgency>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub daily_limit: Option<Decimal>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub per_lead_max: Option<Decimal>,
     pub auto_buy_score_above: Option<u8>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub auto_buy_max_price: Option<Decimal>,
     /// Currency of `budget_min`/`budget_max`; the marketplace currency when absent.
     #[serde(default)]
@@ -673,6 +769,7 @@ pub struct AgentPreferencesDto {
     pub category_attributes: BTreeMap<String, Vec<String>>,
     /// Ask the agent to confirm purchases above this many credits (seed 000 budget controls).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub confirm_above: Option<Decimal>,
     /// The agent's IANA time zone (`Asia/Kolkata`): their "day" for the daily limit. Absent on
     /// the way in keeps the marketplace's zone; the server always answers with the zone in force.
@@ -682,13 +779,17 @@ pub struct AgentPreferencesDto {
 
 /// A partner's commission on one sale. Never names the buyer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CommissionDto {
     pub lead_id: String,
     pub sold_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub sale_value: Decimal,
     /// `0.45` for 45%.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub rate: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub amount: Decimal,
     pub bonuses: Vec<CommissionBonus>,
     pub status: CommissionStatus,
@@ -696,18 +797,24 @@ pub struct CommissionDto {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EarningsSummary {
     pub currency: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub held: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub payable: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub paid: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub minimum_payout: Decimal,
     pub payout_due: bool,
 }
 
 /// The column mapping of an upload, as the mapping screen shows and edits it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ColumnMappingDto {
     pub index: u32,
@@ -737,6 +844,7 @@ impl ColumnMappingDto {
 
 /// One problem of one rejected row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RowProblemDto {
     /// 1-based data row number (the header is row 0).
@@ -765,6 +873,7 @@ impl RowProblemDto {
 
 /// Progress of an upload job (`upload.progress` events and the history screen).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UploadProgress {
     pub upload_id: String,

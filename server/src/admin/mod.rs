@@ -3,13 +3,12 @@
 
 pub mod store;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use leadmart_shared::account::Role;
 use leadmart_shared::refund::RefundStatus;
-use leadmart_shared::wire::{MeDto, RefundDecision, RefundDto};
+use leadmart_shared::wire::{ApiErrorBody, MeDto, RefundDecision, RefundDto};
 use serde::Deserialize;
 
 use crate::auth::AuthUser;
@@ -17,20 +16,35 @@ use crate::auth::store::load_me;
 use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::refunds::{decide, parse_refund_id};
 use crate::{AppState, refunds};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/refunds", get(refund_queue))
-        .route("/admin/refunds/{id}/decision", post(refund_decision))
-        .route("/admin/agents/{id}/verify", post(verify_agent))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(refund_queue))
+        .routes(routes!(refund_decision))
+        .routes(routes!(verify_agent))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct QueueQuery {
     /// `requested` (default), `approved` or `denied`.
     status: Option<RefundStatus>,
 }
 
+/// The refund queue.
+#[utoipa::path(
+    get,
+    path = "/admin/refunds",
+    tag = "admin",
+    params(QueueQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The refunds in that status", body = Vec<RefundDto>),
+        (status = "4XX", description = "error codes: unauthorized, forbidden, bad_request", body = ApiErrorBody),
+    )
+)]
 async fn refund_queue(
     State(state): State<AppState>,
     admin: AuthUser,
@@ -44,6 +58,19 @@ async fn refund_queue(
     Ok(Json(queue))
 }
 
+/// Approves or denies a refund (credits back through the ledger, held commission reversed).
+#[utoipa::path(
+    post,
+    path = "/admin/refunds/{id}/decision",
+    tag = "admin",
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The refund's id")),
+    request_body = RefundDecision,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The decided refund", body = RefundDto),
+        (status = "4XX", description = "error codes: unauthorized, forbidden, not_found, validation, refund_already_decided", body = ApiErrorBody),
+    )
+)]
 async fn refund_decision(
     State(state): State<AppState>,
     admin: AuthUser,
@@ -56,6 +83,17 @@ async fn refund_decision(
 }
 
 /// Marks an agent verified (seed 002: only verified agents buy).
+#[utoipa::path(
+    post,
+    path = "/admin/agents/{id}/verify",
+    tag = "admin",
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The agent's user id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The verified agent", body = MeDto),
+        (status = "4XX", description = "error codes: unauthorized, forbidden, not_found", body = ApiErrorBody),
+    )
+)]
 async fn verify_agent(
     State(state): State<AppState>,
     admin: AuthUser,

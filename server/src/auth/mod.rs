@@ -8,14 +8,15 @@ pub mod store;
 pub mod throttle;
 pub mod tokens;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use leadmart_shared::account::Role;
 use leadmart_shared::contact::Email;
-use leadmart_shared::wire::{AuthSession, MeDto, RefreshRequest, SignInRequest, SignUpRequest};
+use leadmart_shared::wire::{
+    ApiErrorBody, AuthSession, MeDto, RefreshRequest, SignInRequest, SignUpRequest,
+};
 
 pub use extract::AuthUser;
 
@@ -23,14 +24,16 @@ use crate::AppState;
 use crate::db::Db;
 use crate::error::{ApiError, JsonBody};
 use store::{UserRow, load_me};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/auth/signup", post(sign_up))
-        .route("/auth/signin", post(sign_in))
-        .route("/auth/refresh", post(refresh))
-        .route("/auth/signout", post(sign_out))
-        .route("/me", get(me))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_up))
+        .routes(routes!(sign_in))
+        .routes(routes!(refresh))
+        .routes(routes!(sign_out))
+        .routes(routes!(me))
 }
 
 /// A new account. Emails are parsed by the shared `Email` type and stored lower-cased: an
@@ -89,6 +92,16 @@ async fn session_for(
 
 /// Agents and partners sign themselves up (agents start unverified); admins are made with
 /// the `create-user` CLI.
+#[utoipa::path(
+    post,
+    path = "/auth/signup",
+    tag = "auth",
+    request_body = SignUpRequest,
+    responses(
+        (status = 201, description = "Signed up and signed in", body = AuthSession),
+        (status = "4XX", description = "error codes: validation, email_taken, forbidden", body = ApiErrorBody),
+    )
+)]
 async fn sign_up(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<SignUpRequest>,
@@ -114,6 +127,16 @@ async fn sign_up(
 
 /// Signs in, throttled per account and per address ([`throttle`]): every wrong email or
 /// password counts as a failure; a correct one clears the account's failures.
+#[utoipa::path(
+    post,
+    path = "/auth/signin",
+    tag = "auth",
+    request_body = SignInRequest,
+    responses(
+        (status = 200, description = "Signed in", body = AuthSession),
+        (status = "4XX", description = "error codes: validation, invalid_credentials, forbidden, rate_limited", body = ApiErrorBody),
+    )
+)]
 async fn sign_in(
     State(state): State<AppState>,
     peer: throttle::PeerAddress,
@@ -154,6 +177,17 @@ async fn check_password(db: &Db, body: SignInRequest) -> Result<Option<(i64, boo
         .then_some((id, active)))
 }
 
+/// Rotates the refresh token: the old one is retired.
+#[utoipa::path(
+    post,
+    path = "/auth/refresh",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new session", body = AuthSession),
+        (status = "4XX", description = "error codes: validation, unauthorized", body = ApiErrorBody),
+    )
+)]
 async fn refresh(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<RefreshRequest>,
@@ -168,6 +202,17 @@ async fn refresh(
 
 /// Ends a session: the one of the refresh token in the body (`RefreshRequest`, as the app
 /// sends it), or else the one of the bearer access token. Idempotent.
+#[utoipa::path(
+    post,
+    path = "/auth/signout",
+    tag = "auth",
+    request_body(content = Option<RefreshRequest>, description = "The session's refresh token; without it, the bearer's session ends"),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 204, description = "The session has ended"),
+        (status = "4XX", description = "error codes: unauthorized", body = ApiErrorBody),
+    )
+)]
 async fn sign_out(
     State(state): State<AppState>,
     user: Option<AuthUser>,
@@ -183,6 +228,17 @@ async fn sign_out(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Who the token belongs to.
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = MeDto),
+        (status = "4XX", description = "error codes: unauthorized", body = ApiErrorBody),
+    )
+)]
 async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<MeDto>, ApiError> {
     Ok(Json(load_me(&state.db, user.id).await?))
 }

@@ -10,19 +10,18 @@ pub mod stripe_webhook;
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Datelike, Months, TimeZone, Utc};
 use leadmart_shared::account::Role;
 use leadmart_shared::ledger::LedgerReason;
 use leadmart_shared::money::{AutoRecharge, Credits, Money};
 use leadmart_shared::wire::{
-    AutoRechargeDto, CreditBalance, CreditPackageDto, CreditPurchaseRequest, CreditPurchaseResult,
-    LedgerLine, LedgerPage, MonthlySpend, PaymentStatus,
+    ApiErrorBody, AutoRechargeDto, CreditBalance, CreditPackageDto, CreditPurchaseRequest,
+    CreditPurchaseResult, LedgerLine, LedgerPage, MonthlySpend, PaymentStatus,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -36,19 +35,18 @@ use crate::ledger;
 use crate::my_leads::json_response;
 use provider::{CheckoutOutcome, CheckoutRequest, PaymentProvider};
 use store::{NewPayment, PaymentRow, Unpaid};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/credits/packages", get(packages))
-        .route("/credits/balance", get(balance))
-        .route("/credits/purchase", post(purchase))
-        .route("/payments/stripe/webhook", post(stripe_webhook::webhook))
-        .route("/credits/transactions", get(transactions))
-        .route("/credits/spending", get(spending))
-        .route(
-            "/credits/auto-recharge",
-            get(get_auto_recharge).put(put_auto_recharge),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(packages))
+        .routes(routes!(balance))
+        .routes(routes!(purchase))
+        .routes(routes!(stripe_webhook::webhook))
+        .routes(routes!(transactions))
+        .routes(routes!(spending))
+        .routes(routes!(get_auto_recharge, put_auto_recharge))
 }
 
 pub async fn balance_dto(state: &AppState, user: i64) -> Result<CreditBalance, ApiError> {
@@ -56,6 +54,13 @@ pub async fn balance_dto(state: &AppState, user: i64) -> Result<CreditBalance, A
     Ok(CreditBalance::new(credits, &state.market.credit_value))
 }
 
+/// Credit packages with their bulk discount.
+#[utoipa::path(
+    get,
+    path = "/credits/packages",
+    tag = "credits",
+    responses((status = 200, description = "Every package", body = Vec<CreditPackageDto>))
+)]
 async fn packages(State(state): State<AppState>) -> Json<Vec<CreditPackageDto>> {
     let value = &state.market.credit_value;
     Json(
@@ -69,6 +74,17 @@ async fn packages(State(state): State<AppState>) -> Json<Vec<CreditPackageDto>> 
     )
 }
 
+/// The wallet's balance.
+#[utoipa::path(
+    get,
+    path = "/credits/balance",
+    tag = "credits",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The balance and its worth", body = CreditBalance),
+        (status = "4XX", description = "error codes: unauthorized", body = ApiErrorBody),
+    )
+)]
 async fn balance(
     State(state): State<AppState>,
     user: AuthUser,
@@ -78,6 +94,19 @@ async fn balance(
 
 /// `POST /v1/credits/purchase`. With an `Idempotency-Key`, a retry of the same request answers
 /// for the same payment and never charges again; the key with another body is refused (422).
+#[utoipa::path(
+    post,
+    path = "/credits/purchase",
+    tag = "credits",
+    request_body = CreditPurchaseRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and same body replay the stored answer")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The payment as it stands", body = CreditPurchaseResult),
+        (status = "4XX", description = "error codes: unauthorized, forbidden, validation, idempotency_key_reused", body = ApiErrorBody),
+        (status = "5XX", description = "error codes: payments_not_configured, payment_provider_unavailable", body = ApiErrorBody),
+    )
+)]
 async fn purchase(
     State(state): State<AppState>,
     user: AuthUser,
@@ -254,6 +283,17 @@ pub async fn auto_recharge_if_due(
     Ok(())
 }
 
+/// The auto-recharge setting (off at seed 000's example until turned on).
+#[utoipa::path(
+    get,
+    path = "/credits/auto-recharge",
+    tag = "credits",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The setting", body = AutoRechargeDto),
+        (status = "4XX", description = "error codes: unauthorized, forbidden", body = ApiErrorBody),
+    )
+)]
 async fn get_auto_recharge(
     State(state): State<AppState>,
     user: AuthUser,
@@ -275,6 +315,19 @@ async fn get_auto_recharge(
     }))
 }
 
+/// Sets auto-recharge; recharges at once when the balance is already below.
+#[utoipa::path(
+    put,
+    path = "/credits/auto-recharge",
+    tag = "credits",
+    request_body = AutoRechargeDto,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The setting as stored", body = AutoRechargeDto),
+        (status = "4XX", description = "error codes: unauthorized, forbidden, validation", body = ApiErrorBody),
+        (status = "5XX", description = "error codes: payments_not_configured, payment_provider_unavailable", body = ApiErrorBody),
+    )
+)]
 async fn put_auto_recharge(
     State(state): State<AppState>,
     user: AuthUser,
@@ -308,8 +361,10 @@ async fn put_auto_recharge(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PageQuery {
+    /// Page size, 1–200 (default 50).
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -329,6 +384,18 @@ fn describe(reason: LedgerReason, reference: &str) -> String {
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 200;
 
+/// The wallet's statement, newest first.
+#[utoipa::path(
+    get,
+    path = "/credits/transactions",
+    tag = "credits",
+    params(PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of the statement", body = LedgerPage),
+        (status = "4XX", description = "error codes: unauthorized, bad_request", body = ApiErrorBody),
+    )
+)]
 async fn transactions(
     State(state): State<AppState>,
     user: AuthUser,
@@ -368,13 +435,25 @@ async fn transactions(
     Ok(Json(LedgerPage { lines, next_cursor }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SpendingQuery {
     /// How many months back, including this one (1–24, default 6).
     months: Option<u32>,
 }
 
 /// Monthly spending for the Billing chart, oldest month first, months without activity included.
+#[utoipa::path(
+    get,
+    path = "/credits/spending",
+    tag = "credits",
+    params(SpendingQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One line per month", body = Vec<MonthlySpend>),
+        (status = "4XX", description = "error codes: unauthorized, bad_request", body = ApiErrorBody),
+    )
+)]
 async fn spending(
     State(state): State<AppState>,
     user: AuthUser,

@@ -73,6 +73,18 @@ fn signature_invalid(reason: impl std::fmt::Display) -> ApiError {
     )
 }
 
+/// Stripe's event notifications: a paid Checkout session settles its payment once.
+#[utoipa::path(
+    post,
+    path = "/payments/stripe/webhook",
+    tag = "credits",
+    params(("Stripe-Signature" = String, Header, description = "Stripe's signature of the body")),
+    request_body(content = Object, description = "A Stripe event"),
+    responses(
+        (status = 200, description = "The event was handled (or ignored)"),
+        (status = "4XX", description = "error codes: webhook_signature_invalid, validation, not_found", body = leadmart_shared::wire::ApiErrorBody),
+    )
+)]
 pub async fn webhook(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -12,15 +12,14 @@
 pub mod record;
 pub mod store;
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use leadmart_shared::agent::{AgentProfile, LeadTraits};
 use leadmart_shared::lead::{BudgetRange, Category, LeadPreview, Urgency};
 use leadmart_shared::money::{Credits, Money};
 use leadmart_shared::normalize::fold;
-use leadmart_shared::wire::{LeadCard, LeadPage, LeadPreviewDto};
+use leadmart_shared::wire::{ApiErrorBody, LeadCard, LeadPage, LeadPreviewDto};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -29,17 +28,20 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, QueryParams};
 use record::LeadRecord;
 use store::{Bind, Conditions};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/marketplace/leads", get(list_leads))
-        .route("/marketplace/leads/{id}", get(preview_lead))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_leads))
+        .routes(routes!(preview_lead))
 }
 
 /// Query string of `GET /v1/marketplace/leads`. Every filter is optional; lists are
 /// comma-separated.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Page size, 1–100 (default 20).
     pub limit: Option<u32>,
@@ -303,6 +305,18 @@ impl PreviewFilter {
     }
 }
 
+/// Browse listed leads, masked; `matching=true` needs a signed-in agent.
+#[utoipa::path(
+    get,
+    path = "/marketplace/leads",
+    tag = "marketplace",
+    params(ListQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of lead cards", body = LeadPage),
+        (status = "4XX", description = "error codes: bad_request, unauthorized, forbidden", body = ApiErrorBody),
+    )
+)]
 async fn list_leads(
     State(state): State<AppState>,
     user: Option<AuthUser>,
@@ -426,6 +440,17 @@ pub fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
 /// price, freshness, views and "N of M claimed" (`purchases` of `maxBuyers`). Only signed-in
 /// callers count, once per caller per lead (`lead_views`): reloading a preview, or scraping the
 /// API anonymously, cannot inflate a lead's popularity.
+#[utoipa::path(
+    get,
+    path = "/marketplace/leads/{id}",
+    tag = "marketplace",
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The masked preview", body = LeadPreviewDto),
+        (status = "4XX", description = "error codes: not_found, unauthorized", body = ApiErrorBody),
+    )
+)]
 async fn preview_lead(
     State(state): State<AppState>,
     user: Option<AuthUser>,

@@ -9,17 +9,18 @@
 pub mod store;
 pub mod view;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::Utc;
 use leadmart_shared::account::Role;
 use leadmart_shared::money::Money;
 use leadmart_shared::pipeline::PipelineStage;
-use leadmart_shared::wire::{MyLeadsPage, NewContactLog, NewNote, PurchasedLead, StageUpdate};
+use leadmart_shared::wire::{
+    ApiErrorBody, MyLeadsPage, NewContactLog, NewNote, PurchasedLead, StageUpdate,
+};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -29,25 +30,41 @@ use crate::error::{ApiError, QueryParams};
 use crate::idempotency::{self, Claim};
 use crate::marketplace::parse_id;
 use store::PurchaseRow;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/my/leads", get(list))
-        .route("/my/leads/{id}", get(detail).patch(change_stage))
-        .route("/my/leads/{id}/notes", post(add_note))
-        .route("/my/leads/{id}/contacts", post(log_contact))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(detail, change_stage))
+        .routes(routes!(add_note))
+        .routes(routes!(log_contact))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Only leads in this pipeline stage (`new`, `contacted`, …).
     stage: Option<PipelineStage>,
+    /// Page size, 1–200 (default 50).
     limit: Option<u32>,
     /// The previous page's `nextCursor`.
     cursor: Option<String>,
 }
 
+/// The buyer's purchased leads, newest purchase first.
+#[utoipa::path(
+    get,
+    path = "/my/leads",
+    tag = "my-leads",
+    params(ListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of purchased leads", body = MyLeadsPage),
+        (status = "4XX", description = "error codes: unauthorized, forbidden, bad_request", body = ApiErrorBody),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -76,6 +93,18 @@ async fn list(
     Ok(Json(MyLeadsPage { leads, next_cursor }))
 }
 
+/// One purchased lead with its full contact.
+#[utoipa::path(
+    get,
+    path = "/my/leads/{id}",
+    tag = "my-leads",
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The purchased lead", body = PurchasedLead),
+        (status = "4XX", description = "error codes: unauthorized, forbidden, not_found", body = ApiErrorBody),
+    )
+)]
 async fn detail(
     State(state): State<AppState>,
     user: AuthUser,
@@ -158,6 +187,18 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiErro
 
 /// Moves the lead along the pipeline (`PATCH`, body `StageUpdate`). The change is dated with
 /// the client's `at` (offline changes keep their time), never later than now.
+#[utoipa::path(
+    patch,
+    path = "/my/leads/{id}",
+    tag = "my-leads",
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id")),
+    request_body = StageUpdate,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The lead as it is now", body = PurchasedLead),
+        (status = "4XX", description = "error codes: unauthorized, forbidden, not_found, validation, idempotency_key_reused, illegal_transition, deal_value_required, deal_value_not_allowed", body = ApiErrorBody),
+    )
+)]
 async fn change_stage(
     State(state): State<AppState>,
     user: AuthUser,
@@ -195,6 +236,19 @@ async fn change_stage(
 
 const MAX_NOTE_CHARS: usize = 5_000;
 
+/// Adds a note (replayable by `clientMutationId`).
+#[utoipa::path(
+    post,
+    path = "/my/leads/{id}/notes",
+    tag = "my-leads",
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id")),
+    request_body = NewNote,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The lead as it is now", body = PurchasedLead),
+        (status = "4XX", description = "error codes: unauthorized, forbidden, not_found, validation, idempotency_key_reused", body = ApiErrorBody),
+    )
+)]
 async fn add_note(
     State(state): State<AppState>,
     user: AuthUser,
@@ -227,6 +281,19 @@ async fn add_note(
     finish_mutation(&state, &user, m).await
 }
 
+/// Logs a call, email, WhatsApp or SMS (replayable by `clientMutationId`).
+#[utoipa::path(
+    post,
+    path = "/my/leads/{id}/contacts",
+    tag = "my-leads",
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id")),
+    request_body = NewContactLog,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The lead as it is now", body = PurchasedLead),
+        (status = "4XX", description = "error codes: unauthorized, forbidden, not_found, validation, idempotency_key_reused", body = ApiErrorBody),
+    )
+)]
 async fn log_contact(
     State(state): State<AppState>,
     user: AuthUser,

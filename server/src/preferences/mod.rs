@@ -4,9 +4,8 @@
 
 pub mod store;
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use leadmart_shared::account::Role;
 use leadmart_shared::agent::{
     AgentProfile, AutoBuyRule, BudgetControls, LeadPreferences, ServiceArea,
@@ -16,16 +15,18 @@ use leadmart_shared::lead::{BudgetRange, Category};
 use leadmart_shared::local_time::{TimeZoneConfig, Tz, parse_time_zone};
 use leadmart_shared::money::{Credits, CurrencyCode, Money, Rate};
 use leadmart_shared::scoring::Score;
-use leadmart_shared::wire::AgentPreferencesDto;
+use leadmart_shared::wire::{AgentPreferencesDto, ApiErrorBody};
 use rust_decimal::Decimal;
 
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::error::{ApiError, JsonBody};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/me/preferences", get(get_preferences).put(put_preferences))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_preferences, put_preferences))
 }
 
 /// A new agent serves nothing until they say what and where.
@@ -197,6 +198,17 @@ pub async fn profile(
     to_profile(&flags, &store::load(db, user.id).await?, currency).map_err(ApiError::corrupt)
 }
 
+/// The agent's preferences and budget controls, with the time zone in force.
+#[utoipa::path(
+    get,
+    path = "/me/preferences",
+    tag = "preferences",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The agent's preferences", body = AgentPreferencesDto),
+        (status = "4XX", description = "error codes: unauthorized, forbidden", body = ApiErrorBody),
+    )
+)]
 async fn get_preferences(
     State(state): State<AppState>,
     user: AuthUser,
@@ -206,6 +218,18 @@ async fn get_preferences(
     Ok(Json(with_zone_in_force(prefs, &state.market.agent_time)))
 }
 
+/// Replaces the agent's preferences (validated by the shared `AgentProfile`).
+#[utoipa::path(
+    put,
+    path = "/me/preferences",
+    tag = "preferences",
+    request_body = AgentPreferencesDto,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The preferences as stored", body = AgentPreferencesDto),
+        (status = "4XX", description = "error codes: unauthorized, forbidden, validation", body = ApiErrorBody),
+    )
+)]
 async fn put_preferences(
     State(state): State<AppState>,
     user: AuthUser,

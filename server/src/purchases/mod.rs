@@ -9,16 +9,16 @@
 
 pub mod store;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::post;
 use chrono::{DateTime, Utc};
 use leadmart_shared::local_time::Tz;
 use leadmart_shared::purchase::{LeadOffer, plan_purchase};
-use leadmart_shared::wire::{CreditBalance, PurchaseResponse};
+use leadmart_shared::wire::{ApiErrorBody, CreditBalance, PurchaseResponse};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::AuthUser;
 use crate::db::{self, Batch, Tx};
@@ -29,10 +29,25 @@ use crate::my_leads::json_response;
 
 use crate::{AppState, credits, my_leads, preferences};
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/marketplace/leads/{id}/purchase", post(purchase))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(purchase))
 }
 
+/// Buys a lead: the same `Idempotency-Key` and request replay the stored answer.
+#[utoipa::path(
+    post,
+    path = "/marketplace/leads/{id}/purchase",
+    tag = "purchases",
+    params(
+        ("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and same request replay the stored answer"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Bought: the lead revealed and the balance left", body = PurchaseResponse),
+        (status = "4XX", description = "error codes: unauthorized, not_found, not_an_agent, agent_not_verified, agent_inactive, lead_not_listed, lead_expired, lead_sold_out, already_purchased, category_not_served, outside_service_area, per_lead_max_exceeded, daily_limit_reached, insufficient_credits, idempotency_key_reused, validation", body = ApiErrorBody),
+    )
+)]
 async fn purchase(
     State(state): State<AppState>,
     user: AuthUser,

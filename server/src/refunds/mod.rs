@@ -6,14 +6,13 @@
 
 pub mod store;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use chrono::Utc;
 use leadmart_shared::account::Role;
 use leadmart_shared::refund::{check_refund_request, refund_effects};
-use leadmart_shared::wire::{RefundDecision, RefundDto, RefundRequest};
+use leadmart_shared::wire::{ApiErrorBody, RefundDecision, RefundDto, RefundRequest};
 
 use crate::AppState;
 use crate::auth::AuthUser;
@@ -21,11 +20,26 @@ use crate::error::{ApiError, JsonBody};
 use crate::marketplace::parse_id;
 use crate::my_leads;
 use store::NewRefund;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/my/leads/{id}/refund", post(request_refund))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(request_refund))
 }
 
+/// Asks for a refund of a purchased lead within the window.
+#[utoipa::path(
+    post,
+    path = "/my/leads/{id}/refund",
+    tag = "refunds",
+    params(("id" = String, Path, pattern = r"^[0-9]+$", description = "The lead's id")),
+    request_body = RefundRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The refund request", body = RefundDto),
+        (status = "4XX", description = "error codes: unauthorized, forbidden, not_found, validation, refund_window_closed, refund_already_requested, refund_note_required", body = ApiErrorBody),
+    )
+)]
 async fn request_refund(
     State(state): State<AppState>,
     user: AuthUser,
