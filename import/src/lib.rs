@@ -24,7 +24,7 @@ use leadmart_shared::contact::{ContactError, PhoneParser};
 use leadmart_shared::csv_rules::{
     ColumnMapping, LeadField, RowRules, RowValidator, rejection_reasons,
 };
-use leadmart_shared::dedupe::UploadDeduper;
+use leadmart_shared::dedupe::{EarlierKeys, UploadDeduper};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -156,11 +156,21 @@ impl Repair {
         match self {
             Self::Transcoded { from } => format!("converted from {from}"),
             Self::InvalidBytesReplaced { count } => {
-                format!("{count} places had bytes that are not text and were replaced")
+                format!(
+                    "{} bytes that are not text, replaced",
+                    counted(*count, "place had", "places had")
+                )
             }
             Self::MixedLineEndings => "line endings were mixed (CRLF, LF, CR)".into(),
-            Self::PreambleSkipped { lines } => format!("{lines} lines before the header skipped"),
-            Self::BlankLinesSkipped { count } => format!("{count} blank lines skipped"),
+            Self::PreambleSkipped { lines } => {
+                format!(
+                    "{} before the header skipped",
+                    counted(*lines, "line", "lines")
+                )
+            }
+            Self::BlankLinesSkipped { count } => {
+                format!("{} skipped", counted(*count, "blank line", "blank lines"))
+            }
             Self::HeaderJoined => "the header spread over two lines was joined".into(),
             Self::HeaderGenerated => {
                 "no header row: columns named and mapped from their contents".into()
@@ -174,10 +184,20 @@ impl Repair {
             Self::TrailingEmptyColumnsDropped { count } => {
                 format!("{count} empty columns at the end dropped")
             }
-            Self::CellsTrimmed { count } => format!("{count} cells had spaces around the value"),
-            Self::StrayQuotes { rows } => format!("{rows} rows had stray quotes"),
+            Self::CellsTrimmed { count } => format!(
+                "{} spaces around the value",
+                counted(*count, "cell had", "cells had")
+            ),
+            Self::StrayQuotes { rows } => {
+                format!("{} stray quotes", counted(*rows, "row had", "rows had"))
+            }
         }
     }
+}
+
+/// `1 line`, `3 lines`.
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// What an import needs besides the file.
@@ -190,6 +210,8 @@ pub struct ImportOptions {
     pub workers: usize,
     /// Set to stop a running import; it then ends in [`ImportError::Cancelled`].
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Keys of the partner's earlier uploads: a row matching one is rejected as a duplicate.
+    pub earlier: Option<Arc<EarlierKeys>>,
 }
 
 impl Default for ImportOptions {
@@ -199,6 +221,7 @@ impl Default for ImportOptions {
             phone_region: "IN".into(),
             workers: 0,
             cancel: None,
+            earlier: None,
         }
     }
 }
@@ -235,6 +258,10 @@ pub struct PreviewRow {
 pub struct Reason {
     pub code: String,
     pub message: String,
+    /// The cell's column (0-based) when the reason is about one cell; only known in the
+    /// preview (the spool of rejected rows keeps code and message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
 }
 
 impl Importer {
@@ -330,6 +357,24 @@ impl Importer {
         self.table.mapping.columns()
     }
 
+    /// The category of rows with no category of their own (the upload's "industry").
+    pub fn set_default_category(&mut self, category: Option<leadmart_shared::lead::Category>) {
+        self.options.rules.default_category = category;
+    }
+
+    pub fn default_category(&self) -> Option<&leadmart_shared::lead::Category> {
+        self.options.rules.default_category.as_ref()
+    }
+
+    /// Size of the file in bytes.
+    pub fn file_bytes(&self) -> u64 {
+        self.file_bytes
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Overrides the guess for one column (`None`: ignore the column).
     pub fn set_mapping(&mut self, column: usize, field: Option<LeadField>) {
         self.table.mapping.set(column, field);
@@ -386,7 +431,8 @@ impl Importer {
                 .filter(|c| c.duplicate_of.is_none())
                 .filter_map(|c| Some((c.field?, cells.get(c.index)?.clone())))
                 .collect();
-            let problems = match run::check(&validator, &mut deduper, line, &cells) {
+            let earlier = self.options.earlier.as_deref();
+            let problems = match run::check(&validator, earlier, &mut deduper, line, &cells) {
                 Ok(()) => Vec::new(),
                 Err(problems) => self.reasons(&problems),
             };
@@ -433,6 +479,7 @@ impl Importer {
             .map(|p| Reason {
                 code: p.issue.code().to_owned(),
                 message: rejection_reasons(std::slice::from_ref(p), &self.table.mapping),
+                column: p.column,
             })
             .collect()
     }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufWriter, Seek, SeekFrom};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -15,7 +15,7 @@ use std::sync::{Mutex, PoisonError};
 
 use csv::StringRecord;
 use leadmart_shared::csv_rules::{RowIssue, RowProblem, RowValidator, rejection_reasons};
-use leadmart_shared::dedupe::{DedupeKeys, UploadDeduper};
+use leadmart_shared::dedupe::{DedupeKeys, EarlierKeys, KeyKind, UploadDeduper};
 use leadmart_shared::normalize::trim;
 use serde::Serialize;
 
@@ -58,10 +58,13 @@ pub struct Report {
     pub accepted: u64,
     /// Rows rejected for any reason, duplicates included.
     pub rejected: u64,
-    /// Rows rejected as a duplicate of an earlier row of the file.
+    /// Rows rejected as a duplicate: of an earlier row of the file, or of the partner's
+    /// earlier uploads.
     pub duplicates: u64,
     /// Rejected rows per reason code (a row with two reasons counts under both).
     pub reasons: ReasonCounts,
+    /// Each code of `reasons` in a few words.
+    pub reason_labels: BTreeMap<String, &'static str>,
     pub repairs: Vec<RepairNote>,
     pub encoding: &'static str,
     pub delimiter: &'static str,
@@ -73,6 +76,9 @@ pub struct Report {
     columns: Vec<String>,
     #[serde(skip)]
     spool: File,
+    /// Each accepted row's dedupe keys: a kind byte and the 16-byte stored form.
+    #[serde(skip)]
+    accepted_keys: File,
 }
 
 /// One rejected row.
@@ -106,6 +112,7 @@ impl Report {
                 .map(|(code, message)| Reason {
                     code: code.to_owned(),
                     message: message.to_owned(),
+                    column: None,
                 })
                 .collect();
             Ok(Rejection {
@@ -144,6 +151,24 @@ impl Report {
         Ok(written)
     }
 
+    /// The dedupe keys of every accepted row (kind and stored form), for the partner's next
+    /// uploads to be checked against ([`EarlierKeys`]).
+    pub fn accepted_keys(&self) -> Result<Vec<(KeyKind, [u8; 16])>, ImportError> {
+        let mut file = self.accepted_keys.try_clone()?;
+        file.seek(SeekFrom::Start(0))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        Ok(bytes
+            .chunks_exact(17)
+            .filter_map(|record| {
+                let kind = KeyKind::from_byte(record[0])?;
+                let mut key = [0u8; 16];
+                key.copy_from_slice(&record[1..]);
+                Some((kind, key))
+            })
+            .collect())
+    }
+
     pub fn has_repair(&self, code: &str) -> bool {
         self.repairs.iter().any(|r| r.repair.code() == code)
     }
@@ -153,15 +178,35 @@ pub(crate) fn is_blank(record: &StringRecord) -> bool {
     record.iter().all(|c| trim(c).is_empty())
 }
 
-/// Validates one row and, when it passes, checks it against the file's earlier rows.
+/// Validates one row and, when it passes, checks it against the partner's earlier uploads and
+/// then the file's earlier rows.
 pub(crate) fn check(
     validator: &RowValidator,
+    earlier: Option<&EarlierKeys>,
     deduper: &mut UploadDeduper,
     line: u64,
     cells: &[String],
 ) -> Result<(), Vec<RowProblem>> {
-    let keys = validator.validate(cells)?.keys;
+    let keys = validate(validator, earlier, cells)?;
     dedupe(deduper, line, &keys)
+}
+
+/// The checks of one row that need no other row of the file: shared's rules, then the
+/// partner's earlier uploads. Answers the row's keys.
+fn validate<S: AsRef<str>>(
+    validator: &RowValidator,
+    earlier: Option<&EarlierKeys>,
+    cells: &[S],
+) -> Result<DedupeKeys, Vec<RowProblem>> {
+    let keys = validator.validate(cells)?.keys;
+    match earlier.and_then(|known| known.first_match(&keys)) {
+        Some(kind) => Err(vec![RowProblem {
+            column: None,
+            field: None,
+            issue: RowIssue::DuplicateOfEarlierUpload { kind },
+        }]),
+        None => Ok(keys),
+    }
 }
 
 fn dedupe(
@@ -219,9 +264,12 @@ pub(crate) fn run(
     let estimated_rows = importer.file_bytes / importer.bytes_per_row;
     let mut deduper =
         UploadDeduper::with_capacity(usize::try_from(estimated_rows).unwrap_or(usize::MAX));
-    let mut spool = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(BufWriter::new(tempfile::tempfile()?));
+    let mut spools = Spools {
+        rejected: csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(BufWriter::new(tempfile::tempfile()?)),
+        accepted_keys: BufWriter::new(tempfile::tempfile()?),
+    };
 
     let (batch_tx, batch_rx) = sync_channel::<Batch>(workers * 2);
     let batch_rx = Mutex::new(batch_rx);
@@ -285,18 +333,19 @@ pub(crate) fn run(
                 replacements: reader.get_ref().replacements,
             })
         });
+        let earlier = importer.options.earlier.as_deref();
         for _ in 0..workers {
             let done_tx = done_tx.clone();
             let batch_rx = &batch_rx;
             let validator = &validator;
-            scope.spawn(move || validate_batches(batch_rx, &done_tx, validator, quote));
+            scope.spawn(move || validate_batches(batch_rx, &done_tx, validator, earlier, quote));
         }
         drop(done_tx);
         let merged = merge(
             &done_rx,
             &recycle_tx,
             &mut deduper,
-            &mut spool,
+            &mut spools,
             importer,
             &mut totals,
             progress,
@@ -310,18 +359,24 @@ pub(crate) fn run(
     });
     let read_end = read_end?;
     merged?;
-    let spool = spool
+    let spool = spools
+        .rejected
         .into_inner()
         .map_err(|e| ImportError::Io(e.to_string()))?
         .into_inner()
         .map_err(|e| ImportError::Io(e.to_string()))?;
-    Ok(report(importer, totals, &read_end, spool))
+    let accepted_keys = spools
+        .accepted_keys
+        .into_inner()
+        .map_err(|e| ImportError::Io(e.to_string()))?;
+    Ok(report(importer, totals, &read_end, spool, accepted_keys))
 }
 
 fn validate_batches(
     batch_rx: &Mutex<Receiver<Batch>>,
     done_tx: &SyncSender<Checked>,
     validator: &RowValidator,
+    earlier: Option<&EarlierKeys>,
     quote: char,
 ) {
     loop {
@@ -343,7 +398,7 @@ fn validate_batches(
                 .filter(|c| !c.is_empty() && trim(c).len() != c.len())
                 .count() as u64;
             quoted += u64::from(cells.iter().any(|c| c.contains(quote)));
-            outcomes.push(validator.validate(&cells).map(|row| row.keys));
+            outcomes.push(validate(validator, earlier, &cells));
         }
         if done_tx
             .send(Checked {
@@ -359,6 +414,12 @@ fn validate_batches(
     }
 }
 
+/// Temporary files a run writes: the rejected rows, and the accepted rows' dedupe keys.
+struct Spools {
+    rejected: csv::Writer<BufWriter<File>>,
+    accepted_keys: BufWriter<File>,
+}
+
 #[derive(Default)]
 struct Totals {
     rows: u64,
@@ -366,6 +427,7 @@ struct Totals {
     rejected: u64,
     duplicates: u64,
     reasons: BTreeMap<String, u64>,
+    reason_labels: BTreeMap<String, &'static str>,
     trimmed: u64,
     quoted: u64,
 }
@@ -374,14 +436,14 @@ fn merge(
     done_rx: &Receiver<Checked>,
     recycle_tx: &SyncSender<Vec<StringRecord>>,
     deduper: &mut UploadDeduper,
-    spool: &mut csv::Writer<BufWriter<File>>,
+    spools: &mut Spools,
     importer: &Importer,
     totals: &mut Totals,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<(), ImportError> {
     let mut pending = BTreeMap::new();
     let mut next = 0;
-    let mut codes: Vec<&'static str> = Vec::new();
+    let mut codes: Vec<(&'static str, &'static str)> = Vec::new();
     let mut spooled = Vec::new();
     for checked in done_rx {
         pending.insert(checked.batch.index, checked);
@@ -396,9 +458,16 @@ fn merge(
                 .zip(&checked.batch.lines)
             {
                 totals.rows += 1;
-                let problems = match outcome.and_then(|keys| dedupe(deduper, line, &keys)) {
-                    Ok(()) => {
+                let problems = match outcome.and_then(|keys| {
+                    dedupe(deduper, line, &keys)?;
+                    Ok(keys)
+                }) {
+                    Ok(keys) => {
                         totals.accepted += 1;
+                        for key in keys.iter() {
+                            spools.accepted_keys.write_all(&[key.kind.to_byte()])?;
+                            spools.accepted_keys.write_all(&key.stored())?;
+                        }
                         continue;
                     }
                     Err(problems) => problems,
@@ -406,18 +475,25 @@ fn merge(
                 totals.rejected += 1;
                 codes.clear();
                 for p in &problems {
-                    if !codes.contains(&p.issue.code()) {
-                        codes.push(p.issue.code());
+                    if !codes.iter().any(|(code, _)| *code == p.issue.code()) {
+                        codes.push((p.issue.code(), p.issue.label()));
                     }
                 }
-                for code in &codes {
-                    if *code == "duplicate_in_file" {
-                        totals.duplicates += 1;
-                    }
+                if problems.iter().any(|p| {
+                    matches!(
+                        p.issue,
+                        RowIssue::DuplicateInFile { .. }
+                            | RowIssue::DuplicateOfEarlierUpload { .. }
+                    )
+                }) {
+                    totals.duplicates += 1;
+                }
+                for (code, label) in &codes {
                     match totals.reasons.get_mut(*code) {
                         Some(n) => *n += 1,
                         None => {
                             totals.reasons.insert((*code).to_owned(), 1);
+                            totals.reason_labels.insert((*code).to_owned(), label);
                         }
                     }
                 }
@@ -440,7 +516,7 @@ fn merge(
                         .join("\u{1f}"),
                 );
                 spooled.extend(record.iter().map(str::to_owned));
-                spool.write_record(&spooled)?;
+                spools.rejected.write_record(&spooled)?;
             }
             progress(Progress {
                 rows: totals.rows,
@@ -451,14 +527,21 @@ fn merge(
             let _ = recycle_tx.try_send(checked.batch.records);
         }
     }
-    spool.flush()?;
+    spools.rejected.flush()?;
+    spools.accepted_keys.flush()?;
     Ok(())
 }
 
 /// A repair made from its count.
 type CountedRepair = fn(u64) -> Repair;
 
-fn report(importer: &Importer, totals: Totals, read_end: &ReadEnd, spool: File) -> Report {
+fn report(
+    importer: &Importer,
+    totals: Totals,
+    read_end: &ReadEnd,
+    spool: File,
+    accepted_keys: File,
+) -> Report {
     let mut repairs = importer.table.repairs.clone();
     let counted: [(u64, CountedRepair); 4] = [
         (read_end.replacements, |count| {
@@ -492,6 +575,7 @@ fn report(importer: &Importer, totals: Totals, read_end: &ReadEnd, spool: File) 
         rejected: totals.rejected,
         duplicates: totals.duplicates,
         reasons: totals.reasons,
+        reason_labels: totals.reason_labels,
         repairs: repairs
             .into_iter()
             .map(|repair| RepairNote {
@@ -511,5 +595,6 @@ fn report(importer: &Importer, totals: Totals, read_end: &ReadEnd, spool: File) 
             .clone()
             .unwrap_or_else(|| importer.table.columns.clone()),
         spool,
+        accepted_keys,
     }
 }

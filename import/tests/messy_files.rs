@@ -47,6 +47,15 @@ fn rejected(report: &Report) -> Vec<(u64, Vec<String>)> {
         .collect()
 }
 
+/// The first reason's message of every rejected row.
+fn first_reasons(report: &Report) -> Vec<String> {
+    report
+        .rejections()
+        .unwrap()
+        .map(|x| x.unwrap().reasons[0].message.clone())
+        .collect()
+}
+
 fn codes(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -216,10 +225,7 @@ fn stray_quotes_inside_unquoted_fields_are_kept_and_counted() {
         importer.preview(1).unwrap()[0].cells[0],
         "Priya \"PJ\" Sharma"
     );
-    assert_eq!(
-        repair_message(&r, "stray_quotes"),
-        "1 rows had stray quotes"
-    );
+    assert_eq!(repair_message(&r, "stray_quotes"), "1 row had stray quotes");
 }
 
 #[test]
@@ -427,11 +433,7 @@ Other,o@example.com,+91 98765 43210,Pune\n\
 Fresh,f@example.com,98765 11111,Pune\n";
     let r = report(text.as_bytes());
     assert_eq!((r.accepted, r.duplicates), (2, 2));
-    let messages: Vec<String> = r
-        .rejections()
-        .unwrap()
-        .map(|x| x.unwrap().reasons[0].message.clone())
-        .collect();
+    let messages = first_reasons(&r);
     assert_eq!(
         messages,
         [
@@ -439,6 +441,63 @@ Fresh,f@example.com,98765 11111,Pune\n";
             "duplicate of row 2 (phone matches)"
         ]
     );
+}
+
+#[test]
+fn rows_of_earlier_uploads_are_duplicates_and_accepted_keys_carry_over() {
+    let dir = Dir::new();
+    let first = dir.file("first.csv", GOOD.as_bytes());
+    let earlier = Importer::open(&first, ImportOptions::default())
+        .unwrap()
+        .run(&|_| {})
+        .unwrap();
+    assert_eq!(earlier.accepted, 2);
+    let keys = earlier.accepted_keys().unwrap();
+    // An email and a phone per row.
+    assert_eq!(keys.len(), 4);
+
+    let second = dir.file(
+        "second.csv",
+        b"Name,Email,Phone,City\n\
+Priya S,PRIYA@example.com,98000 00001,Mumbai\n\
+Someone,new@example.com,+91 98765 43211,Pune\n\
+Fresh,fresh@example.com,98000 00002,Pune\n",
+    );
+    let options = ImportOptions {
+        earlier: Some(std::sync::Arc::new(
+            leadmart_shared::dedupe::EarlierKeys::from_stored(keys),
+        )),
+        ..ImportOptions::default()
+    };
+    let importer = Importer::open(&second, options).unwrap();
+    let preview = importer.preview(20).unwrap();
+    assert_eq!(
+        preview
+            .iter()
+            .map(|row| row
+                .problems
+                .iter()
+                .map(|p| p.code.as_str())
+                .collect::<Vec<_>>())
+            .collect::<Vec<_>>(),
+        [
+            vec!["duplicate_of_earlier_upload"],
+            vec!["duplicate_of_earlier_upload"],
+            vec![]
+        ]
+    );
+    let r = importer.run(&|_| {}).unwrap();
+    assert_eq!((r.accepted, r.rejected, r.duplicates), (1, 2, 2));
+    assert_eq!(r.reasons.get("duplicate_of_earlier_upload"), Some(&2));
+    let messages = first_reasons(&r);
+    assert_eq!(
+        messages,
+        [
+            "duplicate of a lead in one of your earlier uploads (email matches)",
+            "duplicate of a lead in one of your earlier uploads (phone matches)"
+        ]
+    );
+    assert_eq!(r.accepted_keys().unwrap().len(), 2);
 }
 
 #[test]

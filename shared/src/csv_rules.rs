@@ -44,6 +44,60 @@ pub enum LeadField {
     Urgency,
 }
 
+impl LeadField {
+    /// Every field, in the order the mapping screen lists them.
+    pub const ALL: &'static [LeadField] = &[
+        Self::FullName,
+        Self::FirstName,
+        Self::LastName,
+        Self::Email,
+        Self::Phone,
+        Self::Company,
+        Self::JobTitle,
+        Self::CompanyDomain,
+        Self::CompanySize,
+        Self::Address,
+        Self::Area,
+        Self::City,
+        Self::Region,
+        Self::Country,
+        Self::PostalCode,
+        Self::Category,
+        Self::Title,
+        Self::Description,
+        Self::BudgetMin,
+        Self::BudgetMax,
+        Self::Urgency,
+    ];
+
+    /// The field's name as the mapping screen shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::FullName => "Full name",
+            Self::FirstName => "First name",
+            Self::LastName => "Last name",
+            Self::Email => "Email",
+            Self::Phone => "Phone",
+            Self::Company => "Company",
+            Self::JobTitle => "Job title",
+            Self::CompanyDomain => "Company website",
+            Self::CompanySize => "Company size",
+            Self::Address => "Address",
+            Self::Area => "Area",
+            Self::City => "City",
+            Self::Region => "State / region",
+            Self::Country => "Country",
+            Self::PostalCode => "Postal code",
+            Self::Category => "Category",
+            Self::Title => "Title",
+            Self::Description => "Description",
+            Self::BudgetMin => "Budget (min)",
+            Self::BudgetMax => "Budget (max)",
+            Self::Urgency => "Timeline",
+        }
+    }
+}
+
 /// Header spellings per field, already squashed (lower-case, letters and digits only). The first
 /// spelling of each list is the canonical one (confidence 100); the others score 95.
 const SYNONYMS: &[(LeadField, &[&str])] = &[
@@ -416,10 +470,12 @@ pub enum RowIssue {
     TooLong { max: usize },
     #[error("expected {expected} cells, found {found}")]
     WrongCellCount { expected: usize, found: usize },
-    #[error("duplicate of row {first_row} ({} matches)", kind.as_str())]
+    #[error("duplicate of row {first_row} ({} matches)", kind.words())]
     DuplicateInFile { kind: KeyKind, first_row: u64 },
-    #[error("duplicate of a lead already on the marketplace ({} matches)", kind.as_str())]
+    #[error("duplicate of a lead already on the marketplace ({} matches)", kind.words())]
     DuplicateOfExisting { kind: KeyKind },
+    #[error("duplicate of a lead in one of your earlier uploads ({} matches)", kind.words())]
+    DuplicateOfEarlierUpload { kind: KeyKind },
 }
 
 impl RowIssue {
@@ -438,6 +494,27 @@ impl RowIssue {
             Self::WrongCellCount { .. } => "wrong_cell_count",
             Self::DuplicateInFile { .. } => "duplicate_in_file",
             Self::DuplicateOfExisting { .. } => "duplicate_of_existing",
+            Self::DuplicateOfEarlierUpload { .. } => "duplicate_of_earlier_upload",
+        }
+    }
+
+    /// The reason in a few words, as a summary groups rows under it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Missing => "Required value missing",
+            Self::MissingName => "No name",
+            Self::NoContact => "No email or phone",
+            Self::InvalidEmail => "Invalid email",
+            Self::InvalidPhone => "Invalid phone number",
+            Self::InvalidCategory(_) => "Unknown category",
+            Self::InvalidAmount(_) => "Budget is not an amount",
+            Self::InvertedBudget => "Budget minimum above maximum",
+            Self::UnknownUrgency(_) => "Unknown timeline",
+            Self::TooLong { .. } => "Value too long",
+            Self::WrongCellCount { .. } => "Wrong number of cells",
+            Self::DuplicateInFile { .. } => "Duplicate within the file",
+            Self::DuplicateOfExisting { .. } => "Already on the marketplace",
+            Self::DuplicateOfEarlierUpload { .. } => "In an earlier upload",
         }
     }
 }
@@ -816,6 +893,19 @@ pub fn is_e164(raw: &str) -> bool {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_field_is_listed_once_with_its_own_label() {
+        let listed: std::collections::BTreeSet<LeadField> =
+            LeadField::ALL.iter().copied().collect();
+        assert_eq!(listed.len(), LeadField::ALL.len());
+        for (field, _) in SYNONYMS {
+            assert!(listed.contains(field), "{field:?} is mapped but not listed");
+        }
+        let labels: std::collections::BTreeSet<&str> =
+            LeadField::ALL.iter().map(|f| f.label()).collect();
+        assert_eq!(labels.len(), LeadField::ALL.len());
+    }
 
     #[test]
     fn headers_map_from_real_world_spellings() {

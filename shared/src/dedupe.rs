@@ -40,6 +40,33 @@ impl KeyKind {
             Self::NameAddress => "name_address",
         }
     }
+
+    /// One byte per kind, for compact storage ([`Self::from_byte`] reads it back).
+    pub fn to_byte(self) -> u8 {
+        match self {
+            Self::Email => 0,
+            Self::Phone => 1,
+            Self::NameAddress => 2,
+        }
+    }
+
+    pub fn from_byte(byte: u8) -> Option<Self> {
+        match byte {
+            0 => Some(Self::Email),
+            1 => Some(Self::Phone),
+            2 => Some(Self::NameAddress),
+            _ => None,
+        }
+    }
+
+    /// The key in words, for messages people read.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::NameAddress => "name and address",
+        }
+    }
 }
 
 /// A hashed dedupe key.
@@ -73,11 +100,15 @@ impl DedupeKey {
     /// The first 128 bits: what the in-upload set stores to keep memory small (collisions
     /// need ~2^64 keys).
     fn short(&self) -> Short {
-        let mut high = [0u8; 8];
-        let mut low = [0u8; 8];
-        high.copy_from_slice(&self.hash[..8]);
-        low.copy_from_slice(&self.hash[8..16]);
-        Short([u64::from_be_bytes(high), u64::from_be_bytes(low)])
+        Short::of(&self.stored())
+    }
+
+    /// The first 128 bits as bytes: the form a device keeps of its earlier uploads' keys
+    /// ([`EarlierKeys`]).
+    pub fn stored(&self) -> [u8; 16] {
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&self.hash[..16]);
+        bytes
     }
 }
 
@@ -85,6 +116,16 @@ impl DedupeKey {
 /// in-upload set (key and [`PackedRow`]) takes 24 bytes, not 32.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Short([u64; 2]);
+
+impl Short {
+    fn of(bytes: &[u8; 16]) -> Self {
+        let mut high = [0u8; 8];
+        let mut low = [0u8; 8];
+        high.copy_from_slice(&bytes[..8]);
+        low.copy_from_slice(&bytes[8..]);
+        Self([u64::from_be_bytes(high), u64::from_be_bytes(low)])
+    }
+}
 
 impl std::hash::Hash for Short {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -242,20 +283,14 @@ impl PackedRow {
     const ROW_BITS: u32 = 62;
 
     fn new(kind: KeyKind, row: u64) -> Self {
-        let kind = match kind {
-            KeyKind::Email => 0,
-            KeyKind::Phone => 1,
-            KeyKind::NameAddress => 2,
-        };
+        let kind = u64::from(kind.to_byte());
         Self((kind << Self::ROW_BITS) | (row & ((1 << Self::ROW_BITS) - 1)))
     }
 
     fn unpack(self) -> (KeyKind, u64) {
-        let kind = match self.0 >> Self::ROW_BITS {
-            0 => KeyKind::Email,
-            1 => KeyKind::Phone,
-            _ => KeyKind::NameAddress,
-        };
+        // Two bits hold one of the three kinds `new` wrote.
+        let kind =
+            KeyKind::from_byte((self.0 >> Self::ROW_BITS) as u8).unwrap_or(KeyKind::NameAddress);
         (kind, self.0 & ((1 << Self::ROW_BITS) - 1))
     }
 }
@@ -375,6 +410,37 @@ impl UploadDeduper {
     }
 }
 
+/// The keys of a partner's earlier uploads (their [`DedupeKey::stored`] form), which every row
+/// of a new upload is checked against. Read-only while an upload is checked, so the importer's
+/// workers share one set.
+#[derive(Debug, Default)]
+pub struct EarlierKeys {
+    seen: HashMap<Short, KeyKind, KeyHashing>,
+}
+
+impl EarlierKeys {
+    /// The set of `keys`, each with the kind it was stored under.
+    pub fn from_stored(keys: impl IntoIterator<Item = (KeyKind, [u8; 16])>) -> Self {
+        let mut seen = HashMap::with_hasher(KeyHashing::default());
+        seen.extend(keys.into_iter().map(|(kind, key)| (Short::of(&key), kind)));
+        Self { seen }
+    }
+
+    /// The kind of the first of `keys` an earlier upload had, if any.
+    pub fn first_match(&self, keys: &DedupeKeys) -> Option<KeyKind> {
+        keys.iter()
+            .find_map(|key| self.seen.get(&key.short()).copied())
+    }
+
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
 /// What happens when a new lead collides with an existing one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolution {
@@ -479,6 +545,37 @@ mod tests {
             d.check_and_insert(5, &DedupeKeys::of(&contact("r@x.com", "+919811111111")))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn earlier_uploads_match_by_any_key_in_stored_form() {
+        let contact = |email: &str, phone: &str| {
+            DedupeKeys::of(
+                &ContactDetails::new(
+                    PersonName::parse("Priya Sharma").unwrap(),
+                    Some(Email::parse(email).unwrap()),
+                    Some(PhoneE164::from_e164(phone).unwrap()),
+                    None,
+                )
+                .unwrap(),
+            )
+        };
+        let earlier = contact("p@x.com", "+919876543210");
+        let known = EarlierKeys::from_stored(earlier.iter().map(|k| (k.kind, k.stored())));
+        assert_eq!(known.len(), 2);
+        assert_eq!(
+            known.first_match(&contact("P@X.com", "+919800000000")),
+            Some(KeyKind::Email)
+        );
+        assert_eq!(
+            known.first_match(&contact("q@x.com", "+919876543210")),
+            Some(KeyKind::Phone)
+        );
+        assert_eq!(
+            known.first_match(&contact("q@x.com", "+919800000000")),
+            None
+        );
+        assert_eq!(EarlierKeys::default().first_match(&earlier), None);
     }
 
     #[test]

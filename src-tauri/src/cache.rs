@@ -14,6 +14,10 @@
 //! Ownership of each table is written next to it in the migrations: server-owned tables are
 //! replaced by sync; device-owned ones (the outbox, later) are never overwritten by the server.
 
+mod uploads;
+
+pub use uploads::{MappingProfile, NewUpload, UploadRecord, header_set};
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;

@@ -1,8 +1,13 @@
 //! Tauri commands: parse, call a module, map the error. Nothing else belongs here.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use tauri::State;
+use tauri_specta::Event as _;
 
 use leadmart_shared::analytics::SpendingSummary;
+use leadmart_shared::csv_rules::LeadField;
 use leadmart_shared::pipeline::{ContactChannel, PipelineStage};
 use leadmart_shared::refund::RefundReason;
 use leadmart_shared::wire::{
@@ -17,6 +22,8 @@ use crate::billing;
 use crate::contact::{self, ContactOpened};
 use crate::dashboard::{self, DashboardView};
 use crate::error::AppError;
+use crate::events::ImportProgressEvent;
+use crate::import::{self, ImportDraft, ImportSummary, KeptUpload, SavedFile, UploadView};
 use crate::marketplace::{self, BrowseFilters, BrowsePage, MarketplaceFeed};
 use crate::my_leads::{self, MyLeadView, MyLeadsView};
 use crate::{preferences, purchases};
@@ -260,4 +267,148 @@ pub async fn update_preferences(
     preferences: AgentPreferencesDto,
 ) -> Result<AgentPreferencesDto, AppError> {
     preferences::update(&core.session, &preferences).await
+}
+
+// ---- CSV import (partners) --------------------------------------------------------------
+
+/// The signed-in partner's cache, or why an import cannot start.
+async fn partner_cache(core: &AppCore) -> Result<crate::cache::Cache, AppError> {
+    let role = core.session.current_user().await?.map(|user| user.role);
+    import::partner_cache(role, core.session.cache().await?)
+}
+
+/// The one path of a drop or a pick, opened as an import draft. The window's drop handler
+/// and [`pick_import_file`] both come here.
+pub async fn open_import(core: &AppCore, paths: &[PathBuf]) -> Result<ImportDraft, AppError> {
+    let path = import::single_csv(paths)?;
+    let cache = partner_cache(core).await?;
+    core.imports.open(path, Some(&cache), None).await
+}
+
+/// "Choose file…": the OS's open dialog, then exactly what a drop does — the outcome arrives
+/// as a `FilesDropped` event. Answers whether a file was chosen.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_import_file(
+    app: tauri::AppHandle,
+    core: State<'_, AppCore>,
+) -> Result<bool, AppError> {
+    let dialogs = core.dialogs.clone();
+    let picked = tokio::task::spawn_blocking(move || dialogs.pick_csv())
+        .await
+        .map_err(|err| AppError::Invalid {
+            message: format!("The file dialog failed: {err}"),
+        })?;
+    if picked.is_empty() {
+        return Ok(false);
+    }
+    crate::files_dropped(app, picked).await;
+    Ok(true)
+}
+
+/// Maps a column to a lead field (`null`: ignore the column); answers the new preview.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_import_mapping(
+    core: State<'_, AppCore>,
+    import_id: String,
+    column: u32,
+    field: Option<LeadField>,
+) -> Result<ImportDraft, AppError> {
+    core.imports.set_mapping(&import_id, column, field).await
+}
+
+/// The category of rows without one of their own (empty: none).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_import_category(
+    core: State<'_, AppCore>,
+    import_id: String,
+    category: Option<String>,
+) -> Result<ImportDraft, AppError> {
+    core.imports.set_category(&import_id, category).await
+}
+
+/// Checks every row, sending `ImportProgress` events; `cancel_import` stops it.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_import(
+    app: tauri::AppHandle,
+    core: State<'_, AppCore>,
+    import_id: String,
+) -> Result<ImportSummary, AppError> {
+    core.imports
+        .check(&import_id, Duration::from_millis(100), move |progress| {
+            if let Err(err) = ImportProgressEvent(progress).emit(&app) {
+                tracing::warn!(error = %err, "import progress not sent");
+            }
+        })
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_import(core: State<'_, AppCore>, import_id: String) -> Result<(), AppError> {
+    core.imports.cancel(&import_id)
+}
+
+/// "Save rejected rows": asks where (beside the file by default) and writes them. `null` when
+/// the partner cancelled the dialog.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_rejected_rows(
+    core: State<'_, AppCore>,
+    import_id: String,
+) -> Result<Option<SavedFile>, AppError> {
+    let suggested = core.imports.suggested_rejected_path(&import_id)?;
+    let dialogs = core.dialogs.clone();
+    let chosen = tokio::task::spawn_blocking(move || dialogs.save_csv(&suggested))
+        .await
+        .map_err(|err| AppError::Invalid {
+            message: format!("The file dialog failed: {err}"),
+        })?;
+    match chosen {
+        Some(out) => core.imports.save_rejected(&import_id, &out).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Keeps the checked file as an upload (its accepted rows count against the next files) and
+/// remembers its mapping for files with the same headers.
+#[tauri::command]
+#[specta::specta]
+pub async fn keep_import(
+    core: State<'_, AppCore>,
+    import_id: String,
+    profile_name: Option<String>,
+) -> Result<KeptUpload, AppError> {
+    let cache = partner_cache(&core).await?;
+    core.imports
+        .keep(
+            &import_id,
+            &cache,
+            profile_name.as_deref(),
+            chrono::Utc::now(),
+        )
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn close_import(core: State<'_, AppCore>, import_id: String) -> Result<(), AppError> {
+    core.imports.close(&import_id);
+    Ok(())
+}
+
+/// The uploads kept on this computer, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn my_uploads(core: State<'_, AppCore>) -> Result<Vec<UploadView>, AppError> {
+    let cache = partner_cache(&core).await?;
+    Ok(cache
+        .uploads()
+        .await?
+        .into_iter()
+        .map(UploadView::from)
+        .collect())
 }

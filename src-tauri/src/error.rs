@@ -40,6 +40,12 @@ pub enum AppError {
     /// The operating system has no app for this link (no dialer, mail or messaging app).
     #[error("{message}")]
     CannotOpen { message: String },
+    /// A CSV import could not go on: the problem says which step, the message what to do.
+    #[error("{message}")]
+    Import {
+        problem: crate::import::ImportProblem,
+        message: String,
+    },
 }
 
 impl AppError {

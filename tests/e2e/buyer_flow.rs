@@ -7,7 +7,8 @@ use fantoccini::{Client, Locator};
 use leadmart_server::demo::{DEMO_AGENT_EMAIL, DEMO_LEADS, DEMO_PASSWORD};
 
 use crate::harness::{
-    Desktop, click, save_screenshot, select_value, wait_for_attr, wait_for_count, wait_for_text,
+    Desktop, click, save_screenshot, select_value, sign_in, wait_for_count, wait_for_text,
+    wait_until_online,
 };
 
 const ENTER: &str = "\u{E007}";
@@ -23,31 +24,8 @@ async fn sign_in_filter_preview_buy_contact_and_refund() -> Result<()> {
     let andheri = &DEMO_LEADS[0];
 
     // Signed out, the dashboard asks for sign-in; the demo agent signs in.
-    wait_for_attr(
-        &app,
-        "[data-testid=connection-status]",
-        "data-connection",
-        "online",
-    )
-    .await?;
-    click(
-        &app,
-        "[data-testid=sign-in-screen] [data-testid=sign-in-email]",
-    )
-    .await?;
-    app.find(Locator::Css(
-        "[data-testid=sign-in-screen] [data-testid=sign-in-email]",
-    ))
-    .await?
-    .send_keys(DEMO_AGENT_EMAIL)
-    .await?;
-    app.find(Locator::Css(
-        "[data-testid=sign-in-screen] [data-testid=sign-in-password]",
-    ))
-    .await?
-    .send_keys(&format!("{DEMO_PASSWORD}{ENTER}"))
-    .await?;
-    wait_for_text(&app, "[data-testid=signed-in-as]", "Asha").await?;
+    wait_until_online(&app).await?;
+    sign_in(&app, DEMO_AGENT_EMAIL, DEMO_PASSWORD, "Asha").await?;
     wait_for_text(&app, "[data-testid=stat-purchased-value]", "0").await?;
     wait_for_count(&app, "[data-testid=stat-cards] > div", 6).await?;
     save_screenshot(&app, "10-dashboard-signed-in").await?;

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
 
+/// The file in a test's home that answers the app's "open file" dialog: one path per line.
+pub const DIALOG_ANSWERS: &str = "dialog-answers";
+
 /// How long the UI may take to show something before a test fails.
 pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -132,10 +135,22 @@ pub struct Desktop {
     pub driver: Driver,
     server: Option<Process>,
     _xvfb: Process,
-    _home: tempfile::TempDir,
+    home: tempfile::TempDir,
 }
 
 impl Desktop {
+    /// This app installation's home folder (its files, the dialog answers).
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// The next "open file" dialog answers `paths`.
+    pub fn answer_open_dialog(&self, paths: &[&Path]) -> Result<()> {
+        let lines: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        std::fs::write(self.home().join(DIALOG_ANSWERS), lines.join("\n"))?;
+        Ok(())
+    }
+
     pub fn start() -> Result<Self> {
         let home = tempfile::tempdir()?;
         let (xvfb, display) = start_xvfb()?;
@@ -149,7 +164,7 @@ impl Desktop {
             driver,
             server: Some(server),
             _xvfb: xvfb,
-            _home: home,
+            home,
         })
     }
 
@@ -181,6 +196,12 @@ impl Driver {
             .env("XDG_DATA_HOME", env.home.join("data"))
             .env("XDG_CONFIG_HOME", env.home.join("config"))
             .env("XDG_CACHE_HOME", env.home.join("cache"))
+            // The native open/save dialogs answer from this file (see the app's
+            // `AnsweredDialogs`): WebDriver cannot click them.
+            .env(
+                "LEADMART_TEST_DIALOG_ANSWERS",
+                env.home.join(DIALOG_ANSWERS),
+            )
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .stdout(Stdio::null())
@@ -278,6 +299,52 @@ pub async fn wait_for_text(client: &Client, css: &str, needle: &str) -> Result<S
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Waits until the header says the app reaches the API.
+pub async fn wait_until_online(client: &Client) -> Result<()> {
+    wait_for_attr(
+        client,
+        "[data-testid=connection-status]",
+        "data-connection",
+        "online",
+    )
+    .await
+}
+
+/// Signs in as `email` on the sign-in screen the signed-out dashboard shows, and waits until
+/// the header names `name`.
+pub async fn sign_in(client: &Client, email: &str, password: &str, name: &str) -> Result<()> {
+    const ENTER: &str = "\u{E007}";
+    let form = "[data-testid=sign-in-screen]";
+    click(client, &format!("{form} [data-testid=sign-in-email]")).await?;
+    client
+        .find(Locator::Css(&format!("{form} [data-testid=sign-in-email]")))
+        .await?
+        .send_keys(email)
+        .await?;
+    client
+        .find(Locator::Css(&format!(
+            "{form} [data-testid=sign-in-password]"
+        )))
+        .await?
+        .send_keys(&format!("{password}{ENTER}"))
+        .await?;
+    wait_for_text(client, "[data-testid=signed-in-as]", name).await?;
+    Ok(())
+}
+
+/// Scrolls the first element matching `css` into view (WebDriver reads the text of what is
+/// on screen only).
+pub async fn scroll_to(client: &Client, css: &str) -> Result<()> {
+    wait_for_count_at_least(client, css, 1).await?;
+    client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });",
+            vec![css.into()],
+        )
+        .await?;
+    Ok(())
 }
 
 /// Clicks the element matching `css` once it is there.

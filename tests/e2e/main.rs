@@ -7,3 +7,4 @@
 mod buyer_flow;
 mod harness;
 mod marketplace;
+mod upload_flow;

@@ -5,7 +5,7 @@ use anyhow::Result;
 use fantoccini::Locator;
 use leadmart_server::demo::DEMO_LEADS;
 
-use crate::harness::{Desktop, save_screenshot, wait_for_attr, wait_for_count};
+use crate::harness::{Desktop, save_screenshot, wait_for_attr, wait_for_count, wait_until_online};
 
 #[tokio::test]
 async fn lead_cards_online_then_from_cache_offline() -> Result<()> {
@@ -14,13 +14,7 @@ async fn lead_cards_online_then_from_cache_offline() -> Result<()> {
 
     // Online: every demo lead arrives as a card, with the seed's content and no contact details.
     let app = driver.launch_app().await?;
-    wait_for_attr(
-        &app,
-        "[data-testid=connection-status]",
-        "data-connection",
-        "online",
-    )
-    .await?;
+    wait_until_online(&app).await?;
     let cards = wait_for_count(&app, "[data-testid=lead-card]", 6).await?;
     assert_eq!(cards.len(), 6, "the dashboard shows the six newest leads");
     app.find(Locator::Css("[data-testid=nav-available]"))

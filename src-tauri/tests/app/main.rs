@@ -3,6 +3,7 @@
 
 mod bindings;
 mod feed;
+mod import;
 mod my_leads;
 mod purchase;
 mod session;

@@ -6,12 +6,15 @@ import {
   LayoutDashboard,
   MessageSquare,
   Settings,
+  Upload,
   Users,
   Zap,
   type LucideIcon,
 } from "lucide-react";
 import { AccountMenu } from "../components/AccountMenu";
 import { ConnectionStatus } from "../components/ConnectionStatus";
+import { useQuery } from "@tanstack/react-query";
+import { currentUserQuery } from "../lib/backend";
 
 export type PageId =
   | "dashboard"
@@ -20,6 +23,7 @@ export type PageId =
   | "messages"
   | "analytics"
   | "billing"
+  | "upload"
   | "settings"
   | "help";
 
@@ -31,6 +35,7 @@ export const NAV: ReadonlyArray<{ id: PageId; label: string; icon: LucideIcon }>
   { id: "messages", label: "Messages", icon: MessageSquare },
   { id: "analytics", label: "Analytics", icon: BarChart3 },
   { id: "billing", label: "Billing", icon: CreditCard },
+  { id: "upload", label: "Upload Leads", icon: Upload },
   { id: "settings", label: "Settings", icon: Settings },
   { id: "help", label: "Help", icon: HelpCircle },
 ];
@@ -44,6 +49,9 @@ export function Shell(props: {
   onNavigate: (page: PageId) => void;
   children: ReactNode;
 }) {
+  const role = useQuery(currentUserQuery()).data?.role;
+  // Partners sell: only they (and admins) see Upload Leads.
+  const nav = NAV.filter((item) => item.id !== "upload" || role === "partner" || role === "admin");
   return (
     <div className="flex h-screen overflow-hidden">
       <nav
@@ -57,7 +65,7 @@ export function Shell(props: {
           <span className="text-lg font-semibold tracking-tight">Leadmart</span>
         </div>
         <ul className="flex flex-1 flex-col gap-0.5 px-3">
-          {NAV.map(({ id, label, icon: Icon }) => {
+          {nav.map(({ id, label, icon: Icon }) => {
             const current = props.page === id;
             return (
               <li key={id}>

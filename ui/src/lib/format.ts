@@ -107,6 +107,15 @@ const CATEGORY_WORDS: Record<string, string> = {
   insurance: "Insurance",
 };
 
+/** Categories offered in pickers (any slug like `group/sub` is accepted and checked in Rust). */
+export const KNOWN_CATEGORIES = [
+  "real-estate",
+  "real-estate/buy",
+  "real-estate/rent",
+  "home-services",
+  "insurance/auto",
+];
+
 /** `real-estate/buy` → `Real estate · Buy`, `home-services/plumbing` → `Home services · Plumbing` */
 export function categoryLabel(slug: string): string {
   return slug

@@ -11,10 +11,9 @@ import {
   type Exclusivity,
   type Urgency,
 } from "../lib/backend";
-import { categoryLabel, formatWorth } from "../lib/format";
+import { KNOWN_CATEGORIES, categoryLabel, formatWorth } from "../lib/format";
 import { Button, ErrorAlert, Loading, Panel, inputClass } from "../components/ui";
 
-const CATEGORIES = ["real-estate", "real-estate/buy", "real-estate/rent", "home-services", "insurance/auto"];
 const PROPERTY_TYPES = ["1BHK", "2BHK", "3BHK", "4BHK", "Villa", "Plot"];
 // Common IANA zones of the marketplace's agents; the server validates any IANA name.
 const TIME_ZONES = [
@@ -141,7 +140,7 @@ function PreferencesForm({ initial }: { initial: AgentPreferences }) {
           </div>
         </Row>
         <Row label="Categories">
-          <Chips testId="pref-categories" options={CATEGORIES.map((c) => [c, categoryLabel(c)])} selected={draft.categories} onChange={(categories) => set({ categories })} />
+          <Chips testId="pref-categories" options={KNOWN_CATEGORIES.map((c) => [c, categoryLabel(c)])} selected={draft.categories} onChange={(categories) => set({ categories })} />
         </Row>
         <Row label="Budget range" hint={`In ${draft.budgetCurrency ?? "the marketplace currency"}`}>
           <span className="inline-flex items-center gap-2 text-sm">

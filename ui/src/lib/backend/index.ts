@@ -4,6 +4,7 @@
 import { infiniteQueryOptions, queryOptions, useQuery } from "@tanstack/react-query";
 import {
   commands,
+  events,
   type AgentPreferencesDto_Deserialize,
   type ApiErrorCode,
   type AppError,
@@ -11,6 +12,11 @@ import {
   type AutoRechargeDto,
   type BrowseFilters_Deserialize,
   type ContactChannel,
+  type FileDragHover,
+  type FilesDropped_Serialize,
+  type ImportProblem,
+  type ImportProgress_Serialize,
+  type LeadField,
   type PipelineStage,
   type RefundReason,
 } from "../../bindings";
@@ -32,7 +38,14 @@ export type {
   DashboardStats_Serialize as DashboardStats,
   DashboardView_Serialize as DashboardView,
   Exclusivity,
+  FilesDropped_Serialize as FilesDropped,
+  ImportDraft_Serialize as ImportDraft,
+  ImportProblem,
+  ImportProgress_Serialize as ImportProgress,
+  ImportSummary,
+  KeptUpload,
   LeadCard,
+  LeadField,
   LeadPreviewDto_Serialize as LeadPreview,
   LedgerLine,
   MarketplaceFeed,
@@ -41,10 +54,12 @@ export type {
   PurchasedLead_Serialize as PurchasedLead,
   PurchaseQuote_Serialize as PurchaseQuote,
   RefundReason,
+  SavedFile,
   ServiceAreaDto_Serialize as ServiceArea,
   SortOrder,
   SpendingMonth_Serialize as SpendingMonth,
   SpendingSummary_Serialize as SpendingSummary,
+  UploadView_Serialize as UploadView,
   Urgency,
 } from "../../bindings";
 
@@ -259,4 +274,64 @@ export const preferencesQuery = () =>
 
 export async function updatePreferences(preferences: AgentPreferencesDto_Deserialize) {
   return unwrap(await commands.updatePreferences(preferences));
+}
+
+// ---- CSV import (partners) ----------------------------------------------------------------
+
+/** "Choose file…": the OS's open dialog in Rust; the file then arrives as a drop does
+ * ({@link onFilesDropped}). Resolves to whether a file was chosen. */
+export async function pickImportFile() {
+  return unwrap(await commands.pickImportFile());
+}
+
+export async function setImportMapping(importId: string, column: number, field: LeadField | null) {
+  return unwrap(await commands.setImportMapping(importId, column, field));
+}
+
+export async function setImportCategory(importId: string, category: string | null) {
+  return unwrap(await commands.setImportCategory(importId, category));
+}
+
+/** Checks every row; progress arrives through {@link onImportProgress}. */
+export async function checkImport(importId: string) {
+  return unwrap(await commands.checkImport(importId));
+}
+
+export async function cancelImport(importId: string) {
+  return unwrap(await commands.cancelImport(importId));
+}
+
+/** Writes the rejected rows (the save dialog in Rust); `null` when cancelled. */
+export async function saveRejectedRows(importId: string) {
+  return unwrap(await commands.saveRejectedRows(importId));
+}
+
+export async function keepImport(importId: string, profileName: string | null) {
+  return unwrap(await commands.keepImport(importId, profileName));
+}
+
+export async function closeImport(importId: string) {
+  return unwrap(await commands.closeImport(importId));
+}
+
+export const myUploadsQuery = () =>
+  queryOptions({
+    queryKey: ["uploads"],
+    queryFn: async () => unwrap(await commands.myUploads()),
+  });
+
+/** Subscribes to one of Rust's events; resolves to the function that unsubscribes. */
+type Listen<T> = (handler: (payload: T) => void) => Promise<() => void>;
+
+function listener<T>(source: { listen: (cb: (event: { payload: T }) => void) => Promise<() => void> }): Listen<T> {
+  return (handler) => source.listen((event) => handler(event.payload));
+}
+
+export const onImportProgress: Listen<ImportProgress_Serialize> = listener(events.importProgressEvent);
+export const onFilesDropped: Listen<FilesDropped_Serialize> = listener(events.filesDropped);
+export const onFileDragHover: Listen<FileDragHover> = listener(events.fileDragHover);
+
+/** A thrown error's import problem, when it is one. */
+export function importProblem(error: unknown): ImportProblem | undefined {
+  return error instanceof BackendError && error.detail.code === "import" ? error.detail.problem : undefined;
 }

@@ -1,0 +1,25 @@
+//! Events Rust sends the UI, exported to `ui/src/bindings.ts` with the commands.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::error::AppError;
+use crate::import::{ImportDraft, ImportProgress};
+
+/// How far an import's full check is.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct ImportProgressEvent(pub ImportProgress);
+
+/// Files were dropped on the window: the import they opened, or why they could not be.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum FilesDropped {
+    Opened { draft: Box<ImportDraft> },
+    Refused { error: AppError },
+}
+
+/// Files are being dragged over the window (`over`), or the drag left without a drop.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct FileDragHover {
+    pub over: bool,
+}
