@@ -14,9 +14,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use sqlx::ConnectOptions;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 
 /// The database: a connection pool on one of the two supported engines.
@@ -33,13 +35,13 @@ pub enum Pools {
     Sqlite {
         /// Reads, and single-statement writes (which sync the file themselves: `FULL`).
         pool: SqlitePool,
-        /// The one connection every write transaction runs on. SQLite admits one writer at a
-        /// time anyway; writers that queue for this connection wake as soon as the previous one
-        /// commits, whereas writers left to queue inside SQLite sleep in its busy handler in
-        /// steps of up to 100 ms (the purchase benchmark's p95 before: 114 ms). Its commits do
-        /// not sync the file (`synchronous = NORMAL`): [`WalSync`] does, once for all the
-        /// commits that waited for it, before any of them answers.
-        writer: SqlitePool,
+        /// The one connection every write transaction runs on (see [`Writer`]). SQLite admits
+        /// one writer at a time anyway; writers that queue for this connection wake as soon as
+        /// the previous one is done, whereas writers left to queue inside SQLite sleep in its
+        /// busy handler in steps of up to 100 ms (the purchase benchmark's p95 before: 114 ms).
+        /// Its commits do not sync the file (`synchronous = NORMAL`): [`WalSync`] does, once
+        /// for all the commits that waited for it, before any of them answers.
+        writer: Arc<tokio::sync::Mutex<Writer>>,
         wal: Arc<WalSync>,
     },
     Postgres(PgPool),
@@ -89,13 +91,19 @@ impl Pools {
                 .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
-            let writer = SqlitePoolOptions::new()
-                .max_connections(1)
-                .test_before_acquire(false)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options.synchronous(SqliteSynchronous::Normal))
+            let writer = options
+                .synchronous(SqliteSynchronous::Normal)
+                .connect()
                 .await?;
-            Ok(Pools::Sqlite { pool, writer, wal })
+            Ok(Pools::Sqlite {
+                pool,
+                writer: Arc::new(tokio::sync::Mutex::new(Writer {
+                    conn: Some(writer),
+                    group: None,
+                    pending: None,
+                })),
+                wal,
+            })
         }
     }
 }
@@ -125,15 +133,18 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        if let Pools::Sqlite { writer, .. } = &self.pools {
-            writer.close().await;
+        if let Pools::Sqlite { writer, .. } = &self.pools
+            && let Some(conn) = writer.lock().await.conn.take()
+        {
+            let _ = sqlx::Connection::close(conn).await;
         }
         with_pool!(self, pool => pool.close().await)
     }
 }
 
-/// Group commit for the SQLite writer: its transactions commit without syncing the file, take a
-/// ticket, and wait here until one `fdatasync` of the write-ahead log covers their ticket. The
+/// Group sync for the SQLite writer: its group transactions (see [`Writer`]) commit without
+/// syncing the file, take a ticket per member, and wait here until one `fdatasync` of the
+/// write-ahead log covers their ticket. The
 /// data a commit wrote is in the log file once `COMMIT` returns, so a sync started after that
 /// makes it durable, and one sync covers every commit that returned before it started: while
 /// one sync runs, the commits behind it queue for the next. Durable as `synchronous = FULL`
@@ -141,7 +152,7 @@ impl Db {
 #[derive(Debug)]
 pub struct WalSync {
     log: PathBuf,
-    /// Tickets handed out: commits that returned.
+    /// Tickets handed out: write transactions whose commit returned.
     committed: AtomicU64,
     /// The highest ticket a finished sync covers.
     synced: tokio::sync::Mutex<u64>,
@@ -161,9 +172,10 @@ impl WalSync {
         }
     }
 
-    /// Called once a commit returned: its place in the order of commits.
-    fn ticket(&self) -> u64 {
-        self.committed.fetch_add(1, Ordering::SeqCst) + 1
+    /// Called once a commit of `transactions` write transactions returned: the place of the
+    /// last of them in the order of commits.
+    fn tickets(&self, transactions: u64) -> u64 {
+        self.committed.fetch_add(transactions, Ordering::SeqCst) + transactions
     }
 
     /// Returns once a sync of the log started after commit `ticket` returned has finished.
@@ -181,6 +193,191 @@ impl WalSync {
         *synced = covers;
         Ok(())
     }
+}
+
+/// The SQLite writer connection, and the group transaction open on it.
+///
+/// Group commit: write transactions that queue for the writer while one runs share one SQLite
+/// transaction. Each runs as the savepoint `member` inside it and, instead of committing, hands
+/// the writer to the next in the queue; a committer task commits the group once the writers
+/// that queued before it are through, and every member answers after that commit (and the
+/// log's sync). A `BEGIN` and a `COMMIT` per write were two of the round trips to the
+/// connection's thread that every purchase held the one writer for (five in all); a member
+/// pays none of them: its savepoint is opened, and the previous member's released or rolled
+/// back, in the one round trip that starts it. A member that fails is rolled back to its
+/// savepoint, so it takes nothing of the others with it; the group fails as a whole only if its
+/// `COMMIT` does (or SQLite ended the transaction itself), and then every member reports that.
+#[derive(Debug)]
+pub struct Writer {
+    /// `None` once [`Db::close`] closed it.
+    conn: Option<SqliteConnection>,
+    /// The group transaction open on the connection, if any.
+    group: Option<Arc<Group>>,
+    /// How the last member's savepoint ends, still to run: it runs at the start of the next
+    /// statement sent to the writer (the next member's start, or the group's `COMMIT`), in the
+    /// same round trip. A savepoint ended only by a later statement costs no round trip of its
+    /// own, and it is always ended before anything else runs on the connection.
+    pending: Option<SavepointEnd>,
+}
+
+/// How a member's savepoint ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SavepointEnd {
+    /// The member committed: its writes stay in the group.
+    Release,
+    /// The member ended without committing (an error, or its future was dropped).
+    RollBack,
+}
+
+/// One group transaction: its members wait for [`Group::outcome`].
+#[derive(Debug)]
+struct Group {
+    /// `None` until the committer decided: the commit (and the log's sync) or its error.
+    outcome: tokio::sync::watch::Sender<Option<Result<(), String>>>,
+    /// Members that committed into the group (their count is their share of the sync tickets).
+    members: AtomicU64,
+}
+
+impl Group {
+    fn new() -> Arc<Self> {
+        Arc::new(Group {
+            outcome: tokio::sync::watch::Sender::new(None),
+            members: AtomicU64::new(0),
+        })
+    }
+
+    fn decide(&self, outcome: Result<(), sqlx::Error>) {
+        self.outcome
+            .send_replace(Some(outcome.map_err(|e| e.to_string())));
+    }
+
+    /// Waits until the group's committer decided.
+    async fn outcome(&self) -> Result<(), sqlx::Error> {
+        let mut decided = self.outcome.subscribe();
+        let outcome = decided
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| group_failed("the group's committer stopped"))?
+            .clone();
+        match outcome {
+            Some(Ok(())) => Ok(()),
+            Some(Err(e)) => Err(group_failed(&e)),
+            None => unreachable!("waited for a decision"),
+        }
+    }
+}
+
+fn group_failed(why: &str) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::other(format!(
+        "the write transaction's group did not commit: {why}"
+    )))
+}
+
+/// `BEGIN IMMEDIATE`: SQLite's write lock is taken up front; a deferred transaction that read
+/// first and then tried to write would fail with `SQLITE_BUSY` instead of waiting (another
+/// process's writer is still waited for by the busy timeout).
+const BEGIN_GROUP: &str = "BEGIN IMMEDIATE; SAVEPOINT member";
+
+impl Writer {
+    fn conn(&mut self) -> Result<&mut SqliteConnection, sqlx::Error> {
+        self.conn.as_mut().ok_or(sqlx::Error::PoolClosed)
+    }
+
+    /// Starts a member: joins the open group, or opens one (and spawns its committer).
+    async fn start_member(
+        this: &mut tokio::sync::OwnedMutexGuard<Writer>,
+        wal: &Arc<WalSync>,
+    ) -> Result<Arc<Group>, sqlx::Error> {
+        // Constant strings, so the connection prepares each once and keeps it.
+        let sql = match (&this.group, this.pending) {
+            (None, _) => BEGIN_GROUP,
+            (Some(_), Some(SavepointEnd::Release)) => "RELEASE member; SAVEPOINT member",
+            (Some(_), Some(SavepointEnd::RollBack)) => {
+                "ROLLBACK TO member; RELEASE member; SAVEPOINT member"
+            }
+            (Some(_), None) => "SAVEPOINT member",
+        };
+        let group = match &this.group {
+            Some(group) => Arc::clone(group),
+            None => {
+                // Recorded before `BEGIN` is sent, so that a `BEGIN` that ran although this
+                // future was dropped still has its committer to end it.
+                let group = Group::new();
+                this.group = Some(Arc::clone(&group));
+                // Spawned now, it queues for the writer behind the writers already waiting:
+                // they join this group, later ones open the next. A task of its own, so the
+                // group commits whatever becomes of the member that opened it.
+                tokio::spawn(commit_group(
+                    tokio::sync::OwnedMutexGuard::mutex(this).clone(),
+                    Arc::clone(&group),
+                    Arc::clone(wal),
+                ));
+                group
+            }
+        };
+        if let Err(e) = sqlx::query(sql).execute(&mut *this.conn()?).await {
+            this.end_group_on_error().await;
+            return Err(e);
+        }
+        this.pending = None;
+        Ok(group)
+    }
+
+    /// After an error that may have ended SQLite's transaction (or left it unusable): rolls it
+    /// back and forgets the group, whose committer then fails it.
+    async fn end_group_on_error(&mut self) {
+        if self.group.take().is_some()
+            && let Ok(conn) = self.conn()
+        {
+            // Fails harmlessly when SQLite already rolled the transaction back.
+            let _ = sqlx::query("ROLLBACK").execute(conn).await;
+        }
+        self.pending = None;
+    }
+}
+
+/// The committer of `group`: once the writers queued before it are through, ends the last
+/// member's savepoint and commits, syncs the log, and tells the members.
+async fn commit_group(
+    writer: Arc<tokio::sync::Mutex<Writer>>,
+    group: Arc<Group>,
+    wal: Arc<WalSync>,
+) {
+    let mut this = writer.lock_owned().await;
+    if !this
+        .group
+        .as_ref()
+        .is_some_and(|open| Arc::ptr_eq(open, &group))
+    {
+        // An error ended the group before its commit (see `end_group_on_error`).
+        group.decide(Err(group_failed("its transaction ended on an error")));
+        return;
+    }
+    let sql = match this.pending {
+        Some(SavepointEnd::RollBack) => "ROLLBACK TO member; COMMIT",
+        Some(SavepointEnd::Release) | None => "COMMIT",
+    };
+    let committed = match this.conn() {
+        Ok(conn) => sqlx::query(sql).execute(conn).await.map(drop),
+        Err(e) => Err(e),
+    };
+    match committed {
+        Ok(()) => {
+            this.group = None;
+            this.pending = None;
+        }
+        Err(_) => this.end_group_on_error().await,
+    }
+    // The next writer may start while the log syncs.
+    drop(this);
+    let outcome = match committed {
+        Ok(()) => {
+            let members = group.members.load(Ordering::SeqCst);
+            wal.durable(wal.tickets(members)).await
+        }
+        Err(e) => Err(e),
+    };
+    group.decide(outcome);
 }
 
 /// The current time as both engines store it (to the microsecond), so a row answered from
@@ -253,13 +450,60 @@ pub struct Tx {
 }
 
 pub enum TxConn {
-    /// On the writer connection of [`Pools::Sqlite`] with its [`WalSync`] for a write transaction,
-    /// on a reader without one for a read one.
-    Sqlite(
-        sqlx::Transaction<'static, sqlx::Sqlite>,
-        Option<Arc<WalSync>>,
-    ),
+    Sqlite(SqliteTx),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+pub enum SqliteTx {
+    /// A read transaction, on a reader connection.
+    Read(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// A write transaction: a member of the group transaction on the writer (see [`Writer`]).
+    Write(WriteTx),
+}
+
+impl SqliteTx {
+    pub fn conn(&mut self) -> &mut SqliteConnection {
+        match self {
+            SqliteTx::Read(tx) => tx,
+            SqliteTx::Write(member) => member.conn(),
+        }
+    }
+}
+
+/// A write transaction on SQLite: the savepoint `member` of a group transaction, holding the
+/// writer until it commits or is dropped.
+pub struct WriteTx {
+    /// `Some` until the member commits.
+    writer: Option<tokio::sync::OwnedMutexGuard<Writer>>,
+    group: Arc<Group>,
+}
+
+impl WriteTx {
+    fn conn(&mut self) -> &mut SqliteConnection {
+        self.writer
+            .as_mut()
+            .and_then(|writer| writer.conn.as_mut())
+            // `begin_write` checked it; closing needs the writer, which this holds.
+            .expect("a write transaction holds the open writer until it ends")
+    }
+
+    /// Commits into the group and waits for the group's commit.
+    async fn commit(mut self) -> Result<(), sqlx::Error> {
+        if let Some(mut writer) = self.writer.take() {
+            writer.pending = Some(SavepointEnd::Release);
+            self.group.members.fetch_add(1, Ordering::SeqCst);
+        }
+        self.group.outcome().await
+    }
+}
+
+impl Drop for WriteTx {
+    /// Ended without committing: the next statement on the writer rolls this member back first.
+    fn drop(&mut self) {
+        if let Some(writer) = self.writer.as_mut() {
+            writer.pending = Some(SavepointEnd::RollBack);
+        }
+    }
 }
 
 /// Runs `$body` with `$conn` bound to the concrete connection of the transaction `$tx`
@@ -268,8 +512,8 @@ pub enum TxConn {
 macro_rules! with_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match &mut ($tx).conn {
-            $crate::db::TxConn::Sqlite(tx, _) => {
-                let $conn = &mut **tx;
+            $crate::db::TxConn::Sqlite(tx) => {
+                let $conn = tx.conn();
                 $body
             }
             $crate::db::TxConn::Postgres(tx) => {
@@ -292,17 +536,20 @@ impl Db {
 }
 
 impl Db {
-    /// Begins a transaction that may write. On SQLite it first queues for this process's
-    /// writer connection, then takes SQLite's write lock up front (`BEGIN IMMEDIATE`: a deferred
-    /// transaction that read first and then tried to write would fail with `SQLITE_BUSY`
-    /// instead of waiting; another process's writer is still waited for by the busy timeout).
-    /// On PostgreSQL, rows are locked where they are read (see [`Tx::for_update`]).
+    /// Begins a transaction that may write. On SQLite it queues for this process's writer
+    /// connection and runs as a member of a group transaction there (see [`Writer`]); SQLite's
+    /// write lock is taken when the group begins. On PostgreSQL, rows are locked where they are
+    /// read (see [`Tx::for_update`]).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         let conn = match &self.pools {
-            Pools::Sqlite { writer, wal, .. } => TxConn::Sqlite(
-                writer.begin_with("BEGIN IMMEDIATE").await?,
-                Some(Arc::clone(wal)),
-            ),
+            Pools::Sqlite { writer, wal, .. } => {
+                let mut writer = Arc::clone(writer).lock_owned().await;
+                let group = Writer::start_member(&mut writer, wal).await?;
+                TxConn::Sqlite(SqliteTx::Write(WriteTx {
+                    writer: Some(writer),
+                    group,
+                }))
+            }
             Pools::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
         };
         Ok(self.tx(conn))
@@ -354,22 +601,14 @@ impl Tx {
             }
         };
         match self.conn {
-            // The writer connection goes back (to the next writer) when the commit returns;
-            // the answer waits for the log to be on disk.
-            TxConn::Sqlite(tx, wal) => {
-                tx.commit().await?;
-                publish();
-                match wal {
-                    Some(wal) => wal.durable(wal.ticket()).await,
-                    None => Ok(()),
-                }
-            }
-            TxConn::Postgres(tx) => {
-                tx.commit().await?;
-                publish();
-                Ok(())
-            }
+            // The writer goes to the next member at once; the answer waits for the group's
+            // commit and for the log to be on disk.
+            TxConn::Sqlite(SqliteTx::Write(member)) => member.commit().await?,
+            TxConn::Sqlite(SqliteTx::Read(tx)) => tx.commit().await?,
+            TxConn::Postgres(tx) => tx.commit().await?,
         }
+        publish();
+        Ok(())
     }
 
     /// An empty [`Batch`] for this transaction's engine.
@@ -489,7 +728,7 @@ impl Batch {
             return Ok(());
         }
         match &mut tx.conn {
-            TxConn::Sqlite(conn, _) => {
+            TxConn::Sqlite(conn) => {
                 let sql = self
                     .statements
                     .iter()
@@ -498,7 +737,7 @@ impl Batch {
                     .join(";\n");
                 let params = self.statements.into_iter().flat_map(|(_, p)| p);
                 bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), params)
-                    .execute(&mut **conn)
+                    .execute(conn.conn())
                     .await?;
             }
             TxConn::Postgres(conn) => {
@@ -541,7 +780,7 @@ impl Db {
     /// queries, with the same [`Tx`] type the write paths use so loaders serve both.
     pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
         let conn = match &self.pools {
-            Pools::Sqlite { pool, .. } => TxConn::Sqlite(pool.begin().await?, None),
+            Pools::Sqlite { pool, .. } => TxConn::Sqlite(SqliteTx::Read(pool.begin().await?)),
             Pools::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
         };
         Ok(self.tx(conn))
@@ -624,6 +863,77 @@ mod tests {
             .await
             .expect("rows");
         assert_eq!(values, [1, 20, 25], "in order, each with its own values");
+        db.close().await;
+    }
+
+    /// Write transactions queued for the writer share one group transaction, and a member that
+    /// fails or is dropped takes only its own writes back: the members before and after it in
+    /// the group commit, in one `COMMIT`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_member_of_a_group_rolls_back_alone() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (db, wal) = sqlite_in(dir.path()).await;
+        let Pools::Sqlite { pool, writer, .. } = &db.pools else {
+            unreachable!()
+        };
+        let commits = || wal.committed.load(Ordering::SeqCst);
+        // Holding the writer, so that all four queue for it before the first starts.
+        let held = writer.lock().await;
+        let mut members = Vec::new();
+        for (v, outcome) in [(1, "commit"), (2, "error"), (3, "drop"), (4, "commit")] {
+            let db = db.clone();
+            members.push(tokio::spawn(async move {
+                let mut tx = db.begin_write().await.expect("begin");
+                with_tx!(&mut tx, conn => {
+                    sqlx::query("INSERT INTO t (id, v) VALUES ($1, $1)")
+                        .bind(v)
+                        .execute(&mut *conn)
+                        .await
+                        .expect("insert");
+                    if outcome == "error" {
+                        // Breaks the primary key: this statement fails, the member gives up.
+                        let duplicate = sqlx::query("INSERT INTO t (id, v) VALUES (1, 0)")
+                            .execute(&mut *conn)
+                            .await;
+                        assert!(duplicate.is_err(), "id 1 is taken by the first member");
+                    }
+                });
+                match outcome {
+                    "commit" => tx.commit().await.map_err(|e| e.to_string()),
+                    _ => {
+                        drop(tx);
+                        Ok(())
+                    }
+                }
+            }));
+            // Queued in this order (the writer's queue is first come, first served).
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        drop(held);
+        for member in members {
+            member
+                .await
+                .expect("member")
+                .expect("a committing member commits");
+        }
+        let values: Vec<i64> = sqlx::query_scalar("SELECT v FROM t ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .expect("rows");
+        assert_eq!(
+            values,
+            [1, 4],
+            "the failed and the dropped member wrote nothing"
+        );
+        assert_eq!(commits(), 2, "the two committing members");
+        assert_eq!(
+            wal.syncs.load(Ordering::SeqCst),
+            1,
+            "the group committed once, with one sync"
+        );
+        // The writer is usable after the group: a new transaction opens a new group.
+        insert(&db, 5).await;
+        assert_eq!(commits(), 3);
         db.close().await;
     }
 

@@ -4,8 +4,11 @@
 //!
 //! The key row is inserted inside the write transaction, before the effect. On PostgreSQL a
 //! concurrent retry's insert waits on the first one's row lock and then finds its committed
-//! answer; on SQLite `BEGIN IMMEDIATE` already runs them one after the other. A failed request
-//! rolls back its key with everything else, so it can be retried.
+//! answer; on SQLite write transactions already run one after the other, so a lead purchase
+//! there looks its key up in the read it makes anyway ([`lookup_columns`]) and inserts it with
+//! its answer among its writes ([`insert_answered_into`]): no round trip of its own while it
+//! holds the one writer. A failed request rolls back its key with everything else, so it can
+//! be retried.
 //!
 //! Credit purchases call the payment provider between two transactions, so their answer is
 //! stored after the effect ([`claim_open`], [`store_late`]): the key commits with the pending
@@ -68,10 +71,21 @@ pub async fn claim(
     match claim_open(tx, user_id, key, hash, now).await? {
         OpenClaim::Fresh => Ok(Claim::Fresh),
         OpenClaim::Replay(answer) => Ok(Claim::Replay(answer)),
-        OpenClaim::Unanswered => Err(ApiError::corrupt(
-            "an idempotency key was committed without its answer",
-        )),
+        OpenClaim::Unanswered => Err(unanswered()),
     }
+}
+
+fn unanswered() -> ApiError {
+    ApiError::corrupt("an idempotency key was committed without its answer")
+}
+
+fn validate(key: &str) -> Result<(), ApiError> {
+    if key.is_empty() || key.len() > 200 {
+        return Err(ApiError::validation(
+            "an idempotency key has 1 to 200 characters",
+        ));
+    }
+    Ok(())
 }
 
 /// Like [`claim`], for work that stores its answer after its own transaction.
@@ -82,11 +96,7 @@ pub async fn claim_open(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<OpenClaim, ApiError> {
-    if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::validation(
-            "an idempotency key has 1 to 200 characters",
-        ));
-    }
+    validate(key)?;
     let inserted = with_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) \
@@ -112,6 +122,16 @@ pub async fn claim_open(
         .fetch_one(conn)
         .await?
     });
+    stored_claim(&stored_hash, response, hash)
+}
+
+/// The claim a key already stored for a request hashed `stored_hash` gives a request hashed
+/// `hash`.
+fn stored_claim(
+    stored_hash: &str,
+    response: Option<String>,
+    hash: &str,
+) -> Result<OpenClaim, ApiError> {
     if stored_hash != hash {
         return Err(ApiError::coded(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -120,6 +140,61 @@ pub async fn claim_open(
         ));
     }
     Ok(response.map_or(OpenClaim::Unanswered, OpenClaim::Replay))
+}
+
+/// Columns `idempotency_hash` and `idempotency_response` for a `SELECT` list: the stored request
+/// hash and answer of key `key` of user `user` (placeholders or expressions), NULL when the key
+/// is unused. Only for a transaction that excludes other writers from its start
+/// ([`Tx::locks_rows`] false): nobody can insert the key between this read and the
+/// transaction's [`insert_answered_into`].
+pub fn lookup_columns(user: &str, key: &str) -> String {
+    let row = format!("FROM idempotency_keys WHERE user_id = {user} AND key = {key}");
+    format!(
+        "(SELECT request_hash {row}) AS idempotency_hash, \
+         (SELECT response {row}) AS idempotency_response"
+    )
+}
+
+/// The claim that what [`lookup_columns`] read gives a request hashed `hash`: `Fresh` when the
+/// key is unused (then record it with [`insert_answered_into`]).
+pub fn looked_up_claim(
+    key: &str,
+    stored_hash: Option<String>,
+    response: Option<String>,
+    hash: &str,
+) -> Result<Claim, ApiError> {
+    validate(key)?;
+    let Some(stored_hash) = stored_hash else {
+        return Ok(Claim::Fresh);
+    };
+    match stored_claim(&stored_hash, response, hash)? {
+        OpenClaim::Fresh => Ok(Claim::Fresh),
+        OpenClaim::Replay(answer) => Ok(Claim::Replay(answer)),
+        OpenClaim::Unanswered => Err(unanswered()),
+    }
+}
+
+/// Records a key that [`looked_up_claim`] found fresh, with the answer, queued with the other
+/// writes of `batch`.
+pub fn insert_answered_into(
+    batch: &mut Batch,
+    user_id: i64,
+    key: &str,
+    hash: &str,
+    response: &str,
+    now: DateTime<Utc>,
+) {
+    batch.push(|b| {
+        format!(
+            "INSERT INTO idempotency_keys (user_id, key, request_hash, response, created_at) \
+             VALUES ({}, {}, {}, {}, {})",
+            b.bind(user_id),
+            b.bind(key),
+            b.bind(hash),
+            b.bind(response),
+            b.bind(now)
+        )
+    });
 }
 
 /// Stores the answer of an [`OpenClaim`]'s work, unless one is stored already (a concurrent

@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 
 use crate::auth::AuthUser;
 use crate::db::{self, Batch, Tx};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiErrorCode};
 use crate::idempotency::{self, Claim};
 use crate::marketplace::parse_id;
 use crate::my_leads::json_response;
@@ -61,18 +61,35 @@ async fn purchase(
     // it (see `store::inputs`).
     let zone_hint = preferences::zone(&state.db, user.id, &state.market.agent_time).await?;
     let now = db::now();
-    let mut tx = state.db.begin_write().await?;
-    if let Some(key) = &key {
+    let request = key.map(|key| {
         let hash = idempotency::request_hash(&format!("purchase {lead_id}"), &body);
-        if let Claim::Replay(stored) = idempotency::claim(&mut tx, user.id, key, &hash, now).await?
-        {
-            return Ok(json_response(StatusCode::CREATED, stored));
-        }
+        (key, hash)
+    });
+    let mut tx = state.db.begin_write().await?;
+    // Where rows are locked as they are read (PostgreSQL), the key is claimed first: a
+    // concurrent retry waits on its row. Where the transaction excludes other writers from its
+    // start (SQLite), the purchase's one read looks it up instead, saving a round trip while
+    // the one writer is held.
+    let claim_first = tx.locks_rows();
+    if claim_first
+        && let Some((key, hash)) = &request
+        && let Claim::Replay(stored) = idempotency::claim(&mut tx, user.id, key, hash, now).await?
+    {
+        return Ok(json_response(StatusCode::CREATED, stored));
     }
-    let (answer, mut effects) = buy(&mut tx, &state, user.id, lead_id, zone_hint, now).await?;
+    let look_up = request.as_ref().filter(|_| !claim_first);
+    let (answer, mut effects) =
+        match buy(&mut tx, &state, user.id, lead_id, zone_hint, look_up, now).await? {
+            Bought::Replay(stored) => return Ok(json_response(StatusCode::CREATED, stored)),
+            Bought::New(answer, effects) => (answer, effects),
+        };
     let json = serde_json::to_string(&answer).map_err(ApiError::corrupt)?;
-    if let Some(key) = &key {
-        idempotency::store_into(&mut effects, user.id, key, &json);
+    match (&request, claim_first) {
+        (Some((key, _)), true) => idempotency::store_into(&mut effects, user.id, key, &json),
+        (Some((key, hash)), false) => {
+            idempotency::insert_answered_into(&mut effects, user.id, key, hash, &json, now);
+        }
+        (None, _) => {}
     }
     effects.run(&mut tx).await?;
     tx.commit().await?;
@@ -82,19 +99,58 @@ async fn purchase(
     Ok(json_response(StatusCode::CREATED, json))
 }
 
+/// What [`buy`] did: bought, with the answer and the writes still to run, or found the
+/// answer stored under the request's idempotency key.
+enum Bought {
+    /// Boxed: the answer is large, and a replay carries only its stored text.
+    New(Box<PurchaseResponse>, Batch),
+    Replay(String),
+}
+
 /// The rules of the shared `plan_purchase` over what [`store::inputs`] read, then the plan's
 /// effects (the rest of them queued in the batch returned, for the caller to run), answered
-/// with the lead revealed and the balance left.
+/// with the lead revealed and the balance left. With `look_up` (an `Idempotency-Key` and the
+/// request's hash, not claimed yet), the read looks the key up, and a key already used
+/// answers before any rule.
 async fn buy(
     tx: &mut Tx,
     state: &AppState,
     buyer: i64,
     lead_id: i64,
     zone_hint: Tz,
+    look_up: Option<&(String, String)>,
     now: DateTime<Utc>,
-) -> Result<(PurchaseResponse, Batch), ApiError> {
+) -> Result<Bought, ApiError> {
     let market = &state.market;
-    let inputs = store::inputs(tx, market, buyer, lead_id, zone_hint, now).await?;
+    let key = look_up.map(|(key, _)| key.as_str());
+    let inputs = match store::inputs(tx, market, buyer, lead_id, zone_hint, key, now).await {
+        Ok(inputs) => inputs,
+        // No lead, so no read of the key: a key used for another request is still refused
+        // as such (as where it is claimed first), or replayed.
+        Err(
+            missing @ ApiError::Coded {
+                code: ApiErrorCode::NotFound,
+                ..
+            },
+        ) => {
+            return match look_up {
+                Some((key, hash)) => match idempotency::claim(tx, buyer, key, hash, now).await? {
+                    Claim::Replay(stored) => Ok(Bought::Replay(stored)),
+                    Claim::Fresh => Err(missing),
+                },
+                None => Err(missing),
+            };
+        }
+        Err(other) => return Err(other),
+    };
+    if let Some((key, hash)) = look_up {
+        let (stored_hash, response) = inputs.stored_key.clone();
+        if let Claim::Replay(stored) =
+            idempotency::looked_up_claim(key, stored_hash, response, hash)?
+        {
+            return Ok(Bought::Replay(stored));
+        }
+    }
     let offer = LeadOffer::of(&inputs.lead, inputs.partner);
     let price = inputs.lead.price(now, &market.pricing, &market.freshness);
     let plan = plan_purchase(
@@ -119,5 +175,5 @@ async fn buy(
         purchase: my_leads::view::just_bought(&purchase, plan.sold(inputs.lead), market, now)?,
         balance: CreditBalance::new(plan.balance_after, &market.credit_value),
     };
-    Ok((answer, effects))
+    Ok(Bought::New(Box::new(answer), effects))
 }

@@ -25,7 +25,7 @@ use crate::error::ApiError;
 use crate::marketplace::record::{LEAD_COLUMNS, LeadRecord};
 use crate::my_leads::store::PurchaseRow;
 use crate::preferences::AgentFlags;
-use crate::{MarketConfig, credits, ledger, preferences, with_tx};
+use crate::{MarketConfig, credits, idempotency, ledger, preferences, with_tx};
 
 /// What the purchase rules need to know, read in lock order.
 pub struct Inputs {
@@ -37,6 +37,9 @@ pub struct Inputs {
     pub already_purchased: bool,
     /// The id the purchase will have.
     pub purchase_id: i64,
+    /// What the read found under the `Idempotency-Key` it was asked to look up: the stored
+    /// request hash and answer, both `None` for an unused key.
+    pub stored_key: (Option<String>, Option<String>),
 }
 
 impl Inputs {
@@ -52,17 +55,21 @@ impl Inputs {
 
 /// Reads lead `lead_id` (locked), the lead's partner standing, the buyer's profile, wallet
 /// (locked), spend of their own day and earlier purchase of the lead — in one statement where
-/// that one statement is exact. `zone_hint` is the buyer's time zone as read before the
-/// transaction, to find the start of their day; should the transaction see another, the spend
-/// is read again. `not_found` without the lead.
+/// that one statement is exact — and, given `key`, what the buyer stored under that
+/// idempotency key (see [`idempotency::lookup_columns`]: only where the transaction excludes
+/// other writers). `zone_hint` is the buyer's time zone as read before the transaction, to
+/// find the start of their day; should the transaction see another, the spend is read again.
+/// `not_found` without the lead.
 pub async fn inputs(
     tx: &mut Tx,
     market: &MarketConfig,
     buyer: i64,
     lead_id: i64,
     zone_hint: Tz,
+    key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Inputs, ApiError> {
+    debug_assert!(key.is_none() || !tx.locks_rows());
     let lock = tx.for_update();
     let buyer_id = UserId::new(buyer).map_err(ApiError::corrupt)?;
     let wallet = Account::BuyerWallet(buyer_id);
@@ -80,18 +87,24 @@ pub async fn inputs(
          (SELECT body FROM agent_preferences WHERE user_id = $2) AS buyer_preferences, \
          (SELECT id FROM ledger_accounts WHERE account = $3) AS wallet_id, \
          (SELECT balance FROM ledger_accounts WHERE account = $3) AS wallet_balance, \
-         {}, {} AS purchase_id FROM leads WHERE id = $1{lock}",
+         {}, {} AS purchase_id{} FROM leads WHERE id = $1{lock}",
         spent_and_bought("$4"),
-        tx.fresh_id("purchases")
+        tx.fresh_id("purchases"),
+        key.map(|_| format!(", {}", idempotency::lookup_columns("$2", "$5")))
+            .unwrap_or_default()
     ));
     let row: Option<PurchaseRead> = with_tx!(tx, conn => {
-        sqlx::query_as(sql)
+        let query = sqlx::query_as(sql)
             .bind(lead_id)
             .bind(buyer)
             .bind(ledger::account_key(wallet))
-            .bind(day_start(now, zone_hint))
-            .fetch_optional(conn)
-            .await?
+            .bind(day_start(now, zone_hint));
+        match key {
+            Some(key) => query.bind(key),
+            None => query,
+        }
+        .fetch_optional(conn)
+        .await?
     });
     let row = row.ok_or_else(|| ApiError::not_found("lead"))?;
     let partner = row.lead.partner_standing()?;
@@ -133,6 +146,7 @@ pub async fn inputs(
         spent_today,
         already_purchased,
         purchase_id: row.purchase_id,
+        stored_key: (row.idempotency_hash, row.idempotency_response),
     })
 }
 
@@ -161,6 +175,11 @@ struct PurchaseRead {
     spent_x100: i64,
     already_purchased: bool,
     purchase_id: i64,
+    /// Read only when asked for (absent columns read as `None`).
+    #[sqlx(default)]
+    idempotency_hash: Option<String>,
+    #[sqlx(default)]
+    idempotency_response: Option<String>,
 }
 
 /// A lead with the standing of its partner, if it has one.

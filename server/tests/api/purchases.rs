@@ -281,6 +281,41 @@ async fn every_rule_refuses_with_its_code(engine: Engine) {
     app.finish().await;
 }
 
+on_both_engines!(a_key_for_a_lead_that_does_not_exist_is_checked_all_the_same);
+/// Where the key is looked up with the lead (SQLite), a missing lead has no row to look it up
+/// in: a key used for another purchase is still refused as reused, and a fresh key is not used
+/// up by the `not_found`.
+async fn a_key_for_a_lead_that_does_not_exist_is_checked_all_the_same(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let agent = app.agent(100, json!({})).await;
+    let powai = app.lead_in("Powai").await;
+    assert_eq!(app.buy(&agent, &powai, Some("used")).await.status(), 201);
+    for (key, status, code, case) in [
+        (
+            "used",
+            422,
+            "idempotency_key_reused",
+            "the key of another purchase",
+        ),
+        ("fresh", 404, "not_found", "a fresh key"),
+    ] {
+        assert_error(
+            app.buy(&agent, "999999", Some(key)).await,
+            status,
+            code,
+            &format!("{case}, on a lead that does not exist"),
+        )
+        .await;
+    }
+    let woodstock = app.lead_in("Woodstock").await;
+    assert_eq!(
+        app.buy(&agent, &woodstock, Some("fresh")).await.status(),
+        201,
+        "the not_found did not use the key up"
+    );
+    app.finish().await;
+}
+
 on_both_engines!(an_idempotency_key_replays_and_refuses_reuse);
 async fn an_idempotency_key_replays_and_refuses_reuse(engine: Engine) {
     let app = spawn_app(engine).await;
