@@ -27,7 +27,7 @@ use crate::idempotency::{self, Claim};
 use crate::marketplace::parse_id;
 use crate::my_leads::json_response;
 
-use crate::{AppState, credits, my_leads, preferences};
+use crate::{AppState, credits, events, my_leads, preferences};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(purchase))
@@ -76,6 +76,7 @@ async fn purchase(
     }
     effects.run(&mut tx).await?;
     tx.commit().await?;
+    state.events.committed();
     // After the commit, and not awaited: a recharge pays through an outside provider, so the
     // purchase neither holds its locks nor waits for it, and its failure does not undo it.
     credits::spawn_auto_recharge(state.clone(), user.id);
@@ -84,8 +85,9 @@ async fn purchase(
 
 /// The rules of the shared `plan_purchase` over what [`store::inputs`] read, then the plan's
 /// effects (the rest of them queued in the batch returned, for the caller to run), answered
-/// with the lead revealed and the balance left.
-async fn buy(
+/// with the lead revealed and the balance left. Also the router's auto-buy
+/// (`router::auto_buy`): the same rules and effects as a click.
+pub(crate) async fn buy(
     tx: &mut Tx,
     state: &AppState,
     buyer: i64,
@@ -115,6 +117,17 @@ async fn buy(
         now,
     )
     .await?;
+    let mut effects = effects;
+    // The purchase's events, at the end of its batch (see `events::raise`).
+    let bought = events::raise::Purchased {
+        buyer,
+        lead_id,
+        purchase_id: inputs.purchase_id,
+        price: plan.price,
+        balance_after: plan.balance_after,
+        sold_out: plan.closes_lead,
+    };
+    events::raise::purchase(tx, &mut effects, state, &bought, now)?;
     let answer = PurchaseResponse {
         purchase: my_leads::view::just_bought(&purchase, plan.sold(inputs.lead), market, now)?,
         balance: CreditBalance::new(plan.balance_after, &market.credit_value),
