@@ -41,6 +41,8 @@ pub struct AppState {
     pub payments: credits::provider::Payments,
     /// This process's event reader, which feeds the `GET /v1/events` streams.
     pub events: Arc<events::Events>,
+    /// Intake's validator for `market.intake`, built on first use.
+    pub intake_validator: Arc<std::sync::OnceLock<leadmart_shared::intake::IntakeValidator>>,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             db,
             market: Arc::new(MarketConfig::default()),
             payments: credits::provider::Payments::NotConfigured,
+            intake_validator: Arc::default(),
         }
     }
 

@@ -74,7 +74,7 @@ impl Default for IntakeRules {
     }
 }
 
-/// The fields in the order [`validate`] hands them to the row validator.
+/// The fields in the order [`IntakeValidator`] hands them to the row validator.
 const FIELDS: [LeadField; 15] = [
     LeadField::Category,
     LeadField::Title,
@@ -93,10 +93,41 @@ const FIELDS: [LeadField; 15] = [
     LeadField::Address,
 ];
 
-/// Validates `fields` with the CSV row rules (so a lead is valid the same way whichever door it
-/// came in by), then the listing's own needs (category, region, a title), and scores it.
-/// Errors name every field at fault, as `field: reason`.
-pub fn validate(
+/// Validates intake with the CSV row rules (so a lead is valid the same way whichever door it
+/// came in by), then the listing's own needs. Build once: it compiles the phone patterns of
+/// the marketplace's region (milliseconds, too slow for every request).
+#[derive(Debug, Clone)]
+pub struct IntakeValidator {
+    rows: RowValidator,
+    rules: IntakeRules,
+}
+
+impl IntakeValidator {
+    pub fn new(rules: IntakeRules) -> Result<Self, crate::contact::ContactError> {
+        let mut mapping = HeaderMapping::auto(&[""; FIELDS.len()]);
+        for (i, field) in FIELDS.iter().enumerate() {
+            mapping.set(i, Some(*field));
+        }
+        let row_rules = RowRules {
+            default_country: rules.phone_region.clone(),
+            ..RowRules::default()
+        };
+        let rows = RowValidator::new(&mapping, row_rules, &rules.phone_region)?;
+        Ok(Self { rows, rules })
+    }
+
+    /// The lead of `fields`, scored, or every fault as `field: reason`.
+    pub fn validate(
+        &self,
+        fields: &IntakeFields<'_>,
+        exclusive: bool,
+    ) -> Result<IntakeLead, Vec<String>> {
+        validate_with(&self.rows, fields, exclusive, &self.rules)
+    }
+}
+
+fn validate_with(
+    validator: &RowValidator,
     fields: &IntakeFields<'_>,
     exclusive: bool,
     rules: &IntakeRules,
@@ -118,16 +149,6 @@ pub fn validate(
         fields.phone,
         fields.address,
     ];
-    let mut mapping = HeaderMapping::auto(&[""; FIELDS.len()]);
-    for (i, field) in FIELDS.iter().enumerate() {
-        mapping.set(i, Some(*field));
-    }
-    let row_rules = RowRules {
-        default_country: rules.phone_region.clone(),
-        ..RowRules::default()
-    };
-    let validator = RowValidator::new(&mapping, row_rules, &rules.phone_region)
-        .map_err(|e| vec![format!("phone region: {e}")])?;
     let valid = validator.validate(&row).map_err(|problems| {
         problems
             .iter()
@@ -284,6 +305,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn validator() -> IntakeValidator {
+        IntakeValidator::new(IntakeRules::default()).unwrap()
+    }
+
     fn plumbing() -> IntakeFields<'static> {
         IntakeFields {
             category: "home-services/plumbing",
@@ -305,7 +330,7 @@ mod tests {
 
     #[test]
     fn a_complete_form_is_listed_scored() {
-        let lead = validate(&plumbing(), false, &IntakeRules::default()).unwrap();
+        let lead = validator().validate(&plumbing(), false).unwrap();
         assert_eq!(lead.category.as_str(), "home-services/plumbing");
         assert_eq!(lead.location.area(), Some("Woodstock"));
         assert_eq!(lead.urgency, Urgency::Immediate);
@@ -326,19 +351,19 @@ mod tests {
             email: "not-an-email",
             ..plumbing()
         };
-        let errors = validate(&bad, false, &IntakeRules::default()).unwrap_err();
+        let errors = validator().validate(&bad, false).unwrap_err();
         assert!(errors.iter().any(|e| e.starts_with("Email")), "{errors:?}");
         let no_category = IntakeFields {
             category: "",
             ..plumbing()
         };
-        let errors = validate(&no_category, false, &IntakeRules::default()).unwrap_err();
+        let errors = validator().validate(&no_category, false).unwrap_err();
         assert_eq!(errors, ["category: required"]);
         let no_region = IntakeFields {
             region: "",
             ..plumbing()
         };
-        assert!(validate(&no_region, true, &IntakeRules::default()).is_err());
+        assert!(validator().validate(&no_region, true).is_err());
     }
 
     #[test]
@@ -363,7 +388,7 @@ mod tests {
         #[test]
         fn any_input_is_listed_or_refused(name in ".{0,40}", email in ".{0,40}", city in ".{0,20}", budget in ".{0,12}") {
             let fields = IntakeFields { name: &name, email: &email, city: &city, budget_min: &budget, ..plumbing() };
-            match validate(&fields, false, &IntakeRules::default()) {
+            match validator().validate(&fields, false) {
                 Ok(lead) => prop_assert!(lead.score.score().value() <= 100),
                 Err(errors) => prop_assert!(!errors.is_empty()),
             }

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use leadmart_shared::account::Role;
 use leadmart_shared::ids::LeadId;
-use leadmart_shared::intake::{FormGuard, IntakeFields, IntakeLead, amount_text, validate};
+use leadmart_shared::intake::{FormGuard, IntakeFields, IntakeLead, IntakeValidator, amount_text};
 use leadmart_shared::lead::{Lead, LeadSource, ListingStatus, VerificationStatus};
 use leadmart_shared::wire::{
     ApiErrorBody, CreatedIntakeKey, FormTokenDto, IntakeAccepted, IntakeKeyDto, IntakeLeadDto,
@@ -313,7 +313,8 @@ pub async fn list_lead(
         phone: dto.phone.as_deref().unwrap_or_default(),
         address: dto.address.as_deref().unwrap_or_default(),
     };
-    let valid = validate(&fields, dto.exclusive, &market.intake)
+    let valid = validator(state)?
+        .validate(&fields, dto.exclusive)
         .map_err(|errors| ApiError::validation(errors.join("; ")))?;
     let expires_at = now + market.intake.listing_life;
     let mut tx = state.db.begin_write().await?;
@@ -336,6 +337,20 @@ pub async fn list_lead(
         routed: routed.scope,
         notified: routed.notified,
     })
+}
+
+/// The state's intake validator, built on first use (it compiles phone patterns).
+fn validator(state: &AppState) -> Result<&IntakeValidator, ApiError> {
+    if let Some(built) = state.intake_validator.get() {
+        return Ok(built);
+    }
+    let built = IntakeValidator::new(state.market.intake.clone()).map_err(ApiError::corrupt)?;
+    // A racing request may have set it first: either is the same.
+    let _ = state.intake_validator.set(built);
+    state
+        .intake_validator
+        .get()
+        .ok_or_else(|| ApiError::corrupt("the intake validator vanished"))
 }
 
 /// The shared record of the lead just inserted as `id`.

@@ -437,3 +437,34 @@ async fn auto_buy_buys_within_the_daily_limit_under_concurrency(engine: Engine) 
     );
     app.finish().await;
 }
+
+/// Figures, not a check: intake → `lead.matched` on a matching agent's stream, over loopback,
+/// 100 leads one after another. `cargo test -p leadmart-server --test api -- --ignored
+/// intake_to_event_latency --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement; run on demand"]
+async fn intake_to_event_latency() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let app = app(engine).await;
+        let admin = app.user(Role::Admin, true).await;
+        let agent = plumber(&app, "Cape Town").await;
+        let mut stream = EventStream::open(&app.base_url, &agent, None, None).await;
+        let (mut took, mut answered) = (Vec::new(), Vec::new());
+        for i in 0..100 {
+            let started = std::time::Instant::now();
+            admin_lists(&app, &admin, &plumbing(&format!("Lead {i}"))).await;
+            answered.push(started.elapsed());
+            stream.events(1).await;
+            took.push(started.elapsed());
+        }
+        took.sort();
+        answered.sort();
+        println!(
+            "{engine:?}: intake → lead.matched p50 {:?}, p95 {:?}, max {:?}; \
+             intake's own answer p50 {:?}, p95 {:?}",
+            took[49], took[94], took[99], answered[49], answered[94]
+        );
+        drop(stream);
+        app.finish().await;
+    }
+}
