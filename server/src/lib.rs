@@ -9,14 +9,18 @@ pub mod credits;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod idempotency;
+pub mod intake;
 pub mod ledger;
 pub mod marketplace;
 pub mod my_leads;
+pub mod notification_settings;
 pub mod openapi;
 pub mod preferences;
 pub mod purchases;
 pub mod refunds;
+pub mod router;
 
 use std::sync::Arc;
 
@@ -35,17 +39,30 @@ pub struct AppState {
     pub market: Arc<MarketConfig>,
     /// How credits are paid for. Not configured unless chosen: credit purchases are refused.
     pub payments: credits::provider::Payments,
+    /// This process's event reader, which feeds the `GET /v1/events` streams.
+    pub events: Arc<events::Events>,
+    /// Intake's validator for `market.intake`, built on first use.
+    pub intake_validator: Arc<std::sync::OnceLock<leadmart_shared::intake::IntakeValidator>>,
 }
 
 impl AppState {
     /// State over `db` with the marketplace's default rules and no payment provider (fail
     /// closed: credit purchases answer `payments_not_configured` until one is chosen).
     pub fn new(db: Db) -> Self {
+        let db = Arc::new(db);
         Self {
-            db: Arc::new(db),
+            events: events::Events::new(Arc::clone(&db), events::EventsConfig::default()),
+            db,
             market: Arc::new(MarketConfig::default()),
             payments: credits::provider::Payments::NotConfigured,
+            intake_validator: Arc::default(),
         }
+    }
+
+    /// The same state with its event streams configured by `config`.
+    pub fn with_events(mut self, config: events::EventsConfig) -> Self {
+        self.events = events::Events::new(Arc::clone(&self.db), config);
+        self
     }
 
     pub fn with_payments(mut self, payments: credits::provider::Payments) -> Self {
@@ -71,6 +88,16 @@ pub struct MarketConfig {
     pub auto_recharge: leadmart_shared::money::AutoRechargeConfig,
     /// How many failed sign-ins an account or an address may make before a pause.
     pub sign_in: auth::throttle::SignInLimits,
+    /// The balance below which an agent is warned (`credits.low`).
+    pub low_credit: leadmart_shared::notifications::LowCreditMark,
+    /// Who hears of a newly listed lead.
+    pub routing: router::RoutingConfig,
+    /// How a lead arriving one at a time is validated, scored and listed.
+    pub intake: leadmart_shared::intake::IntakeRules,
+    /// The web form's defences against bots.
+    pub form_guard: leadmart_shared::intake::FormGuard,
+    /// What web-form tokens are signed with.
+    pub intake_secret: intake::FormSecret,
 }
 
 /// Every route with its OpenAPI description, versioned under `/v1`: the router and the
@@ -88,6 +115,10 @@ pub fn api() -> OpenApiRouter<AppState> {
                 .merge(my_leads::routes())
                 .merge(refunds::routes())
                 .merge(admin::routes())
+                .merge(events::routes())
+                .merge(intake::routes())
+                .merge(router::routes())
+                .merge(notification_settings::routes())
                 .routes(routes!(openapi::openapi_json)),
         )
         .routes(routes!(healthz))

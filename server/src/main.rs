@@ -198,7 +198,20 @@ async fn main() -> anyhow::Result<()> {
             let addr = listener.local_addr()?;
             // Parsed by the run command and the end-to-end tests to learn the chosen port.
             println!("listening on http://{addr}");
-            let state = AppState::new(db).with_payments(payments);
+            let mut state = AppState::new(db).with_payments(payments);
+            // Web-form tokens signed by one process are checked by any other behind the same
+            // load balancer only if they share the secret.
+            match std::env::var("LEADMART_INTAKE_SECRET") {
+                Ok(secret) if !secret.is_empty() => {
+                    let mut market = (*state.market).clone();
+                    market.intake_secret =
+                        leadmart_server::intake::FormSecret::new(secret.as_bytes());
+                    state.market = Arc::new(market);
+                }
+                _ => tracing::info!(
+                    "LEADMART_INTAKE_SECRET not set: web-form tokens are valid on this process only"
+                ),
+            }
             leadmart_server::serve(listener, state, shutdown_signal()).await?;
         }
     }

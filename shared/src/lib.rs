@@ -8,6 +8,7 @@
 //!
 //! | module | owns |
 //! |---|---|
+//! | [`intake`] | one lead at a time: web form, API key, admin — validated, scored; bot defences |
 //! | [`ids`] | 64-bit ids (`LeadId`, `UserId`, …) that travel as strings |
 //! | [`money`] | `Credits`, `Money`, `Rate`, credit packages, auto-recharge, en-IN display |
 //! | [`ledger`] | double-entry transfers and the never-below-zero balance rule |
@@ -15,6 +16,7 @@
 //! | [`local_time`] | an agent's IANA time zone and where their local day begins |
 //! | [`contact`] | `Email`, `PhoneE164` and the fast, library-equivalent phone parser |
 //! | [`normalize`] | text folding shared by matching and dedupe |
+//! | [`notifications`] | notification settings, quiet hours, the low-credit mark |
 //! | [`lead`] | the lead: category, location, budget, urgency, exclusivity, full record vs masked preview |
 //! | [`scoring`] | quality score with its breakdown (consumer and B2B rule sets) |
 //! | [`freshness`] | sigmoid freshness decay |
@@ -66,11 +68,13 @@ pub mod dedupe;
 pub mod error_code;
 pub mod freshness;
 pub mod ids;
+pub mod intake;
 pub mod lead;
 pub mod ledger;
 pub mod local_time;
 pub mod money;
 pub mod normalize;
+pub mod notifications;
 pub mod pipeline;
 pub mod pricing;
 pub mod purchase;

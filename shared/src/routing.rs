@@ -32,7 +32,8 @@ pub struct RoutableLead<'a> {
     pub traits: LeadTraits<'a>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RouteScope {
     /// Agents serving the lead's city or area.
@@ -41,6 +42,16 @@ pub enum RouteScope {
     Region,
     /// Nobody at all: admins are flagged.
     Unrouted,
+}
+
+impl RouteScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteScope::Exact => "exact",
+            RouteScope::Region => "region",
+            RouteScope::Unrouted => "unrouted",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,6 +219,86 @@ mod tests {
             (d.scope, d.notify.is_empty(), d.flag_admins),
             (RouteScope::Unrouted, true, true)
         );
+    }
+
+    use proptest::prelude::*;
+
+    fn arbitrary_agent() -> impl Strategy<Value = AgentProfile> {
+        (
+            1i64..40,
+            any::<bool>(),
+            1u8..4,
+            0u32..=100,
+            prop_oneof![Just(None), Just(Some("Andheri West")), Just(Some("Powai"))],
+            any::<bool>(),
+            any::<bool>(),
+            0u8..3,
+            proptest::option::of(80u8..100),
+        )
+            .prop_map(
+                |(id, premium, tier, response, area, verified, active, place, auto)| {
+                    let mut a = agent(id, premium, tier, response, area);
+                    a.verified = verified;
+                    a.active = active;
+                    if place == 1 {
+                        // Same region, another city.
+                        a.service_areas = vec![
+                            ServiceArea::new("IN", "Maharashtra", Some("Pune"), None).unwrap(),
+                        ];
+                    } else if place == 2 {
+                        a.service_areas =
+                            vec![ServiceArea::new("IN", "Goa", Some("Panaji"), None).unwrap()];
+                    }
+                    a.budget.auto_buy = auto.map(|s| AutoBuyRule {
+                        score_above: Score::new(s).unwrap(),
+                        max_price: None,
+                    });
+                    a
+                },
+            )
+    }
+
+    proptest! {
+        /// Whatever the agents: only agents who want the lead are notified, at most N, in
+        /// rank order; the scope is the narrowest that has anyone; admins are flagged exactly
+        /// when nobody is; auto-buyers are exact matches whose rule fires, in rank order.
+        #[test]
+        fn routing_holds_its_rules(
+            mut agents in proptest::collection::vec(arbitrary_agent(), 0..25),
+            top in 1usize..6,
+            score in 1u8..=100,
+        ) {
+            agents.sort_by_key(|a| a.id);
+            agents.dedup_by_key(|a| a.id);
+            let config = RoutingConfig { notify_top_n: top };
+            let d = with_lead(score, |l| route(l, &agents, &config));
+            let (exact, region): (Vec<_>, Vec<_>) = with_lead(score, |l| {
+                let wanting: Vec<&AgentProfile> = agents.iter().filter(|a| wants(a, l)).collect();
+                (
+                    wanting.iter().filter(|a| a.serves_location(l.location)).map(|a| a.id).collect(),
+                    wanting.iter().filter(|a| a.serves_region_of(l.location)).map(|a| a.id).collect(),
+                )
+            });
+            let pool: &Vec<UserId> = match d.scope {
+                RouteScope::Exact => &exact,
+                RouteScope::Region => &region,
+                RouteScope::Unrouted => &exact,
+            };
+            prop_assert_eq!(d.scope == RouteScope::Exact, !exact.is_empty());
+            prop_assert_eq!(d.scope == RouteScope::Region, exact.is_empty() && !region.is_empty());
+            prop_assert_eq!(d.flag_admins, exact.is_empty() && region.is_empty());
+            prop_assert_eq!(d.notify.len(), pool.len().min(top));
+            prop_assert!(d.notify.iter().all(|id| pool.contains(id)));
+            let profile = |id: &UserId| agents.iter().find(|a| a.id == *id).unwrap();
+            prop_assert!(d.notify.windows(2).all(|w| rank(profile(&w[0]), profile(&w[1])) == Ordering::Less));
+            // Nobody left out outranks someone notified.
+            if let Some(last) = d.notify.last() {
+                prop_assert!(pool.iter().filter(|id| !d.notify.contains(id)).all(|id| rank(profile(last), profile(id)) == Ordering::Less));
+            }
+            prop_assert!(d.auto_buy.iter().all(|id| exact.contains(id)));
+            prop_assert!(d.auto_buy.iter().all(|id| profile(id).budget.auto_buy.as_ref().is_some_and(|r| score > r.score_above.value())));
+            prop_assert!(d.auto_buy.windows(2).all(|w| rank(profile(&w[0]), profile(&w[1])) == Ordering::Less));
+        }
     }
 
     #[test]

@@ -20,6 +20,8 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::collections::BTreeMap;
 
+pub mod events;
+
 /// A listed lead as a buyer sees it before buying. This type has no contact fields at all, so a
 /// handler that serialises it cannot leak a name, email, phone or address by mistake.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
@@ -882,4 +884,146 @@ pub struct UploadProgress {
     pub rejected: u64,
     pub duplicates: u64,
     pub done: bool,
+}
+
+/// A lead sent in by the web form, an integration or an admin. Budgets are in the
+/// marketplace's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct IntakeLeadDto {
+    /// Category slug such as `home-services/plumbing`.
+    pub category: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub region: String,
+    pub city: String,
+    #[serde(default)]
+    pub area: Option<String>,
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
+    pub budget_min: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
+    pub budget_max: Decimal,
+    #[serde(default)]
+    pub urgency: Option<Urgency>,
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    /// One buyer only (priced higher).
+    #[serde(default)]
+    pub exclusive: bool,
+}
+
+/// The public web form: the lead, the token the form was shown with, and the honeypot field
+/// (`website`), hidden from people and left empty by them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebFormSubmission {
+    pub lead: IntakeLeadDto,
+    pub form_token: String,
+    #[serde(default)]
+    pub website: String,
+}
+
+/// A token to show the web form with; sending it sooner than `minFillSeconds` is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FormTokenDto {
+    pub form_token: String,
+    pub min_fill_seconds: u32,
+}
+
+/// A listed lead as intake answers it: its id, score, price and how it was routed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct IntakeAccepted {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
+    pub lead_id: String,
+    pub score: u8,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
+    pub price_credits: Decimal,
+    /// `exact`, `region` or `unrouted` (flagged to admins).
+    pub routed: crate::routing::RouteScope,
+    /// How many agents were told (`lead.matched`).
+    pub notified: u32,
+}
+
+/// An intake API key (never its secret, which is shown once, at creation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct IntakeKeyDto {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
+    pub id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NewIntakeKey {
+    pub name: String,
+}
+
+/// A new key with its secret: send it as `X-Intake-Key`. Shown this once; only its hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedIntakeKey {
+    pub key: IntakeKeyDto,
+    pub secret: String,
+}
+
+/// A listed lead nobody was routed to, even region-wide: the admins' queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UnroutedLeadDto {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
+    pub lead_id: String,
+    pub routed_at: DateTime<Utc>,
+}
+
+/// An agent's notification settings (seed 000 Settings). Quiet hours are local wall-clock
+/// `HH:MM` in the agent's time zone (`timeZone`, answered for display; it is changed with the
+/// preferences), both or neither; they may wrap past midnight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationSettingsDto {
+    pub new_lead_alert: bool,
+    pub lead_response: bool,
+    pub low_credit_warning: bool,
+    pub daily_summary: bool,
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, pattern = r"^[0-2][0-9]:[0-5][0-9]$")
+    )]
+    pub quiet_hours_start: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, pattern = r"^[0-2][0-9]:[0-5][0-9]$")
+    )]
+    pub quiet_hours_end: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub time_zone: Option<String>,
 }

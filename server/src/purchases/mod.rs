@@ -27,7 +27,7 @@ use crate::idempotency::{self, Claim};
 use crate::marketplace::parse_id;
 use crate::my_leads::json_response;
 
-use crate::{AppState, credits, my_leads, preferences};
+use crate::{AppState, credits, events, my_leads, preferences};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(purchase))
@@ -93,6 +93,7 @@ async fn purchase(
     }
     effects.run(&mut tx).await?;
     tx.commit().await?;
+    state.events.committed();
     // After the commit, and not awaited: a recharge pays through an outside provider, so the
     // purchase neither holds its locks nor waits for it, and its failure does not undo it.
     credits::spawn_auto_recharge(state.clone(), user.id);
@@ -101,7 +102,7 @@ async fn purchase(
 
 /// What [`buy`] did: bought, with the answer and the writes still to run, or found the
 /// answer stored under the request's idempotency key.
-enum Bought {
+pub(crate) enum Bought {
     /// Boxed: the answer is large, and a replay carries only its stored text.
     New(Box<PurchaseResponse>, Batch),
     Replay(String),
@@ -111,8 +112,9 @@ enum Bought {
 /// effects (the rest of them queued in the batch returned, for the caller to run), answered
 /// with the lead revealed and the balance left. With `look_up` (an `Idempotency-Key` and the
 /// request's hash, not claimed yet), the read looks the key up, and a key already used
-/// answers before any rule.
-async fn buy(
+/// answers before any rule. Also the router's auto-buy (`router::auto_buy`, without a key):
+/// the same rules and effects as a click.
+pub(crate) async fn buy(
     tx: &mut Tx,
     state: &AppState,
     buyer: i64,
@@ -171,6 +173,17 @@ async fn buy(
         now,
     )
     .await?;
+    let mut effects = effects;
+    // The purchase's events, at the end of its batch (see `events::raise`).
+    let bought = events::raise::Purchased {
+        buyer,
+        lead_id,
+        purchase_id: inputs.purchase_id,
+        price: plan.price,
+        balance_after: plan.balance_after,
+        sold_out: plan.closes_lead,
+    };
+    events::raise::purchase(tx, &mut effects, state, &bought, now)?;
     let answer = PurchaseResponse {
         purchase: my_leads::view::just_bought(&purchase, plan.sold(inputs.lead), market, now)?,
         balance: CreditBalance::new(plan.balance_after, &market.credit_value),

@@ -117,7 +117,15 @@ pub async fn decide(
     )
     .await?;
     let dto = store::written_refund(&mut tx, refund_id).await?;
+    let balance_after = if effects.credit_buyer.is_zero() {
+        None
+    } else {
+        Some(crate::credits::store::locked_wallet(&mut tx, pending.buyer).await?)
+    };
+    crate::events::raise::refund_decided(&mut tx, state, pending.buyer, &dto, balance_after, now)
+        .await?;
     tx.commit().await?;
+    state.events.committed();
     Ok(dto)
 }
 

@@ -30,6 +30,8 @@ fn postgres_admin_url() -> String {
 
 pub struct TestApp {
     pub base_url: String,
+    /// The database's URL, for another server process on the same database.
+    pub db_url: String,
     pub db: Db,
     pub client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
@@ -121,21 +123,11 @@ pub async fn spawn_app_with(
         .await
         .expect("demo data inserts");
 
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind a free port");
-    let addr = listener.local_addr().expect("bound address");
-    let (tx, rx) = oneshot::channel::<()>();
     let state = configure(AppState::new(db.clone()));
-    let server = tokio::spawn(async move {
-        leadmart_server::serve(listener, state, async {
-            let _ = rx.await;
-        })
-        .await
-        .expect("server runs until shutdown");
-    });
+    let (base_url, tx, server) = serve_on_loopback(state).await;
     TestApp {
-        base_url: format!("http://{addr}"),
+        base_url,
+        db_url: url,
         db,
         client: reqwest::Client::new(),
         shutdown: Some(tx),
@@ -144,7 +136,62 @@ pub async fn spawn_app_with(
     }
 }
 
+/// Serves `state` on a free loopback port until the sender is used or dropped.
+async fn serve_on_loopback(
+    state: AppState,
+) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
+    let addr = listener.local_addr().expect("bound address");
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        leadmart_server::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server runs until shutdown");
+    });
+    (format!("http://{addr}"), tx, server)
+}
+
+/// Another server process on a test app's database: its own pools, its own event reader.
+pub struct OtherProcess {
+    pub base_url: String,
+    pub db: Db,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl OtherProcess {
+    pub async fn finish(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.server).await;
+        self.db.close().await;
+    }
+}
+
 impl TestApp {
+    /// A second server on this app's database, as `configure` makes its state.
+    pub async fn other_process(
+        &self,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> OtherProcess {
+        let db = Db::connect(&self.db_url)
+            .await
+            .expect("a second process connects to the same database");
+        let state = configure(AppState::new(db.clone()).with_payments(Payments::Dev));
+        let (base_url, tx, server) = serve_on_loopback(state).await;
+        OtherProcess {
+            base_url,
+            db,
+            shutdown: Some(tx),
+            server,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

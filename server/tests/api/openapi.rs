@@ -691,7 +691,12 @@ impl Target<'_> {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let body = response.text().await.unwrap_or_default();
+        // An event stream never ends: its status and type are the answer.
+        let body = if content_type.starts_with("text/event-stream") {
+            String::new()
+        } else {
+            response.text().await.unwrap_or_default()
+        };
         Exchange {
             what,
             status,
