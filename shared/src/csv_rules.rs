@@ -707,7 +707,20 @@ impl RowValidator {
                     None
                 }
             },
-            None => self.rules.default_category.clone(),
+            None => match (
+                &self.rules.default_category,
+                self.columns[LeadField::Category as usize],
+            ) {
+                (Some(default), _) => Some(default.clone()),
+                // A category column whose cell is empty, and no category for the upload to
+                // fall back on: the lead would be listed under none. (With no category column
+                // at all, the upload's category is asked for once, not per row.)
+                (None, Some(i)) => {
+                    push(&mut problems, i, LeadField::Category, RowIssue::Missing);
+                    None
+                }
+                (None, None) => None,
+            },
         };
         let mut amount = |field: LeadField| match cell(field) {
             Some((i, v)) => match parse_amount(v) {
@@ -983,6 +996,40 @@ mod tests {
         ]);
         let v = RowValidator::new(&m, RowRules::default(), "IN").unwrap();
         (m, v)
+    }
+
+    #[test]
+    fn an_empty_category_cell_needs_the_uploads_category() {
+        let m = HeaderMapping::auto(&["Name", "Email", "City", "Category"]);
+        let without = RowValidator::new(&m, RowRules::default(), "IN").unwrap();
+        let problems = without
+            .validate(&["Priya", "p@x.com", "Pune", " "])
+            .unwrap_err();
+        assert_eq!(
+            problems
+                .iter()
+                .map(|p| (p.column, p.issue.code()))
+                .collect::<Vec<_>>(),
+            [(Some(3), "missing_value")]
+        );
+        let own = without
+            .validate(&["Priya", "p@x.com", "Pune", "insurance/auto"])
+            .unwrap();
+        assert_eq!(own.category.unwrap().as_str(), "insurance/auto");
+        let rules = RowRules {
+            default_category: Some(Category::parse("real-estate/buy").unwrap()),
+            ..RowRules::default()
+        };
+        let with = RowValidator::new(&m, rules, "IN").unwrap();
+        let row = with.validate(&["Priya", "p@x.com", "Pune", ""]).unwrap();
+        assert_eq!(row.category.unwrap().as_str(), "real-estate/buy");
+        // No category column: the upload's category is asked for once, not per row.
+        let none = HeaderMapping::auto(&["Name", "Email", "City"]);
+        let row = RowValidator::new(&none, RowRules::default(), "IN")
+            .unwrap()
+            .validate(&["Priya", "p@x.com", "Pune"])
+            .unwrap();
+        assert_eq!(row.category, None);
     }
 
     #[test]

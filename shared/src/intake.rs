@@ -358,7 +358,7 @@ mod tests {
             ..plumbing()
         };
         let errors = validator().validate(&no_category, false).unwrap_err();
-        assert_eq!(errors, ["category: required"]);
+        assert_eq!(errors, ["Category: required value is missing"]);
         let no_region = IntakeFields {
             region: "",
             ..plumbing()
