@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use leadmart_shared::account::Role;
 use serde_json::json;
 
 use crate::cache::{Cache, CacheFolder};
@@ -121,12 +120,10 @@ async fn signed_in_partner() -> Result<Option<Cache>, AppError> {
         CacheFolder::new(dir),
     )
     .await?;
-    let role = session.current_user().await.ok().flatten().map(|u| u.role);
-    match role {
-        Some(Role::Partner | Role::Admin) => Ok(Some(session.cache().await?)),
-        Some(Role::Agent) => Err(crate::import::partner_cache(role, session.cache().await?)
-            .err()
-            .unwrap_or_else(AppError::signed_out)),
+    match session.current_user().await.ok().flatten() {
+        Some(user) => {
+            crate::import::partner_cache(Some(user.role), session.cache().await?).map(Some)
+        }
         None => Ok(None),
     }
 }

@@ -331,7 +331,6 @@ struct Draft {
 /// A finished check.
 struct Checked {
     report: Report,
-    columns: Vec<String>,
     mapping: Vec<(String, Option<LeadField>)>,
     category: Option<Category>,
     /// Whether a column supplies each row's category.
@@ -413,8 +412,10 @@ impl Imports {
             cancel: Arc::new(AtomicBool::new(false)),
             checked: None,
         };
-        let importer = blocking_importer(&draft).await?;
-        let columns = importer.columns().to_vec();
+        let id = self.next.fetch_add(1, Ordering::Relaxed).to_string();
+        let mut view = describe(&id, &draft).await?;
+        // Profiles are keyed by the headers as the mapping names them.
+        let columns: Vec<String> = view.columns.iter().map(|c| c.header.clone()).collect();
         let profile = match (cache, profile_name) {
             (Some(cache), Some(name)) => {
                 Some(cache.profile_named(name).await?.ok_or_else(|| {
@@ -435,9 +436,8 @@ impl Imports {
         };
         if let Some(profile) = profile {
             apply_profile(&mut draft, &columns, &profile)?;
+            view = describe(&id, &draft).await?;
         }
-        let id = self.next.fetch_add(1, Ordering::Relaxed).to_string();
-        let view = describe(&id, &draft).await?;
         self.drafts
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -503,7 +503,6 @@ impl Imports {
             let meter = Meter::new(import_id, every, started);
             let report = importer.run(&|p| meter.tick(p, &progress))?;
             Ok::<_, ImportError>(Checked {
-                columns: importer.columns().to_vec(),
                 mapping: importer
                     .mapping()
                     .iter()
@@ -620,6 +619,7 @@ impl Imports {
                 created_at: now,
             })
             .await?;
+        let headers: Vec<String> = checked.mapping.iter().map(|(h, _)| h.clone()).collect();
         let profile = MappingProfile {
             name: profile_name
                 .map(str::trim)
@@ -634,9 +634,7 @@ impl Imports {
             mapping: checked.mapping.iter().cloned().collect(),
             category: category.map(str::to_owned),
         };
-        cache
-            .save_mapping_profile(&checked.columns, &profile, now)
-            .await?;
+        cache.save_mapping_profile(&headers, &profile, now).await?;
         self.close(id);
         Ok(KeptUpload {
             upload_id: upload_id.to_string(),
@@ -732,14 +730,6 @@ fn apply_profile(
     draft.category = parse_category(profile.category.as_deref())?;
     draft.profile = Some(profile.name.clone());
     Ok(())
-}
-
-async fn blocking_importer(draft: &Draft) -> Result<Importer, AppError> {
-    let snapshot = draft.snapshot();
-    tokio::task::spawn_blocking(move || snapshot.importer(None))
-        .await
-        .map_err(|err| problem(ImportProblem::Unreadable, format!("{err}")))?
-        .map_err(AppError::from)
 }
 
 /// The draft's view: layout, mapping and preview, read off the async runtime.

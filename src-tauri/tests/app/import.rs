@@ -423,6 +423,18 @@ async fn headless_import_keeps_as_a_partner_and_dry_runs_alone() {
 }
 
 #[test]
+fn the_headless_command_reads_the_windows_data_folder() {
+    // Tauri's app data folder is the OS data folder joined with the bundle identifier.
+    let conf: serde_json::Value =
+        serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json");
+    let identifier = conf["identifier"].as_str().expect("an identifier");
+    assert_eq!(
+        leadmart_app::headless::data_dir(),
+        dirs::data_dir().map(|d| d.join(identifier))
+    );
+}
+
+#[test]
 fn the_headless_command_exits_by_whether_the_file_was_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let good = write(dir.path(), "march.csv", FIRST);

@@ -69,9 +69,8 @@ export function UploadPage(props: { dropped: Dropped | null; isPartner: boolean 
   }, []);
 
   // The dropped file is checked as soon as it is shown; leaving the page closes it.
-  const first = useRef(draft?.importId);
   useEffect(() => {
-    const opened = first.current;
+    const opened = current.current;
     if (opened) void runCheck(opened);
     return () => {
       if (current.current) void closeImport(current.current);
