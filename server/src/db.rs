@@ -614,8 +614,9 @@ impl Tx {
     /// An empty [`Batch`] for this transaction's engine.
     pub fn batch(&self) -> Batch {
         Batch {
-            one_string: matches!(self.conn, TxConn::Sqlite(..)),
+            inline: matches!(self.conn, TxConn::Postgres(_)),
             statements: Vec::new(),
+            refused: None,
         }
     }
 }
@@ -668,42 +669,88 @@ impl From<DateTime<Utc>> for Param {
 }
 
 /// Writes queued to run together, in order, inside one transaction, where nothing between them
-/// needs their results. On SQLite they go to the writer as one multi-statement string — one
-/// round trip to its connection thread instead of one per statement, and every round trip is
-/// time the one writer is held (the purchase benchmark's limit). SQLite binds each statement of
-/// the string from one numbered list, so placeholders count on across statements. PostgreSQL
-/// prepares one statement at a time: there each runs on its own, numbered from `$1`.
+/// needs their results: one round trip to the engine for all of them, and every round trip is
+/// time the transaction holds its locks (the purchase benchmark's limit).
+///
+/// - SQLite: one multi-statement string to the writer's connection thread, bound from one
+///   numbered list (SQLite numbers the placeholders of the whole string as one list, so they
+///   count on across statements).
+/// - PostgreSQL: its extended protocol prepares one statement at a time, and sqlx cannot
+///   pipeline them; its simple protocol takes several statements in one message, but no
+///   parameters. There each value is written into the statement as a typed literal
+///   ([`pg_literal`]), so a batch is one message however many statements it holds.
 pub struct Batch {
-    one_string: bool,
+    inline: bool,
     statements: Vec<(String, Vec<Param>)>,
+    /// Why a value could not be written as a literal: the batch refuses to run.
+    refused: Option<String>,
 }
 
 /// Hands out the placeholders of one batched statement.
 pub struct Binder<'a> {
     params: &'a mut Vec<Param>,
     first: usize,
+    inline: bool,
+    refused: &'a mut Option<String>,
 }
 
 impl Binder<'_> {
-    /// Binds `value` and returns its placeholder (`$n`) to write into the statement.
+    /// Binds `value` and returns what to write into the statement for it: its placeholder
+    /// (`$n`), or on PostgreSQL the value as a literal.
     pub fn bind(&mut self, value: impl Into<Param>) -> String {
-        self.params.push(value.into());
+        let value = value.into();
+        if self.inline {
+            return pg_literal(&value).unwrap_or_else(|why| {
+                self.refused.get_or_insert(why);
+                "NULL".to_owned()
+            });
+        }
+        self.params.push(value);
         format!("${}", self.first + self.params.len())
     }
+}
+
+/// `value` as a PostgreSQL literal of the type a bind of it has (`int8`, `bool`, `text`,
+/// `numeric`, `timestamptz`), so a batched statement stores exactly what a bound one would.
+/// Text is an escape string (`E'…'`), whose meaning does not depend on the server's
+/// `standard_conforming_strings`: only `\` and `'` are special in it, and both are doubled.
+/// Text with a NUL character is refused (PostgreSQL's text cannot hold one; a bind fails too).
+fn pg_literal(value: &Param) -> Result<String, String> {
+    Ok(match value {
+        Param::Int(v) => format!("'{v}'::int8"),
+        Param::Bool(v) => if *v { "TRUE" } else { "FALSE" }.to_owned(),
+        Param::Text(text) => {
+            if text.contains('\0') {
+                return Err("text with a NUL character".to_owned());
+            }
+            let escaped = text.replace('\\', "\\\\").replace('\'', "''");
+            format!("E'{escaped}'::text")
+        }
+        // As sqlx binds it: zero without a scale, others with theirs.
+        Param::Decimal(Some(DbDecimal(d))) if d.is_zero() => "'0'::numeric".to_owned(),
+        Param::Decimal(Some(DbDecimal(d))) => format!("'{d}'::numeric"),
+        Param::Decimal(None) => "NULL::numeric".to_owned(),
+        Param::Time(t) => format!(
+            "'{}'::timestamptz",
+            t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        ),
+    })
 }
 
 impl Batch {
     /// Queues the statement `write` returns, binding through the [`Binder`] it is given.
     pub fn push(&mut self, write: impl FnOnce(&mut Binder<'_>) -> String) {
-        let first = if self.one_string {
-            self.statements.iter().map(|(_, p)| p.len()).sum()
-        } else {
+        let first = if self.inline {
             0
+        } else {
+            self.statements.iter().map(|(_, p)| p.len()).sum()
         };
         let mut params = Vec::new();
         let sql = write(&mut Binder {
             params: &mut params,
             first,
+            inline: self.inline,
+            refused: &mut self.refused,
         });
         self.statements.push((sql, params));
     }
@@ -714,38 +761,42 @@ impl Batch {
     /// its write lock, and an `INTEGER PRIMARY KEY` row is given the highest id; on PostgreSQL
     /// `currval` answers the value this session last drew from the table's id sequence.
     pub fn just_inserted_id(&self, table: &'static str) -> String {
-        if self.one_string {
-            format!("(SELECT MAX(id) FROM {table})")
-        } else {
+        if self.inline {
             format!("currval(pg_get_serial_sequence('{table}', 'id'))")
+        } else {
+            format!("(SELECT MAX(id) FROM {table})")
         }
     }
 
     /// Runs the queued statements in `tx`, in order; the first error stops them (and the
     /// transaction is then rolled back by its owner).
     pub async fn run(self, tx: &mut Tx) -> Result<(), sqlx::Error> {
+        if let Some(why) = self.refused {
+            return Err(sqlx::Error::Encode(
+                format!("a batched value cannot be written: {why}").into(),
+            ));
+        }
         if self.statements.is_empty() {
             return Ok(());
         }
+        let sql = self
+            .statements
+            .iter()
+            .map(|(sql, _)| sql.as_str())
+            .collect::<Vec<_>>()
+            .join(";\n");
         match &mut tx.conn {
             TxConn::Sqlite(conn) => {
-                let sql = self
-                    .statements
-                    .iter()
-                    .map(|(sql, _)| sql.as_str())
-                    .collect::<Vec<_>>()
-                    .join(";\n");
                 let params = self.statements.into_iter().flat_map(|(_, p)| p);
                 bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), params)
                     .execute(conn.conn())
                     .await?;
             }
             TxConn::Postgres(conn) => {
-                for (sql, params) in self.statements {
-                    bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), params)
-                        .execute(&mut **conn)
-                        .await?;
-                }
+                // Every value is a literal (see `pg_literal`).
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut **conn)
+                    .await?;
             }
         }
         Ok(())
@@ -980,6 +1031,161 @@ mod tests {
             .await
             .expect("count");
         assert_eq!(rows, 4, "readers see every commit");
+        db.close().await;
+    }
+
+    /// Values that a literal could get wrong: quotes, backslashes (an escape in `E'…'`, and in
+    /// plain strings where `standard_conforming_strings` is off), text that looks like SQL or a
+    /// placeholder, non-ASCII, the ends of the integer range, a decimal's scale and sign, time
+    /// to the microsecond.
+    fn awkward_values() -> Vec<[Param; 4]> {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc));
+        let texts = [
+            "O'Brien",
+            r"back\slash\",
+            r"\'; DROP TABLE t; --",
+            "$1 $2 E'x' '' \\",
+            "Zoë 🏠 \r\n\ttab",
+            "",
+        ];
+        let ints = [i64::MIN, -1, 0, i64::MAX, 42, 7];
+        let decimals = [
+            Some(Decimal::new(-1, 2)),
+            Some(Decimal::new(1250, 2)),
+            Some(Decimal::new(0, 4)),
+            None,
+            Some(Decimal::MAX),
+            Some(Decimal::new(123_456_789, 6)),
+        ];
+        let times = [
+            "2026-12-02T23:59:59.999999Z",
+            "1999-01-01T00:00:00Z",
+            "2026-03-29T01:30:00.000001+05:30",
+            "2026-12-02T00:00:00Z",
+            "2100-02-28T12:00:00.5Z",
+            "1970-01-01T00:00:00Z",
+        ];
+        texts
+            .iter()
+            .zip(ints)
+            .zip(decimals)
+            .zip(times)
+            .map(|(((text, int), decimal), time)| {
+                [
+                    Param::Text((*text).to_owned()),
+                    Param::Int(int),
+                    Param::Decimal(decimal.map(DbDecimal)),
+                    Param::Time(at(time).expect("time")),
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_literal_doubles_quotes_and_backslashes_and_refuses_nul() {
+        let text = |t: &str| pg_literal(&Param::Text(t.to_owned()));
+        assert_eq!(text(r"a'b\c"), Ok(r"E'a''b\\c'::text".to_owned()));
+        assert!(text("a\0b").is_err(), "PostgreSQL text holds no NUL");
+        assert_eq!(
+            pg_literal(&Param::Int(i64::MIN)),
+            Ok("'-9223372036854775808'::int8".to_owned())
+        );
+    }
+
+    /// On PostgreSQL a batch writes its values as literals: each row it stores reads back
+    /// exactly as the same values bound to a prepared statement store (text, type and scale),
+    /// and a value it cannot write refuses the batch instead of writing something else.
+    #[tokio::test]
+    async fn a_postgres_batch_stores_what_a_bound_statement_stores() {
+        let url = std::env::var("LEADMART_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let db = Db::connect(&url).await.expect("PostgreSQL for tests");
+        let table = format!("batch_literals_{}", std::process::id());
+        let create = format!(
+            "CREATE TABLE {table} (id BIGSERIAL PRIMARY KEY, how TEXT NOT NULL, n INT, \
+             t TEXT, i BIGINT, d NUMERIC, at TIMESTAMPTZ, b BOOLEAN)"
+        );
+        let Pools::Postgres(pool) = &db.pools else {
+            unreachable!("a postgres:// URL")
+        };
+        sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+            .execute(pool)
+            .await
+            .expect("table");
+        let insert = |how: &str, n: usize, values: &[String]| {
+            format!(
+                "INSERT INTO {table} (how, n, t, i, d, at, b) VALUES ('{how}', {n}, {})",
+                values.join(", ")
+            )
+        };
+        let mut tx = db.begin_write().await.expect("begin");
+        let mut batch = tx.batch();
+        for (n, row) in awkward_values().into_iter().enumerate() {
+            batch.push(|b| {
+                let mut values: Vec<String> = row.iter().map(|v| b.bind(v.clone())).collect();
+                values.push(b.bind(n % 2 == 0));
+                insert("batch", n, &values)
+            });
+        }
+        batch.run(&mut tx).await.expect("batch");
+        for (n, row) in awkward_values().into_iter().enumerate() {
+            let placeholders: Vec<String> = (1..=5).map(|i| format!("${i}")).collect();
+            let mut params = row.to_vec();
+            params.push(Param::Bool(n % 2 == 0));
+            let sql = insert("bound", n, &placeholders);
+            with_tx!(&mut tx, conn => {
+                bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), params)
+                    .execute(conn)
+                    .await
+                    .expect("bound insert");
+            });
+        }
+        tx.commit().await.expect("commit");
+
+        let read = |how: &'static str| {
+            let sql = format!("SELECT t, i, d::text, at, b FROM {table} WHERE how = $1 ORDER BY n");
+            async move {
+                sqlx::query_as::<_, (String, i64, Option<String>, DateTime<Utc>, bool)>(
+                    sqlx::AssertSqlSafe(sql),
+                )
+                .bind(how)
+                .fetch_all(pool)
+                .await
+                .expect("rows")
+            }
+        };
+        let (batched, bound) = (read("batch").await, read("bound").await);
+        assert_eq!(batched.len(), 6);
+        assert_eq!(batched, bound, "the same text, numbers, scale and time");
+        assert_eq!(batched[0].0, "O'Brien");
+        assert_eq!(
+            batched[1].2.as_deref(),
+            Some("12.50"),
+            "a decimal keeps its scale"
+        );
+
+        let mut tx = db.begin_write().await.expect("begin");
+        let mut batch = tx.batch();
+        batch.push(|b| {
+            insert(
+                "nul",
+                0,
+                &[
+                    b.bind("a\0b"),
+                    b.bind(1_i64),
+                    b.bind(None::<DbDecimal>),
+                    b.bind(now()),
+                    b.bind(true),
+                ],
+            )
+        });
+        let refused = batch.run(&mut tx).await;
+        assert!(refused.is_err(), "a NUL in text refuses the batch");
+        drop(tx);
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE {table}")))
+            .execute(pool)
+            .await
+            .expect("drop");
         db.close().await;
     }
 }

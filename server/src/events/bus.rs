@@ -13,10 +13,10 @@ use sqlx::postgres::{PgListener, PgPool};
 use tokio::sync::Notify;
 
 pub trait EventBus: Send + Sync + 'static {
-    /// The statement that inserts events (an `INSERT` without `RETURNING`), as run inside the
-    /// transaction that raises them, made to also announce them to the other processes when
-    /// that transaction commits (and not if it rolls back).
-    fn announcing(&self, insert: String) -> String;
+    /// Tells the other processes, after a transaction that raised events committed, that
+    /// there are new rows. Best effort and not awaited: a lost announcement (this process
+    /// stopping right after its commit) costs the others latency, up to their safety poll.
+    fn announce(&self);
 
     /// Runs for as long as `wake` lives: wakes it whenever another process may have committed
     /// events, and once after every (re)connection, since announcements made while it was
@@ -28,9 +28,7 @@ pub trait EventBus: Send + Sync + 'static {
 pub struct InProcess;
 
 impl EventBus for InProcess {
-    fn announcing(&self, insert: String) -> String {
-        insert
-    }
+    fn announce(&self) {}
 
     fn watch(&self, _wake: Weak<Notify>) -> BoxFuture<'static, ()> {
         Box::pin(async {})
@@ -40,26 +38,64 @@ impl EventBus for InProcess {
 /// The PostgreSQL channel the announcements go to.
 pub const CHANNEL: &str = "leadmart_events";
 
-/// Several processes on one PostgreSQL: `NOTIFY` on commit carrying only the highest new id
-/// (payloads are small and lost while a listener is away; the rows are the truth).
+/// Several processes on one PostgreSQL: `NOTIFY` after the commits that raised events,
+/// carrying nothing (payloads are lost while a listener is away; the rows are the truth).
+///
+/// Not inside the raising transaction: PostgreSQL commits every transaction that notified
+/// under one database-wide lock held through its log flush, so a `NOTIFY` in each purchase
+/// made purchases commit one at a time, one flush each (the purchase benchmark waited on that
+/// lock more than on anything else). One announcer per process sends them instead, each in a
+/// transaction of its own that does not wait for the flush (a lost notification costs
+/// latency, never an event), and the commits made while one is under way share the next.
 pub struct PgNotify {
     pool: PgPool,
+    /// Holds at most one announcement waiting: the rest coalesce into it.
+    pending: std::sync::OnceLock<tokio::sync::mpsc::Sender<()>>,
 }
 
 impl PgNotify {
-    /// Listens on a connection of `pool`'s, held for as long as it listens.
+    /// Listens on a connection of `pool`'s, held for as long as it listens, and announces
+    /// through the pool.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            pending: std::sync::OnceLock::new(),
+        }
     }
 }
 
+/// Sends one `NOTIFY` per announcement it receives, until the bus is dropped.
+async fn announcer(pool: PgPool, mut pending: tokio::sync::mpsc::Receiver<()>) {
+    while pending.recv().await.is_some() {
+        if let Err(e) = notify(&pool).await {
+            tracing::warn!(error = %e, "could not announce new events to the other processes");
+        }
+    }
+}
+
+/// One `NOTIFY`, in a transaction that commits without waiting for the log.
+async fn notify(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL synchronous_commit TO OFF")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(CHANNEL)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
 impl EventBus for PgNotify {
-    fn announcing(&self, insert: String) -> String {
-        // One statement: the insert and its announcement travel in one round trip.
-        format!(
-            "WITH raised AS ({insert} RETURNING id) \
-             SELECT pg_notify('{CHANNEL}', CAST(MAX(id) AS TEXT)) FROM raised"
-        )
+    fn announce(&self) {
+        let pending = self.pending.get_or_init(|| {
+            // Spawned on first use, from a handler, inside the server's runtime.
+            let (send, receive) = tokio::sync::mpsc::channel(1);
+            tokio::spawn(announcer(self.pool.clone(), receive));
+            send
+        });
+        // Full: an announcement is already waiting, and will cover this commit too.
+        let _ = pending.try_send(());
     }
 
     fn watch(&self, wake: Weak<Notify>) -> BoxFuture<'static, ()> {

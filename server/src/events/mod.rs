@@ -45,7 +45,8 @@ pub struct EventsConfig {
     /// a dead one.
     pub keep_alive: Duration,
     /// The reader reads even without a wake-up this often: a safety net for a lost signal
-    /// (the bus's catch-up after a reconnection is what normally covers that).
+    /// (another process that stopped between its commit and its announcement; the bus's
+    /// catch-up after a reconnection covers the listener's own outages).
     pub safety_poll: Duration,
     /// How soon the reader looks again while it waits for a hole in the ids to settle.
     pub hole_recheck: Duration,
@@ -59,7 +60,7 @@ impl Default for EventsConfig {
     fn default() -> Self {
         Self {
             keep_alive: Duration::from_secs(15),
-            safety_poll: Duration::from_secs(30),
+            safety_poll: Duration::from_secs(5),
             hole_recheck: Duration::from_millis(10),
             stream_buffer: 256,
             client_retry: Duration::from_secs(3),
@@ -108,14 +109,11 @@ impl Events {
         })
     }
 
-    pub fn bus(&self) -> &dyn EventBus {
-        &*self.bus
-    }
-
-    /// Called after a transaction that raised events commits: this process's reader reads now
-    /// rather than waiting for the bus.
+    /// Called after a transaction that raised events commits: this process's reader reads now,
+    /// and the other processes are told.
     pub fn committed(&self) {
         self.wake.notify_one();
+        self.bus.announce();
     }
 
     /// Starts the reader (once, on the first stream): it listens first, then finds where the

@@ -70,21 +70,12 @@ pub fn purchase(
             payload: EventPayload::CreditsLow(level),
         });
     }
-    let bus = state.events.bus();
-    store::raise_into(tx, batch, bus, &buyer, now)?;
+    store::raise_into(tx, batch, &buyer, now)?;
     if bought.sold_out {
         let sold_out = EventPayload::LeadSoldOut(LeadSoldOut {
             lead_id: bought.lead_id.to_string(),
         });
-        store::raise_for_lead_audience(
-            tx,
-            batch,
-            bus,
-            bought.lead_id,
-            bought.buyer,
-            &sold_out,
-            now,
-        )?;
+        store::raise_for_lead_audience(tx, batch, bought.lead_id, bought.buyer, &sold_out, now)?;
     }
     Ok(())
 }
@@ -93,7 +84,6 @@ pub fn purchase(
 /// (`balance_after` their wallet after it).
 pub async fn refund_decided(
     tx: &mut Tx,
-    state: &AppState,
     buyer: i64,
     refund: &RefundDto,
     balance_after: Option<Credits>,
@@ -124,5 +114,5 @@ pub async fn refund_decided(
             }),
         });
     }
-    store::raise(tx, state.events.bus(), &events, now).await
+    store::raise(tx, &events, now).await
 }

@@ -7,7 +7,6 @@ use leadmart_shared::wire::events::EventPayload;
 
 use crate::db::{Batch, Binder, Db, Tx, TxConn};
 use crate::error::ApiError;
-use crate::events::bus::EventBus;
 use crate::events::cursor::{Horizon, Start};
 use crate::with_pool;
 
@@ -46,12 +45,11 @@ fn payload_json(payload: &EventPayload) -> Result<String, ApiError> {
     serde_json::to_string(payload).map_err(ApiError::corrupt)
 }
 
-/// Queues the insert of `events` into `batch` (of `tx`), announced through `bus` when `tx`
-/// commits. Nothing is queued for no events.
+/// Queues the insert of `events` into `batch` (of `tx`); the caller announces them once `tx`
+/// commits (`Events::committed`). Nothing is queued for no events.
 pub fn raise_into(
     tx: &Tx,
     batch: &mut Batch,
-    bus: &dyn EventBus,
     events: &[NewEvent],
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
@@ -85,9 +83,7 @@ pub fn raise_into(
             })
             .collect::<Vec<_>>()
             .join(", ");
-        bus.announcing(format!(
-            "INSERT INTO events (id, user_id, lead_id, kind, data, created_at) VALUES {values}"
-        ))
+        format!("INSERT INTO events (id, user_id, lead_id, kind, data, created_at) VALUES {values}")
     });
     Ok(())
 }
@@ -104,7 +100,6 @@ fn bind_lead(b: &mut Binder<'_>, lead: Option<i64>) -> String {
 pub fn raise_for_lead_audience(
     tx: &Tx,
     batch: &mut Batch,
-    bus: &dyn EventBus,
     lead_id: i64,
     except: i64,
     payload: &EventPayload,
@@ -114,7 +109,7 @@ pub fn raise_for_lead_audience(
     let id = id_expression(tx);
     batch.push(|b| {
         let lead = b.bind(lead_id);
-        bus.announcing(format!(
+        format!(
             "INSERT INTO events (id, user_id, kind, lead_id, data, created_at) \
              SELECT {id}, user_id, {}, {lead}, {}, {} FROM \
              (SELECT user_id FROM lead_matches WHERE lead_id = {lead} \
@@ -124,20 +119,15 @@ pub fn raise_for_lead_audience(
             b.bind(data),
             b.bind(now),
             b.bind(except)
-        ))
+        )
     });
     Ok(())
 }
 
 /// Inserts `events` in `tx` now (for paths without a batch of their own).
-pub async fn raise(
-    tx: &mut Tx,
-    bus: &dyn EventBus,
-    events: &[NewEvent],
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+pub async fn raise(tx: &mut Tx, events: &[NewEvent], now: DateTime<Utc>) -> Result<(), ApiError> {
     let mut batch = tx.batch();
-    raise_into(tx, &mut batch, bus, events, now)?;
+    raise_into(tx, &mut batch, events, now)?;
     batch.run(tx).await?;
     Ok(())
 }

@@ -122,8 +122,7 @@ pub async fn decide(
     } else {
         Some(crate::credits::store::locked_wallet(&mut tx, pending.buyer).await?)
     };
-    crate::events::raise::refund_decided(&mut tx, state, pending.buyer, &dto, balance_after, now)
-        .await?;
+    crate::events::raise::refund_decided(&mut tx, pending.buyer, &dto, balance_after, now).await?;
     tx.commit().await?;
     state.events.committed();
     Ok(dto)

@@ -104,7 +104,7 @@ pub async fn route_listed(
             }),
         })
         .collect();
-    raise(tx, state.events.bus(), &events, now).await?;
+    raise(tx, &events, now).await?;
     Ok(Routed {
         scope: decision.scope,
         notified: u32::try_from(notify.len()).map_err(ApiError::corrupt)?,
