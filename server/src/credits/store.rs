@@ -221,14 +221,21 @@ pub async fn load_auto_recharge(db: &Db, user: i64) -> Result<Option<AutoRecharg
             .fetch_optional(pool)
             .await?
     });
-    row.map(|(enabled, below, package_code)| {
-        Ok(AutoRecharge {
-            enabled,
-            below: Credits::new(below.0).map_err(ApiError::corrupt)?,
-            package_code,
-        })
+    row.map(|(enabled, below, package_code)| auto_recharge_of(enabled, below, package_code))
+        .transpose()
+}
+
+/// The columns of an `auto_recharge` row as the rule (also read by the purchase's one read).
+pub fn auto_recharge_of(
+    enabled: bool,
+    below: DbDecimal,
+    package_code: String,
+) -> Result<AutoRecharge, ApiError> {
+    Ok(AutoRecharge {
+        enabled,
+        below: Credits::new(below.0).map_err(ApiError::corrupt)?,
+        package_code,
     })
-    .transpose()
 }
 
 pub async fn save_auto_recharge(db: &Db, user: i64, rule: &AutoRecharge) -> Result<(), ApiError> {

@@ -78,10 +78,14 @@ async fn purchase(
         return Ok(json_response(StatusCode::CREATED, stored));
     }
     let look_up = request.as_ref().filter(|_| !claim_first);
-    let (answer, mut effects) =
+    let (answer, mut effects, recharge_due) =
         match buy(&mut tx, &state, user.id, lead_id, zone_hint, look_up, now).await? {
             Bought::Replay(stored) => return Ok(json_response(StatusCode::CREATED, stored)),
-            Bought::New(answer, effects) => (answer, effects),
+            Bought::New {
+                answer,
+                effects,
+                recharge_due,
+            } => (answer, effects, recharge_due),
         };
     let json = serde_json::to_string(&answer).map_err(ApiError::corrupt)?;
     match (&request, claim_first) {
@@ -96,15 +100,23 @@ async fn purchase(
     state.events.committed();
     // After the commit, and not awaited: a recharge pays through an outside provider, so the
     // purchase neither holds its locks nor waits for it, and its failure does not undo it.
-    credits::spawn_auto_recharge(state.clone(), user.id);
+    if recharge_due {
+        credits::spawn_auto_recharge(state.clone(), user.id);
+    }
     Ok(json_response(StatusCode::CREATED, json))
 }
 
 /// What [`buy`] did: bought, with the answer and the writes still to run, or found the
 /// answer stored under the request's idempotency key.
 pub(crate) enum Bought {
-    /// Boxed: the answer is large, and a replay carries only its stored text.
-    New(Box<PurchaseResponse>, Batch),
+    New {
+        /// Boxed: the answer is large, and a replay carries only its stored text.
+        answer: Box<PurchaseResponse>,
+        effects: Batch,
+        /// Whether the buyer's auto-recharge rule is due at the balance the purchase leaves:
+        /// the caller starts the recharge once it committed (which checks again, locked).
+        recharge_due: bool,
+    },
     Replay(String),
 }
 
@@ -188,5 +200,14 @@ pub(crate) async fn buy(
         purchase: my_leads::view::just_bought(&purchase, plan.sold(inputs.lead), market, now)?,
         balance: CreditBalance::new(plan.balance_after, &market.credit_value),
     };
-    Ok(Bought::New(Box::new(answer), effects))
+    let recharge_due = inputs
+        .auto_recharge
+        .as_ref()
+        .and_then(|rule| rule.due(plan.balance_after, &market.packages))
+        .is_some();
+    Ok(Bought::New {
+        answer: Box::new(answer),
+        effects,
+        recharge_due,
+    })
 }

@@ -16,7 +16,7 @@ use leadmart_shared::ids::UserId;
 use leadmart_shared::lead::Lead;
 use leadmart_shared::ledger::{Account, commission_accrual, lead_purchase};
 use leadmart_shared::local_time::{Tz, day_start};
-use leadmart_shared::money::{Credits, Rate};
+use leadmart_shared::money::{AutoRecharge, Credits, Rate};
 use leadmart_shared::pipeline::PipelineStage;
 use leadmart_shared::purchase::{BuyerState, PurchasePlan};
 
@@ -40,6 +40,9 @@ pub struct Inputs {
     /// What the read found under the `Idempotency-Key` it was asked to look up: the stored
     /// request hash and answer, both `None` for an unused key.
     pub stored_key: (Option<String>, Option<String>),
+    /// The buyer's auto-recharge rule, if they set one: the purchase tells whether it is due,
+    /// so that a purchase that leaves enough credits starts no recharge at all.
+    pub auto_recharge: Option<AutoRecharge>,
 }
 
 impl Inputs {
@@ -87,6 +90,9 @@ pub async fn inputs(
          (SELECT body FROM agent_preferences WHERE user_id = $2) AS buyer_preferences, \
          (SELECT id FROM ledger_accounts WHERE account = $3) AS wallet_id, \
          (SELECT balance FROM ledger_accounts WHERE account = $3) AS wallet_balance, \
+         (SELECT enabled FROM auto_recharge WHERE user_id = $2) AS recharge_enabled, \
+         (SELECT below FROM auto_recharge WHERE user_id = $2) AS recharge_below, \
+         (SELECT package_code FROM auto_recharge WHERE user_id = $2) AS recharge_package, \
          {}, {} AS purchase_id{} FROM leads WHERE id = $1{lock}",
         spent_and_bought("$4"),
         tx.fresh_id("purchases"),
@@ -138,6 +144,16 @@ pub async fn inputs(
         let spent = Credits::from_hundredths(row.spent_x100).map_err(ApiError::corrupt)?;
         (spent, row.already_purchased)
     };
+    let auto_recharge = match (
+        row.recharge_enabled,
+        row.recharge_below,
+        row.recharge_package,
+    ) {
+        (Some(enabled), Some(below), Some(package)) => {
+            Some(credits::store::auto_recharge_of(enabled, below, package)?)
+        }
+        _ => None,
+    };
     Ok(Inputs {
         lead: row.lead.record.into_lead()?,
         partner,
@@ -147,6 +163,7 @@ pub async fn inputs(
         already_purchased,
         purchase_id: row.purchase_id,
         stored_key: (row.idempotency_hash, row.idempotency_response),
+        auto_recharge,
     })
 }
 
@@ -172,6 +189,9 @@ struct PurchaseRead {
     buyer_preferences: Option<String>,
     wallet_id: Option<i64>,
     wallet_balance: Option<DbDecimal>,
+    recharge_enabled: Option<bool>,
+    recharge_below: Option<DbDecimal>,
+    recharge_package: Option<String>,
     spent_x100: i64,
     already_purchased: bool,
     purchase_id: i64,

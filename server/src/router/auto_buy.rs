@@ -40,11 +40,20 @@ async fn buy_for(state: &AppState, agent: i64, lead_id: i64) -> Result<(), ApiEr
     let mut tx = state.db.begin_write().await?;
     let bought = purchases::buy(&mut tx, state, agent, lead_id, zone_hint, None, now).await?;
     // Without a key there is no stored answer to replay: only a new purchase comes back.
-    if let purchases::Bought::New(_answer, effects) = bought {
+    let mut recharge = false;
+    if let purchases::Bought::New {
+        effects,
+        recharge_due,
+        ..
+    } = bought
+    {
         effects.run(&mut tx).await?;
+        recharge = recharge_due;
     }
     tx.commit().await?;
     state.events.committed();
-    credits::spawn_auto_recharge(state.clone(), agent);
+    if recharge {
+        credits::spawn_auto_recharge(state.clone(), agent);
+    }
     Ok(())
 }
