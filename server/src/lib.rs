@@ -43,6 +43,8 @@ pub struct AppState {
     pub events: Arc<events::Events>,
     /// Intake's validator for `market.intake`, built on first use.
     pub intake_validator: Arc<std::sync::OnceLock<leadmart_shared::intake::IntakeValidator>>,
+    /// Each agent's time zone as last seen, for purchases to pick the day before they read.
+    pub zone_hints: Arc<preferences::ZoneHints>,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
             market: Arc::new(MarketConfig::default()),
             payments: credits::provider::Payments::NotConfigured,
             intake_validator: Arc::default(),
+            zone_hints: Arc::default(),
         }
     }
 

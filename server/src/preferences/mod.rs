@@ -153,6 +153,42 @@ pub fn profile_of(
     Ok((profile, zone_in_force(flags.id, &prefs, zones)))
 }
 
+/// The time zone last seen in force for each agent: the day a purchase reads its spend for
+/// must be chosen before the purchase's one read, which also reads the preferences. A hint
+/// only: a read that finds another zone reads the spend again (see
+/// `purchases::store::inputs`), so a missing or stale hint (another process changed it) costs
+/// one query, never a wrong day — and a right one saves a query per purchase.
+#[derive(Debug, Default)]
+pub struct ZoneHints {
+    seen: std::sync::RwLock<std::collections::HashMap<i64, Tz>>,
+}
+
+impl ZoneHints {
+    /// The zone last seen for `user`, else `default`.
+    pub fn hint(&self, user: i64, default: Tz) -> Tz {
+        self.seen
+            .read()
+            .ok()
+            .and_then(|seen| seen.get(&user).copied())
+            .unwrap_or(default)
+    }
+
+    /// Remembers the zone a transaction found in force for `user` (written only when it
+    /// changed: purchases read far more often than agents move).
+    pub fn remember(&self, user: i64, zone: Tz) {
+        let known = self
+            .seen
+            .read()
+            .ok()
+            .and_then(|seen| seen.get(&user).copied());
+        if known != Some(zone)
+            && let Ok(mut seen) = self.seen.write()
+        {
+            seen.insert(user, zone);
+        }
+    }
+}
+
 /// The agent's time zone in force, read outside any transaction.
 pub async fn zone(db: &Db, user: i64, zones: &TimeZoneConfig) -> Result<Tz, ApiError> {
     Ok(zone_in_force(user, &store::load(db, user).await?, zones))

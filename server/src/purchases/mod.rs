@@ -27,7 +27,7 @@ use crate::idempotency::{self, Claim};
 use crate::marketplace::parse_id;
 use crate::my_leads::json_response;
 
-use crate::{AppState, credits, events, my_leads, preferences};
+use crate::{AppState, credits, events, my_leads};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(purchase))
@@ -57,9 +57,10 @@ async fn purchase(
 ) -> Result<Response, ApiError> {
     let lead_id = parse_id(&id, "lead")?;
     let key = idempotency::key_header(&headers)?;
-    // Read before the transaction, so the one writer is not held for it; the transaction checks
-    // it (see `store::inputs`).
-    let zone_hint = preferences::zone(&state.db, user.id, &state.market.agent_time).await?;
+    // Chosen before the transaction's one read, which checks it (see `store::inputs`).
+    let zone_hint = state
+        .zone_hints
+        .hint(user.id, state.market.agent_time.default_zone);
     let now = db::now();
     let request = key.map(|key| {
         let hash = idempotency::request_hash(&format!("purchase {lead_id}"), &body);
@@ -157,6 +158,7 @@ pub(crate) async fn buy(
         }
         Err(other) => return Err(other),
     };
+    state.zone_hints.remember(buyer, inputs.zone);
     if let Some((key, hash)) = look_up {
         let (stored_hash, response) = inputs.stored_key.clone();
         if let Claim::Replay(stored) =

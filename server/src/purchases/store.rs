@@ -32,6 +32,8 @@ pub struct Inputs {
     pub lead: Lead,
     pub partner: Option<PartnerStanding>,
     pub profile: AgentProfile,
+    /// The buyer's time zone in force, as this transaction read it.
+    pub zone: Tz,
     pub balance: Credits,
     pub spent_today: Credits,
     pub already_purchased: bool,
@@ -158,6 +160,7 @@ pub async fn inputs(
         lead: row.lead.record.into_lead()?,
         partner,
         profile,
+        zone,
         balance,
         spent_today,
         already_purchased,

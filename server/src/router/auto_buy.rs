@@ -6,7 +6,7 @@
 use leadmart_shared::error_code::ApiErrorCode;
 
 use crate::error::ApiError;
-use crate::{AppState, credits, db, preferences, purchases};
+use crate::{AppState, credits, db, purchases};
 
 /// Runs the auto-buys of lead `lead_id` after its listing committed, without holding up the
 /// listing's answer.
@@ -35,7 +35,9 @@ fn code_of(error: &ApiError) -> Option<ApiErrorCode> {
 /// One agent's automatic purchase: the click's transaction without an idempotency key (a
 /// second purchase of the same lead is refused as `already_purchased` anyway).
 async fn buy_for(state: &AppState, agent: i64, lead_id: i64) -> Result<(), ApiError> {
-    let zone_hint = preferences::zone(&state.db, agent, &state.market.agent_time).await?;
+    let zone_hint = state
+        .zone_hints
+        .hint(agent, state.market.agent_time.default_zone);
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
     let bought = purchases::buy(&mut tx, state, agent, lead_id, zone_hint, None, now).await?;

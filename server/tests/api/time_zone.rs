@@ -11,17 +11,37 @@ use serde_json::json;
 use crate::harness::{Engine, TestApp, User, assert_error, spawn_app};
 use crate::on_both_engines;
 
-/// Kolkata's latest midnight, computed here with a fixed +5:30 offset (India has no daylight
-/// saving), independently of the server's zone database.
-fn kolkata_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
-    let ist = FixedOffset::east_opt(5 * 3600 + 1800).expect("+05:30");
-    now.with_timezone(&ist)
+/// The latest midnight at a fixed offset from UTC, computed here independently of the server's
+/// zone database (Kolkata and Bogotá have no daylight saving).
+fn midnight_at(now: DateTime<Utc>, offset: FixedOffset) -> DateTime<Utc> {
+    now.with_timezone(&offset)
         .date_naive()
         .and_time(NaiveTime::MIN)
-        .and_local_timezone(ist)
+        .and_local_timezone(offset)
         .single()
         .expect("a fixed offset has every local time once")
         .to_utc()
+}
+
+/// Kolkata's latest midnight (UTC+5:30).
+fn kolkata_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
+    midnight_at(now, FixedOffset::east_opt(5 * 3600 + 1800).expect("+05:30"))
+}
+
+/// Bogotá's latest midnight (UTC−5).
+fn bogota_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
+    midnight_at(now, FixedOffset::west_opt(5 * 3600).expect("-05:00"))
+}
+
+/// The agent picks `zone` in their preferences, the rest unchanged.
+async fn choose_zone(app: &TestApp, agent: &User, zone: &str) {
+    let mut prefs = app.get_json("/v1/me/preferences", &agent.token).await;
+    prefs["timeZone"] = json!(zone);
+    let status = app
+        .put("/v1/me/preferences", &agent.token, &prefs)
+        .await
+        .status();
+    assert_eq!(status, 200, "{zone} is saved");
 }
 
 /// Records that `agent` bought `lead` for 100 credits at `at` (an earlier purchase the API
@@ -93,14 +113,7 @@ async fn the_time_zone_defaults_to_the_marketplace_and_is_validated(engine: Engi
         prefs["timeZone"], "Asia/Kolkata",
         "the marketplace's zone until the agent picks one"
     );
-    let mut chosen = prefs.clone();
-    chosen["timeZone"] = json!("Europe/London");
-    assert_eq!(
-        app.put("/v1/me/preferences", &agent.token, &chosen)
-            .await
-            .status(),
-        200
-    );
+    choose_zone(&app, &agent, "Europe/London").await;
     let read = app.get_json("/v1/me/preferences", &agent.token).await;
     assert_eq!(
         read["timeZone"], "Europe/London",
@@ -189,5 +202,51 @@ async fn a_purchase_row_without_its_hundredths_is_refused(engine: Engine) {
         .is_ok()
     });
     assert!(!written, "a purchase without price_x100 is refused");
+    app.finish().await;
+}
+
+on_both_engines!(a_purchase_after_the_agent_moved_counts_the_new_zones_day);
+/// The server remembers the zone a purchase found, to pick the day of the next one before it
+/// reads: an agent who moved from Bogotá to Kolkata since is still counted by Kolkata's day.
+/// An earlier purchase between the two zones' midnights is today in one and yesterday in the
+/// other, whatever the time of day the test runs at.
+async fn a_purchase_after_the_agent_moved_counts_the_new_zones_day(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let now = Utc::now();
+    let (kolkata, bogota) = (kolkata_midnight(now), bogota_midnight(now));
+    let agent = app
+        .agent(
+            300,
+            json!({"dailyLimit": "50", "timeZone": "America/Bogota"}),
+        )
+        .await;
+    assert_eq!(
+        app.buy(&agent, &app.lead_in("Powai").await, None)
+            .await
+            .status(),
+        201,
+        "a first purchase, in Bogotá"
+    );
+    choose_zone(&app, &agent, "Asia/Kolkata").await;
+    let between = kolkata.min(bogota) + (kolkata.max(bogota) - kolkata.min(bogota)) / 2;
+    earlier_purchase(&app, &agent, &app.lead_in("Woodstock").await, between).await;
+    let answer = app
+        .buy(&agent, &app.lead_in("Bandra West").await, None)
+        .await;
+    if between >= kolkata {
+        assert_error(
+            answer,
+            409,
+            "daily_limit_reached",
+            "100 credits spent today in Kolkata count against today's limit of 50",
+        )
+        .await;
+    } else {
+        assert_eq!(
+            answer.status(),
+            201,
+            "100 credits spent yesterday in Kolkata (today in Bogotá) leave today's limit"
+        );
+    }
     app.finish().await;
 }
