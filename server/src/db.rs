@@ -71,9 +71,21 @@ impl Db {
 impl Pools {
     async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // A connection is pinged before use only after it sat idle a while (a server
+            // restart or a dropped link shows there), not on every acquire: a ping is a round
+            // trip, and a purchase acquires twice (its caller's lookup, its transaction).
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for > Duration::from_secs(5) {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect(url)
                 .await?;
             Ok(Pools::Postgres(pool))
