@@ -35,12 +35,16 @@ pub enum ApiError {
     /// A failure of an outside service (the payment provider); logged, shown generically.
     #[error("upstream service failed: {0}")]
     Upstream(String),
-    /// Too many attempts (sign-in throttling): `429 rate_limited` with `Retry-After` seconds.
+    /// Too many attempts (sign-in throttling, web-form submissions): `429 rate_limited` with
+    /// `Retry-After` seconds; `attempts` says what was limited ("failed sign-in attempts").
     #[error(
-        "Too many failed sign-in attempts. Please wait {minutes} min before trying again.",
+        "Too many {attempts}. Please wait {minutes} min before trying again.",
         minutes = .retry_after_secs.div_ceil(60)
     )]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+        attempts: &'static str,
+    },
 }
 
 impl ApiError {
@@ -77,8 +81,17 @@ impl ApiError {
         )
     }
 
-    pub fn rate_limited(retry_after_secs: u64) -> Self {
-        ApiError::RateLimited { retry_after_secs }
+    /// `attempts` is what was limited, in words; `wait` how long until the next is let in
+    /// (rounded up to whole seconds, at least one: a client that waits exactly this long is
+    /// let in).
+    pub fn rate_limited(attempts: &'static str, wait: chrono::TimeDelta) -> Self {
+        let retry_after_secs = u64::try_from((wait.num_milliseconds() + 999) / 1000)
+            .unwrap_or(1)
+            .max(1);
+        ApiError::RateLimited {
+            retry_after_secs,
+            attempts,
+        }
     }
 
     /// Input that parsed but breaks a rule (an invalid email, an unknown package).
@@ -176,7 +189,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::RateLimited { retry_after_secs } = self {
+        if let ApiError::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(retry_after_secs),

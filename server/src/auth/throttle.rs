@@ -85,12 +85,7 @@ pub async fn check(
         retry_after = Some(retry_after.map_or(wait, |known| known.max(wait)));
     }
     match retry_after {
-        // Round up: a client that waits exactly this long is let in.
-        Some(wait) => Err(ApiError::rate_limited(
-            u64::try_from((wait.num_milliseconds() + 999) / 1000)
-                .unwrap_or(1)
-                .max(1),
-        )),
+        Some(wait) => Err(ApiError::rate_limited("failed sign-in attempts", wait)),
         None => Ok(()),
     }
 }

@@ -29,7 +29,7 @@ use utoipa_axum::routes;
 use crate::auth::AuthUser;
 use crate::auth::throttle::PeerAddress;
 use crate::auth::tokens::{random_hex, token_hash};
-use crate::error::{ApiError, ApiErrorCode, JsonBody};
+use crate::error::{ApiError, JsonBody};
 use crate::{AppState, db, marketplace, router};
 
 /// The secret web-form tokens are signed with. Every process behind one database needs the
@@ -105,15 +105,8 @@ async fn form_token(State(state): State<AppState>) -> Json<FormTokenDto> {
     })
 }
 
-fn rate_limited() -> ApiError {
-    ApiError::coded(
-        StatusCode::TOO_MANY_REQUESTS,
-        ApiErrorCode::RateLimited,
-        "Too many submissions from this address. Please try again in a few minutes.",
-    )
-}
-
-/// Refuses an address over the web form's limit (every submission counts).
+/// Refuses an address over the web form's limit (every submission counts), with how long
+/// until its oldest counted submission leaves the window.
 async fn check_rate(
     state: &AppState,
     address: Option<IpAddr>,
@@ -124,10 +117,14 @@ async fn check_rate(
         return Ok(());
     };
     let since = now - guard.window;
-    let before =
+    let (before, oldest) =
         store::count_and_record_submission(&state.db, &address.to_string(), since, now).await?;
     if before >= i64::from(guard.max_per_window) {
-        return Err(rate_limited());
+        let wait = oldest.map_or(guard.window, |oldest| oldest + guard.window - now);
+        return Err(ApiError::rate_limited(
+            "submissions from this address",
+            wait,
+        ));
     }
     Ok(())
 }

@@ -66,22 +66,23 @@ pub async fn insert_lead(
     Ok(id)
 }
 
-/// Counts `address`'s submissions since `since`, then records this one (refused ones count
+/// Counts `address`'s submissions since `since` (and finds the oldest), then records this one (refused ones count
 /// too: a flood is a flood), and forgets those older than `since`.
 pub async fn count_and_record_submission(
     db: &Db,
     address: &str,
     since: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<i64, ApiError> {
+) -> Result<(i64, Option<DateTime<Utc>>), ApiError> {
     let mut tx = db.begin_write().await?;
-    let count: i64 = with_tx!(&mut tx, conn => {
+    let counted: (i64, Option<DateTime<Utc>>) = with_tx!(&mut tx, conn => {
         sqlx::query("DELETE FROM intake_submissions WHERE submitted_at < $1")
             .bind(since)
             .execute(&mut *conn)
             .await?;
-        let count = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM intake_submissions WHERE address = $1 AND submitted_at >= $2",
+        let counted = sqlx::query_as(
+            "SELECT COUNT(*), MIN(submitted_at) FROM intake_submissions \
+             WHERE address = $1 AND submitted_at >= $2",
         )
         .bind(address)
         .bind(since)
@@ -92,10 +93,10 @@ pub async fn count_and_record_submission(
             .bind(now)
             .execute(&mut *conn)
             .await?;
-        count
+        counted
     });
     tx.commit().await?;
-    Ok(count)
+    Ok(counted)
 }
 
 #[derive(sqlx::FromRow)]

@@ -4,7 +4,7 @@ use leadmart_shared::account::Role;
 use leadmart_shared::wire::{AuthSession, MeDto};
 use serde_json::json;
 
-use crate::harness::{Engine, TEST_PASSWORD, assert_error, spawn_app};
+use crate::harness::{Engine, TEST_PASSWORD, assert_error, assert_rate_limited, spawn_app};
 use crate::on_both_engines;
 
 on_both_engines!(sign_up_sign_in_refresh_and_sign_out);
@@ -241,21 +241,6 @@ async fn sign_in_from(
         .expect("sign-in request")
 }
 
-/// Asserts a `429 rate_limited` with a `Retry-After` inside the 15-minute window.
-async fn assert_rate_limited(response: reqwest::Response, why: &str) {
-    let retry_after: u64 = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("{why}: a 429 says when to retry: {:?}", response.headers()));
-    assert!(
-        (1..=15 * 60).contains(&retry_after),
-        "{why}: Retry-After is the rest of the 15-minute window, got {retry_after}"
-    );
-    assert_error(response, 429, "rate_limited", why).await;
-}
-
 on_both_engines!(sign_in_is_limited_per_account);
 async fn sign_in_is_limited_per_account(engine: Engine) {
     use leadmart_server::demo::{DEMO_AGENT_EMAIL, DEMO_PARTNER_EMAIL, DEMO_PASSWORD};
@@ -271,6 +256,7 @@ async fn sign_in_is_limited_per_account(engine: Engine) {
         .await;
     }
     assert_rate_limited(
+        15 * 60,
         sign_in_from(&app, 12, &DEMO_AGENT_EMAIL.to_uppercase(), DEMO_PASSWORD).await,
         "the 11th attempt on the account is refused even with the right password, \
          and from a fresh address, and whatever the email's case",
@@ -301,6 +287,7 @@ async fn sign_in_is_limited_per_address(engine: Engine) {
         .await;
     }
     assert_rate_limited(
+        15 * 60,
         sign_in_from(&app, 20, DEMO_AGENT_EMAIL, DEMO_PASSWORD).await,
         "the address spent its budget: even a correct sign-in from it waits",
     )

@@ -464,3 +464,19 @@ where
 }
 
 pub const TEST_PASSWORD: &str = "correct horse battery";
+
+/// Asserts a `429 rate_limited` whose `Retry-After` is inside the limit's window of
+/// `window_secs`.
+pub async fn assert_rate_limited(window_secs: u64, response: reqwest::Response, why: &str) {
+    let retry_after: u64 = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{why}: a 429 says when to retry: {:?}", response.headers()));
+    assert!(
+        (1..=window_secs).contains(&retry_after),
+        "{why}: Retry-After is the rest of the {window_secs} s window, got {retry_after}"
+    );
+    assert_error(response, 429, "rate_limited", why).await;
+}

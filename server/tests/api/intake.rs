@@ -11,7 +11,7 @@ use leadmart_shared::wire::{CreatedIntakeKey, FormTokenDto, IntakeAccepted};
 use serde_json::{Value, json};
 
 use crate::events::EventStream;
-use crate::harness::{Engine, TestApp, User, assert_error, spawn_app_with};
+use crate::harness::{Engine, TestApp, User, assert_error, assert_rate_limited, spawn_app_with};
 use crate::on_both_engines;
 
 async fn app(engine: Engine) -> TestApp {
@@ -225,12 +225,11 @@ async fn the_web_form_and_integrations_keep_bots_and_strangers_out(engine: Engin
         201,
         "five submissions per address per window"
     );
-    assert_error(
+    assert_rate_limited(
+        10 * 60,
         app.post("/v1/intake/web-form", "", &form(&token.form_token, ""))
             .await,
-        429,
-        "rate_limited",
-        "the sixth from this address in the window",
+        "the sixth from this address in the 10-minute window",
     )
     .await;
 
