@@ -218,7 +218,7 @@ async fn checkout(
     };
     match provider.checkout(&request).await {
         Ok(CheckoutOutcome::Settled { provider_ref }) => {
-            store::settle(&state.db, payment_id, &provider_ref).await
+            store::settle(state, payment_id, &provider_ref).await
         }
         Ok(CheckoutOutcome::Pending {
             provider_ref,

@@ -10,7 +10,7 @@ use leadmart_shared::money::{AutoRecharge, CreditPackage, Credits, CurrencyCode}
 use crate::db::{Db, DbDecimal, Tx};
 use crate::error::ApiError;
 use crate::ledger::{self, account_key};
-use crate::{idempotency, with_pool, with_tx};
+use crate::{AppState, events, idempotency, with_pool, with_tx};
 
 fn user_id(id: i64) -> Result<UserId, ApiError> {
     UserId::new(id).map_err(ApiError::corrupt)
@@ -169,8 +169,9 @@ pub async fn close_unpaid(db: &Db, payment_id: i64, unpaid: Unpaid) -> Result<()
 /// Marks a pending payment paid and puts its credits in the wallet, once: a second call for
 /// the same payment (a provider repeating its notification, a resumed retry) changes nothing.
 /// An automatic payment that expired while the buyer was still paying is settled too: the
-/// money arrived, so the credits are theirs.
-pub async fn settle(db: &Db, payment_id: i64, provider_ref: &str) -> Result<(), ApiError> {
+/// money arrived, so the credits are theirs. The buyer's streams hear `credits.changed`.
+pub async fn settle(state: &AppState, payment_id: i64, provider_ref: &str) -> Result<(), ApiError> {
+    let db = &state.db;
     let now = Utc::now();
     let mut tx = db.begin_write().await?;
     let row: Option<(i64, DbDecimal, bool)> = with_tx!(&mut tx, conn => {
@@ -193,8 +194,11 @@ pub async fn settle(db: &Db, payment_id: i64, provider_ref: &str) -> Result<(), 
             auto,
         );
         ledger::post(&mut tx, &transfer, now).await?;
+        let balance = locked_wallet(&mut tx, user).await?;
+        events::raise::credits_bought(&mut tx, user, balance, now).await?;
     }
     tx.commit().await?;
+    state.events.committed();
     Ok(())
 }
 

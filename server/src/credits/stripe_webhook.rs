@@ -162,7 +162,7 @@ async fn settle_session(state: &AppState, session: &CheckoutSession) -> Result<(
             "the session's amount or currency differs from the payment's",
         ));
     }
-    store::settle(&state.db, payment_id, &session.id).await
+    store::settle(state, payment_id, &session.id).await
 }
 
 /// A session that will never be paid: its pending payment stops counting as in flight.

@@ -116,3 +116,20 @@ pub async fn refund_decided(
     }
     store::raise(tx, &events, now).await
 }
+
+/// `credits.changed` to a buyer whose wallet a payment credited (`balance` after it).
+pub async fn credits_bought(
+    tx: &mut Tx,
+    buyer: i64,
+    balance: Credits,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let changed = NewEvent {
+        user_id: buyer,
+        lead_id: None,
+        payload: EventPayload::CreditsChanged(CreditsLevel {
+            balance: balance.amount(),
+        }),
+    };
+    store::raise(tx, &[changed], now).await
+}

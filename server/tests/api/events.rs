@@ -254,6 +254,41 @@ async fn a_purchase_tells_the_buyer_and_sells_out_for_the_others(engine: Engine)
     app.finish().await;
 }
 
+on_both_engines!(bought_credits_reach_the_buyers_stream);
+/// Credits a payment settles reach the buyer's open streams as `credits.changed` with the new
+/// balance (so every window shows it without asking), and nobody else's.
+async fn bought_credits_reach_the_buyers_stream(engine: Engine) {
+    let app = app(engine).await;
+    let buyer = app.agent(7, json!({})).await;
+    let other = app.agent(7, json!({})).await;
+    let mut buyer_stream = EventStream::open(&app.base_url, &buyer, None, None).await;
+    let mut other_stream = EventStream::open(&app.base_url, &other, None, None).await;
+    let bought = app
+        .post(
+            "/v1/credits/purchase",
+            &buyer.token,
+            &json!({"packageCode": "pack-10"}),
+        )
+        .await;
+    assert_eq!(bought.status(), 200, "the dev provider settles at once");
+    let got = buyer_stream.events(1).await;
+    match got[0].payload() {
+        EventPayload::CreditsChanged(level) => {
+            assert_eq!(
+                level.balance,
+                rust_decimal::Decimal::from(17),
+                "7 + 10 credits"
+            );
+        }
+        other => panic!("credits.changed carries the balance: {other:?}"),
+    }
+    other_stream
+        .quiet_for(Duration::from_millis(300), "another agent hears nothing")
+        .await;
+    drop((buyer_stream, other_stream));
+    app.finish().await;
+}
+
 /// The ids of the demo leads in these areas.
 async fn leads_in(app: &TestApp, areas: &[&str]) -> Vec<String> {
     let mut ids = Vec::new();
