@@ -19,6 +19,8 @@ pub struct AuthUser {
     pub verified: bool,
     /// The session the token belongs to (sign-out ends it).
     pub session_id: String,
+    /// When the access token stops being accepted (a stream answered under it ends then).
+    pub expires_at: chrono::DateTime<Utc>,
 }
 
 impl AuthUser {
@@ -48,6 +50,7 @@ async fn lookup(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
         verified,
         active,
         session_id,
+        expires_at,
     }) = store::bearer_of(&state.db, &token_hash(token), Utc::now()).await?
     else {
         return Err(ApiError::unauthorized());
@@ -60,6 +63,7 @@ async fn lookup(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
         role: role.parse().map_err(ApiError::corrupt)?,
         verified,
         session_id,
+        expires_at,
     })
 }
 

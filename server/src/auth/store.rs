@@ -144,12 +144,14 @@ pub async fn delete_session_of_refresh(db: &Db, hash: &str) -> Result<(), ApiErr
 }
 
 /// The holder of a live access token, by its hash.
+#[derive(sqlx::FromRow)]
 pub struct Bearer {
     pub id: i64,
     pub role: String,
     pub verified: bool,
     pub active: bool,
     pub session_id: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 pub async fn bearer_of(
@@ -157,9 +159,9 @@ pub async fn bearer_of(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Bearer>, ApiError> {
-    let row: Option<(i64, String, bool, bool, String)> = with_pool!(db, pool => {
+    let bearer = with_pool!(db, pool => {
         sqlx::query_as(
-            "SELECT u.id, u.role, u.verified, u.active, t.session_id \
+            "SELECT u.id, u.role, u.verified, u.active, t.session_id, t.expires_at \
              FROM auth_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.kind = 'access' AND t.expires_at > $2",
         )
@@ -168,13 +170,7 @@ pub async fn bearer_of(
         .fetch_optional(pool)
         .await?
     });
-    Ok(row.map(|(id, role, verified, active, session_id)| Bearer {
-        id,
-        role,
-        verified,
-        active,
-        session_id,
-    }))
+    Ok(bearer)
 }
 
 /// What failed sign-ins are counted by.

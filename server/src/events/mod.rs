@@ -297,8 +297,15 @@ async fn stream(
     let opened = Event::default()
         .comment("connected")
         .retry(state.events.config.client_retry);
+    // A stream is only as good as the token it was opened with: it ends when the token
+    // expires, and the client reconnects with a renewed one and its last id (nothing is lost).
+    let left = (user.expires_at - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    let expired = tokio::time::sleep(left);
     let messages = futures_util::stream::once(async move { Ok(opened) })
-        .chain(futures_util::stream::unfold(feed, Feed::next));
+        .chain(futures_util::stream::unfold(feed, Feed::next))
+        .take_until(expired);
     Ok(Sse::new(messages).keep_alive(keep_alive))
 }
 

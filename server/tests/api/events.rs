@@ -11,7 +11,7 @@ use leadmart_shared::wire::PurchaseResponse;
 use leadmart_shared::wire::events::EventPayload;
 use serde_json::json;
 
-use crate::harness::{Engine, TestApp, User, spawn_app_with};
+use crate::harness::{Engine, TEST_PASSWORD, TestApp, User, spawn_app_with};
 use crate::on_both_engines;
 
 /// One SSE message (or comment).
@@ -254,6 +254,28 @@ async fn a_purchase_tells_the_buyer_and_sells_out_for_the_others(engine: Engine)
     app.finish().await;
 }
 
+/// Buys the 10-credit package (the dev provider settles at once).
+async fn buy_ten_credits(app: &TestApp, token: &str) {
+    let bought = app
+        .post(
+            "/v1/credits/purchase",
+            token,
+            &json!({"packageCode": "pack-10"}),
+        )
+        .await;
+    assert_eq!(bought.status(), 200, "the dev provider settles at once");
+}
+
+/// Asserts `message` is `credits.changed` to a balance of `credits`.
+fn assert_balance_changed(message: &Message, credits: i64, why: &str) {
+    match message.payload() {
+        EventPayload::CreditsChanged(level) => {
+            assert_eq!(level.balance, rust_decimal::Decimal::from(credits), "{why}");
+        }
+        other => panic!("{why}: credits.changed carries the balance: {other:?}"),
+    }
+}
+
 on_both_engines!(bought_credits_reach_the_buyers_stream);
 /// Credits a payment settles reach the buyer's open streams as `credits.changed` with the new
 /// balance (so every window shows it without asking), and nobody else's.
@@ -263,29 +285,54 @@ async fn bought_credits_reach_the_buyers_stream(engine: Engine) {
     let other = app.agent(7, json!({})).await;
     let mut buyer_stream = EventStream::open(&app.base_url, &buyer, None, None).await;
     let mut other_stream = EventStream::open(&app.base_url, &other, None, None).await;
-    let bought = app
-        .post(
-            "/v1/credits/purchase",
-            &buyer.token,
-            &json!({"packageCode": "pack-10"}),
-        )
-        .await;
-    assert_eq!(bought.status(), 200, "the dev provider settles at once");
+    buy_ten_credits(&app, &buyer.token).await;
     let got = buyer_stream.events(1).await;
-    match got[0].payload() {
-        EventPayload::CreditsChanged(level) => {
-            assert_eq!(
-                level.balance,
-                rust_decimal::Decimal::from(17),
-                "7 + 10 credits"
-            );
-        }
-        other => panic!("credits.changed carries the balance: {other:?}"),
-    }
+    assert_balance_changed(&got[0], 17, "7 + 10 credits");
     other_stream
         .quiet_for(Duration::from_millis(300), "another agent hears nothing")
         .await;
     drop((buyer_stream, other_stream));
+    app.finish().await;
+}
+
+on_both_engines!(a_stream_ends_when_its_token_expires);
+/// A stream lasts no longer than the access token it was opened with; the client that renews
+/// its token and reconnects with its last id gets what was raised in between.
+async fn a_stream_ends_when_its_token_expires(engine: Engine) {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let app = spawn_app_with(engine, 0, |mut state| {
+        let mut market = (*state.market).clone();
+        market.tokens.access_ttl = chrono::Duration::seconds(2);
+        state.market = std::sync::Arc::new(market);
+        state
+            .with_payments(leadmart_server::credits::provider::Payments::Dev)
+            .with_events(quick())
+    })
+    .await;
+    let buyer = app.agent(7, json!({})).await;
+    let mut stream = EventStream::open(&app.base_url, &buyer, None, None).await;
+    buy_ten_credits(&app, &buyer.token).await;
+    let first = stream.events(1).await;
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.response.chunk().await {
+                Ok(Some(_)) => continue,
+                Ok(None) | Err(_) => return,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ends once its 2 s token expired");
+
+    let renewed = User {
+        token: app.sign_in(&buyer.email, TEST_PASSWORD).await,
+        ..buyer
+    };
+    buy_ten_credits(&app, &renewed.token).await;
+    let mut resumed = EventStream::open(&app.base_url, &renewed, first[0].id, None).await;
+    let missed = resumed.events(1).await;
+    assert_balance_changed(&missed[0], 27, "the missed one: 7 + 10 + 10 credits");
+    drop(resumed);
     app.finish().await;
 }
 

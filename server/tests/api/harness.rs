@@ -241,6 +241,8 @@ macro_rules! on_both_engines {
 pub struct User {
     pub id: i64,
     pub token: String,
+    /// To sign in again (the password is [`TEST_PASSWORD`]).
+    pub email: String,
 }
 
 /// What a test agent serves unless it says otherwise: every demo market.
@@ -276,7 +278,7 @@ impl TestApp {
             .await
             .expect("create a test user");
         let token = self.sign_in(&email, TEST_PASSWORD).await;
-        User { id, token }
+        User { id, token, email }
     }
 
     /// A verified agent with `credits` and [`default_preferences`] changed by `prefs` (merged).
