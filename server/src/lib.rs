@@ -155,11 +155,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let pruning = tokio::spawn(Arc::clone(&state.events).prune_forever());
     // With the peer address, so sign-in can be throttled per address.
-    axum::serve(
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    pruning.abort();
+    served
 }

@@ -130,6 +130,14 @@ async fn a_partner_drops_a_messy_csv_checks_it_and_keeps_it() -> Result<()> {
         .find(fantoccini::Locator::Css("[data-testid=import-category]"))
         .await?;
     category.send_keys("real-estate/buy\u{E007}").await?;
+    // The summary names the category only once the check under it is done (the one before
+    // it still reads "Checked 4 rows"; a click on it would land on a panel about to go).
+    wait_for_text(
+        &app,
+        "[data-testid=summary-category]",
+        "Listed under Real estate · Buy",
+    )
+    .await?;
     wait_for_text(&app, "[data-testid=import-summary]", "Checked 4 rows").await?;
     save_screenshot(&app, "41-upload-checked").await?;
     click(&app, "[data-testid=save-rejected]").await?;

@@ -54,6 +54,11 @@ pub struct EventsConfig {
     pub stream_buffer: usize,
     /// How long a client waits before reconnecting (the stream's `retry:`).
     pub client_retry: Duration,
+    /// Events older than this are deleted: a client away longer replays only what is left
+    /// (the app reloads its pages on every reconnect anyway; an event is a nudge, not a record).
+    pub keep_for: Duration,
+    /// How often the server looks for events past `keep_for`.
+    pub prune_every: Duration,
 }
 
 impl Default for EventsConfig {
@@ -64,6 +69,8 @@ impl Default for EventsConfig {
             hole_recheck: Duration::from_millis(10),
             stream_buffer: 256,
             client_retry: Duration::from_secs(3),
+            keep_for: Duration::from_secs(30 * 24 * 3600),
+            prune_every: Duration::from_secs(3600),
         }
     }
 }
@@ -137,6 +144,24 @@ impl Events {
             })
             .await?;
         Ok(())
+    }
+
+    /// Deletes the events older than `keep_for`, every `prune_every`, for as long as the
+    /// server runs (the caller aborts the task at shutdown).
+    pub async fn prune_forever(self: Arc<Self>) {
+        let mut every = tokio::time::interval(self.config.prune_every);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let Ok(keep_for) = chrono::TimeDelta::from_std(self.config.keep_for) else {
+                return;
+            };
+            match store::prune(&self.db, chrono::Utc::now() - keep_for).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "pruned old events"),
+                Err(e) => tracing::warn!(error = %e, "could not prune old events; will retry"),
+            }
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Streams> {

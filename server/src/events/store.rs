@@ -272,3 +272,30 @@ pub async fn for_user(
     });
     Ok(rows.into_iter().map(Into::into).collect())
 }
+
+/// Rows one statement of [`prune`] deletes at most, so a prune never holds the table long.
+const PRUNE_BATCH: i64 = 10_000;
+
+/// Deletes the events raised before `before`, lowest ids first (ids follow time), and returns
+/// how many. Ids are never reused (SQLite `AUTOINCREMENT`, PostgreSQL's sequence), so a
+/// client's `Last-Event-ID` keeps its meaning.
+pub async fn prune(db: &Db, before: DateTime<Utc>) -> Result<u64, ApiError> {
+    let mut total = 0;
+    loop {
+        let deleted = with_pool!(db, pool => {
+            sqlx::query(
+                "DELETE FROM events WHERE created_at < $1 \
+                 AND id IN (SELECT id FROM events ORDER BY id LIMIT $2)",
+            )
+            .bind(before)
+            .bind(PRUNE_BATCH)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        total += deleted;
+        if deleted < PRUNE_BATCH as u64 {
+            return Ok(total);
+        }
+    }
+}

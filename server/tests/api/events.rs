@@ -531,3 +531,62 @@ async fn an_event_committed_out_of_id_order_is_not_skipped() {
     drop(stream);
     app.finish().await;
 }
+
+on_both_engines!(events_past_their_keeping_time_are_pruned);
+/// Events older than `keep_for` leave the table while the server runs; younger ones stay, and
+/// a client replaying from before the pruned ones gets what is left, in order.
+async fn events_past_their_keeping_time_are_pruned(engine: Engine) {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let app = spawn_app_with(engine, 0, |state| {
+        state
+            .with_payments(leadmart_server::credits::provider::Payments::Dev)
+            .with_events(EventsConfig {
+                keep_for: Duration::from_secs(24 * 3600),
+                prune_every: Duration::from_millis(100),
+                ..quick()
+            })
+    })
+    .await;
+    let buyer = app.agent(7, json!({})).await;
+    let mut stream = EventStream::open(&app.base_url, &buyer, None, None).await;
+    buy_ten_credits(&app, &buyer.token).await;
+    buy_ten_credits(&app, &buyer.token).await;
+    let raised = stream.events(2).await;
+    drop(stream);
+    let (old, young) = (raised[0].id.expect("an id"), raised[1].id.expect("an id"));
+    let two_days_ago = chrono::Utc::now() - chrono::TimeDelta::days(2);
+    with_pool!(&app.db, pool => {
+        sqlx::query("UPDATE events SET created_at = $1 WHERE id = $2")
+            .bind(two_days_ago)
+            .bind(old)
+            .execute(pool)
+            .await
+            .expect("age the first event");
+    });
+
+    let db = &app.db;
+    let user_events = || async move {
+        let ids: Vec<i64> = with_pool!(db, pool => {
+            sqlx::query_scalar("SELECT id FROM events WHERE id IN ($1, $2) ORDER BY id")
+                .bind(old)
+                .bind(young)
+                .fetch_all(pool)
+                .await
+                .expect("read the events")
+        });
+        ids
+    };
+    crate::harness::eventually("the two-day-old event is pruned", || async {
+        user_events().await == [young]
+    })
+    .await;
+    let mut replay = EventStream::open(&app.base_url, &buyer, Some(0), None).await;
+    let replayed = replay.events(1).await;
+    assert_eq!(replayed[0].id, Some(young), "what is left replays");
+    assert_balance_changed(&replayed[0], 27, "the second purchase's balance");
+    replay
+        .quiet_for(Duration::from_millis(300), "the pruned event is gone")
+        .await;
+    drop(replay);
+    app.finish().await;
+}

@@ -24,7 +24,7 @@ import {
   type ImportSummary,
   type LeadField,
 } from "../lib/backend";
-import { KNOWN_CATEGORIES, formatDateTime, plural } from "../lib/format";
+import { KNOWN_CATEGORIES, categoryLabel, formatDateTime, plural } from "../lib/format";
 import { Badge, Button, ErrorAlert, Panel, inputClass } from "../components/ui";
 
 /** The full check of the open file; `run` numbers the checks so each result is shown fresh. */
@@ -485,6 +485,12 @@ function CheckPanel(props: {
             </li>
           ))}
         </ul>
+      )}
+      {draft.category && (
+        <p className="mt-3 text-sm text-slate-700" data-testid="summary-category">
+          {draft.categoryColumn ? "Rows with an empty category cell are listed under" : "Listed under"}{" "}
+          <span className="font-medium text-slate-900">{categoryLabel(draft.category)}</span>
+        </p>
       )}
       {summary.repairs.length > 0 && (
         <p className="mt-3 text-xs text-slate-500">Repaired while reading: {summary.repairs.join("; ")}.</p>
