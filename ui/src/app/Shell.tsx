@@ -13,6 +13,7 @@ import {
 } from "lucide-react";
 import { AccountMenu } from "../components/AccountMenu";
 import { ConnectionStatus } from "../components/ConnectionStatus";
+import { UpdateBanner } from "../components/UpdateBanner";
 import { useQuery } from "@tanstack/react-query";
 import { currentUserQuery } from "../lib/backend";
 
@@ -96,6 +97,7 @@ export function Shell(props: {
             <AccountMenu />
           </div>
         </header>
+        <UpdateBanner />
         <main className="flex-1 overflow-y-auto px-8 py-6">{props.children}</main>
       </div>
     </div>

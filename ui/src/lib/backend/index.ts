@@ -19,6 +19,7 @@ import {
   type LeadField,
   type PipelineStage,
   type RefundReason,
+  type UpdateStatus_Serialize,
 } from "../../bindings";
 
 export type {
@@ -59,6 +60,7 @@ export type {
   SortOrder,
   SpendingMonth_Serialize as SpendingMonth,
   SpendingSummary_Serialize as SpendingSummary,
+  UpdateStatus_Serialize as UpdateStatus,
   UploadView_Serialize as UploadView,
   Urgency,
 } from "../../bindings";
@@ -330,6 +332,16 @@ function listener<T>(source: { listen: (cb: (event: { payload: T }) => void) => 
 export const onImportProgress: Listen<ImportProgress_Serialize> = listener(events.importProgressEvent);
 export const onFilesDropped: Listen<FilesDropped_Serialize> = listener(events.filesDropped);
 export const onFileDragHover: Listen<FileDragHover> = listener(events.fileDragHover);
+export const onUpdateStatus: Listen<UpdateStatus_Serialize> = listener(events.updateStatus);
+
+export async function updateStatus(): Promise<UpdateStatus_Serialize> {
+  return commands.updateStatus();
+}
+
+/** "Restart now": installs the verified update and restarts (resolves only on failure). */
+export async function restartToUpdate() {
+  return unwrap(await commands.restartToUpdate());
+}
 
 /** A thrown error's import problem, when it is one. */
 export function importProblem(error: unknown): ImportProblem | undefined {
