@@ -429,3 +429,10 @@ pub fn restart_to_update(
 ) -> Result<(), AppError> {
     updates.install_and_restart(&app)
 }
+
+/// The lead a `leadmart://lead/<id>` link asked for, once (`null` when none is waiting).
+#[tauri::command]
+#[specta::specta]
+pub fn take_open_request(requests: State<'_, crate::desktop::OpenRequests>) -> Option<String> {
+    requests.take()
+}

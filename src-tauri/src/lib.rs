@@ -8,6 +8,7 @@ pub mod cache;
 pub mod commands;
 pub mod contact;
 pub mod dashboard;
+pub mod desktop;
 pub mod error;
 pub mod events;
 pub mod headless;
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tauri::Manager;
+use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 use tauri_specta::Event as _;
@@ -195,12 +197,14 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::my_uploads,
             commands::update_status,
             commands::restart_to_update,
+            commands::take_open_request,
         ])
         .events(tauri_specta::collect_events![
             events::ImportProgressEvent,
             events::FilesDropped,
             events::FileDragHover,
             updates::UpdateStatus,
+            desktop::OpenRequested,
         ])
 }
 
@@ -224,10 +228,24 @@ pub fn run() {
         )
         .init();
     let builder = specta_builder();
+    let context = tauri::generate_context!();
+    let instance = desktop::instance_id(&context.config().identifier);
     let result = tauri::Builder::default()
+        // First: a second launch must hand over its arguments before anything else starts. With
+        // the deep-link feature they reach the deep-link plugin (and `on_open_url`) first.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance)
+                .callback(|app, _args, _cwd| desktop::focus_main(app))
+                .build(),
+        )
+        .plugin(tauri_plugin_deep_link::init())
+        .manage(desktop::OpenRequests::default())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_updater::Builder::new().build())
+        // The window opens where and as large as it was left.
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(updates::Updates::default())
         .invoke_handler(builder.invoke_handler())
         .on_window_event(|window, event| {
@@ -261,9 +279,16 @@ pub fn run() {
                 dialogs: dialogs(app.handle()),
             });
             tauri::async_runtime::spawn(updates::check_forever(app.handle().clone()));
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                desktop::open_urls(&handle, event.urls().into_iter().map(String::from));
+            });
+            if let Some(urls) = app.deep_link().get_current()? {
+                desktop::open_urls(app.handle(), urls.into_iter().map(String::from));
+            }
             Ok(())
         })
-        .run(tauri::generate_context!());
+        .run(context);
     if let Err(err) = result {
         tracing::error!(error = %err, "the app could not start");
         std::process::exit(1);

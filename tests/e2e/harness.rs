@@ -131,10 +131,34 @@ pub struct AppEnv {
     pub extra: Vec<(String, String)>,
 }
 
+impl AppEnv {
+    /// The variables the app is started with (through tauri-driver, or directly).
+    fn vars(&self) -> Vec<(String, std::ffi::OsString)> {
+        let mut vars: Vec<(String, std::ffi::OsString)> = vec![
+            ("DISPLAY".into(), self.display.clone().into()),
+            ("LEADMART_API_URL".into(), self.api_url.clone().into()),
+            ("XDG_DATA_HOME".into(), self.home.join("data").into()),
+            ("XDG_CONFIG_HOME".into(), self.home.join("config").into()),
+            ("XDG_CACHE_HOME".into(), self.home.join("cache").into()),
+            // The native open/save dialogs answer from this file (see the app's
+            // `AnsweredDialogs`): WebDriver cannot click them.
+            (
+                "LEADMART_TEST_DIALOG_ANSWERS".into(),
+                self.home.join(DIALOG_ANSWERS).into(),
+            ),
+            ("WEBKIT_DISABLE_DMABUF_RENDERER".into(), "1".into()),
+            ("WEBKIT_DISABLE_COMPOSITING_MODE".into(), "1".into()),
+        ];
+        vars.extend(self.extra.iter().map(|(k, v)| (k.clone(), v.into())));
+        vars
+    }
+}
+
 /// Everything one test's app needs, in its own temporary home: a display, the API with demo
 /// data, and a WebDriver that launches the app. Dropped in field order: driver, server, display.
 pub struct Desktop {
     pub driver: Driver,
+    env: AppEnv,
     server: Option<Process>,
     _xvfb: Process,
     home: tempfile::TempDir,
@@ -162,18 +186,42 @@ impl Desktop {
         let home = tempfile::tempdir()?;
         let (xvfb, display) = start_xvfb()?;
         let (server, api_url) = start_server(home.path())?;
-        let driver = Driver::start(&AppEnv {
+        let env = AppEnv {
             display,
             api_url,
             home: home.path().to_owned(),
             extra,
-        })?;
+        };
+        let driver = Driver::start(&env)?;
         Ok(Self {
             driver,
+            env,
             server: Some(server),
             _xvfb: xvfb,
             home,
         })
+    }
+
+    /// Starts the app a second time, as the same person, with `args` (a link the OS opens, say),
+    /// and waits up to 20 s for it to exit; returns how it exited.
+    pub fn launch_again(&self, args: &[&str]) -> Result<std::process::ExitStatus> {
+        let mut second = Command::new(binary("leadmart-app")?)
+            .args(args)
+            .envs(self.env.vars())
+            .stdout(Stdio::null())
+            .spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = second.try_wait()? {
+                return Ok(status);
+            }
+            if Instant::now() > deadline {
+                let _ = second.kill();
+                let _ = second.wait();
+                bail!("the second launch was still running after 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// Stops the API, as a lost connection would.
@@ -199,20 +247,7 @@ impl Driver {
                 "--native-port",
                 &native_port.to_string(),
             ])
-            .env("DISPLAY", &env.display)
-            .env("LEADMART_API_URL", &env.api_url)
-            .env("XDG_DATA_HOME", env.home.join("data"))
-            .env("XDG_CONFIG_HOME", env.home.join("config"))
-            .env("XDG_CACHE_HOME", env.home.join("cache"))
-            // The native open/save dialogs answer from this file (see the app's
-            // `AnsweredDialogs`): WebDriver cannot click them.
-            .env(
-                "LEADMART_TEST_DIALOG_ANSWERS",
-                env.home.join(DIALOG_ANSWERS),
-            )
-            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
-            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-            .envs(env.extra.iter().map(|(k, v)| (k, v)))
+            .envs(env.vars())
             .stdout(Stdio::null())
             .spawn()
             .context("start tauri-driver (cargo install tauri-driver --locked)")?;

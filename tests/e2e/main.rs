@@ -5,6 +5,7 @@
 //! binaries (this test does not rebuild them). Screenshots go to `target/e2e-artifacts/`.
 
 mod buyer_flow;
+mod desktop;
 mod harness;
 mod marketplace;
 mod updates;

@@ -72,6 +72,8 @@ export const commands = {
 	updateStatus: () => __TAURI_INVOKE<UpdateStatus_Serialize>("update_status"),
 	/**  "Restart now": installs the downloaded, verified update and restarts into it. */
 	restartToUpdate: () => typedError<null, AppError>(__TAURI_INVOKE("restart_to_update")),
+	/**  The lead a `leadmart://lead/<id>` link asked for, once (`null` when none is waiting). */
+	takeOpenRequest: () => __TAURI_INVOKE<string | null>("take_open_request"),
 };
 
 /** Events */
@@ -79,6 +81,7 @@ export const events = {
 	fileDragHover: makeEvent<FileDragHover, FileDragHover>("file-drag-hover"),
 	filesDropped: makeEvent<FilesDropped_Serialize, FilesDropped_Deserialize>("files-dropped"),
 	importProgressEvent: makeEvent<ImportProgressEvent_Serialize, ImportProgressEvent_Deserialize>("import-progress-event"),
+	openRequested: makeEvent<OpenRequested, OpenRequested>("open-requested"),
 	updateStatus: makeEvent<UpdateStatus_Serialize, UpdateStatus_Deserialize>("update-status"),
 };
 
@@ -943,6 +946,9 @@ export type MyLeadsView_Serialize = {
 	connection: Connection,
 	lastSyncedAt: string | null,
 };
+
+/**  A `leadmart://` link asked for a lead: the window takes it with `take_open_request`. */
+export type OpenRequested = null;
 
 export type PaymentStatus = 
 /**  Paid; the credits are in the wallet. */

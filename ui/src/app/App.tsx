@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Shell, type PageId } from "./Shell";
 import { NavigateContext, type Navigate } from "./navigation";
-import { currentUserQuery, onFilesDropped } from "../lib/backend";
+import { currentUserQuery, onFilesDropped, onOpenRequested, takeOpenRequest } from "../lib/backend";
 import { AvailableLeadsPage } from "../pages/AvailableLeadsPage";
 import { BillingPage } from "../pages/BillingPage";
 import { DashboardPage } from "../pages/DashboardPage";
@@ -37,6 +37,18 @@ export function App() {
     });
     return () => void stop.then((off) => off());
   }, []);
+  // A `leadmart://lead/<id>` link (at start or while running) opens that lead's preview.
+  useEffect(() => {
+    const open = () =>
+      void takeOpenRequest().then((lead) => {
+        if (!lead) return;
+        setLeadId(lead);
+        setPage("available");
+      });
+    open();
+    const stop = onOpenRequested(open);
+    return () => void stop.then((off) => off());
+  }, []);
   const role = user.data?.role;
   const gated = SIGNED_IN_ONLY.has(page) && !user.data;
   return (
@@ -49,7 +61,7 @@ export function App() {
         ) : (
           <>
             {page === "dashboard" && <DashboardPage />}
-            {page === "available" && <AvailableLeadsPage />}
+            {page === "available" && <AvailableLeadsPage key={leadId ?? "all"} initialPreviewId={leadId} />}
             {page === "my-leads" && <MyLeadsPage key={leadId ?? "all"} initialLeadId={leadId} />}
             {page === "billing" && <BillingPage />}
             {page === "settings" && <SettingsPage />}

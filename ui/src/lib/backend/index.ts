@@ -333,6 +333,13 @@ export const onImportProgress: Listen<ImportProgress_Serialize> = listener(event
 export const onFilesDropped: Listen<FilesDropped_Serialize> = listener(events.filesDropped);
 export const onFileDragHover: Listen<FileDragHover> = listener(events.fileDragHover);
 export const onUpdateStatus: Listen<UpdateStatus_Serialize> = listener(events.updateStatus);
+/** A `leadmart://lead/<id>` link was opened: {@link takeOpenRequest} says which lead. */
+export const onOpenRequested: Listen<null> = listener(events.openRequested);
+
+/** The lead a link asked for, once; `null` when none is waiting. */
+export async function takeOpenRequest(): Promise<string | null> {
+  return commands.takeOpenRequest();
+}
 
 export async function updateStatus(): Promise<UpdateStatus_Serialize> {
   return commands.updateStatus();
