@@ -72,7 +72,7 @@ pub fn run(root: &Path) -> Result<()> {
     println!("  .deb            {} ({})", deb.display(), megabytes(&deb)?);
     println!("  release binary  {}", megabytes(&binary)?);
     println!("  declares        {depends}");
-    println!("  idle RSS        {idle}");
+    println!("  idle memory     {idle}");
     Ok(())
 }
 
@@ -115,7 +115,9 @@ fn prove_installed(root: &Path, package: &str) -> Result<String> {
         .stderr(Stdio::inherit())
         .output()
         .context("dbus-run-session / xvfb-run")?;
-    let report = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    // The last line is ours; WebKit's helpers may print before it.
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let report = printed.lines().last().unwrap_or_default().to_owned();
     ensure!(
         out.status.success(),
         "the installed app did not run: {report}"
@@ -157,8 +159,12 @@ pub fn launch_installed(args: &[String]) -> Result<()> {
             .status_ok()?;
         std::thread::sleep(IDLE_AFTER.saturating_sub(started.elapsed()));
         ensure!(app.try_wait()?.is_none(), "the app exited while idle");
-        let kib = tree_rss_kib(app.id())?;
-        Ok(format!("{} MB (app and WebKit processes)", kib / 1024))
+        let (rss, pss) = tree_memory_kib(app.id())?;
+        Ok(format!(
+            "PSS {} MB, RSS {} MB (app and WebKit processes)",
+            pss / 1024,
+            rss / 1024
+        ))
     })();
     let _ = app.kill();
     let _ = app.wait();
@@ -181,8 +187,10 @@ fn wait_for_window(title: &str, limit: Duration) -> Result<Duration> {
     bail!("no window named {title:?} within {limit:?}")
 }
 
-/// The resident memory of `root` and every process below it, from /proc.
-fn tree_rss_kib(root: u32) -> Result<u64> {
+/// The memory of `root` and every process below it, from /proc, in KiB: resident (`VmRSS`,
+/// which counts shared libraries once per process) and proportional (`Pss`, shared pages split
+/// between the processes that map them — the fair sum).
+fn tree_memory_kib(root: u32) -> Result<(u64, u64)> {
     let mut parents = Vec::new();
     for entry in std::fs::read_dir("/proc")? {
         let Some(pid) = entry?
@@ -216,15 +224,19 @@ fn tree_rss_kib(root: u32) -> Result<u64> {
         );
         i += 1;
     }
-    let mut total = 0;
-    for pid in tree {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        total += status
+    let field = |file: &str, name: &str| -> u64 {
+        std::fs::read_to_string(file)
+            .unwrap_or_default()
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(name))
             .and_then(|v| v.split_whitespace().next())
             .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0);
+            .unwrap_or(0)
+    };
+    let (mut rss, mut pss) = (0, 0);
+    for pid in tree {
+        rss += field(&format!("/proc/{pid}/status"), "VmRSS:");
+        pss += field(&format!("/proc/{pid}/smaps_rollup"), "Pss:");
     }
-    Ok(total)
+    Ok((rss, pss))
 }
