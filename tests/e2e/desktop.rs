@@ -1,11 +1,13 @@
 //! The app as a desktop citizen: a second launch (here with a `leadmart://lead/<id>` link, as the
 //! OS starts the app for a link) hands its arguments to the running window and exits; the
-//! window comes forward on that lead's preview.
+//! window comes forward on that lead's preview. Ctrl+K jumps to any page or lead.
 
 use anyhow::{Result, ensure};
+use fantoccini::Locator;
 
 use crate::harness::{
-    Desktop, save_screenshot, wait_for_attr, wait_for_count, wait_for_text, wait_until_online,
+    Desktop, click, save_screenshot, wait_for_attr, wait_for_count, wait_for_text,
+    wait_for_text_content, wait_until_online,
 };
 
 #[tokio::test]
@@ -40,6 +42,57 @@ async fn a_link_opened_while_running_shows_that_lead_in_the_first_window() -> Re
     // A link to something else is ignored, and the second launch still leaves at once.
     let status = desktop.launch_again(&["leadmart://settings"])?;
     ensure!(status.success(), "{status}");
+    click(&app, "[data-testid=modal-close]").await?;
+
+    // Ctrl+K, a few letters, Enter: a page; then a lead by its area, chosen with the arrows.
+    press(&app, "\u{E009}k\u{E009}").await?;
+    let input = app
+        .find(Locator::Css("[data-testid=palette-input]"))
+        .await?;
+    input.send_keys("bill").await?;
+    wait_for_text_content(&app, "[data-testid=command-palette]", "Billing").await?;
+    input.send_keys("\u{E007}").await?;
+    wait_for_attr(&app, "[data-testid=nav-billing]", "aria-current", "page").await?;
+    click(&app, "[data-testid=open-palette]").await?;
+    let input = app
+        .find(Locator::Css("[data-testid=palette-input]"))
+        .await?;
+    input.send_keys("andheri").await?;
+    let shown = wait_for_count_at_least(&app, "[data-testid=palette-entry]", 2).await?;
+    let second = shown[1].prop("textContent").await?.unwrap_or_default();
+    save_screenshot(&app, "61-command-palette").await?;
+    input.send_keys("\u{E015}\u{E007}").await?;
+    let place = second
+        .rsplit(" · ")
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    wait_for_text(&app, "[data-testid=preview-dialog]", &place).await?;
     app.close().await?;
     Ok(())
+}
+
+/// Sends keys to whatever has the focus (`\u{E009}` holds and releases Control).
+async fn press(app: &fantoccini::Client, keys: &str) -> Result<()> {
+    app.active_element().await?.send_keys(keys).await?;
+    Ok(())
+}
+
+/// Polls until at least `count` elements match `css`.
+async fn wait_for_count_at_least(
+    app: &fantoccini::Client,
+    css: &str,
+    count: usize,
+) -> Result<Vec<fantoccini::elements::Element>> {
+    for _ in 0..100 {
+        let found = app.find_all(Locator::Css(css)).await?;
+        if found.len() >= count {
+            return Ok(found);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("fewer than {count} of {css:?}")
 }

@@ -329,11 +329,26 @@ pub async fn save_screenshot(client: &Client, name: &str) -> Result<PathBuf> {
 
 /// Polls until the element matching `css` shows text containing `needle`; returns the text.
 pub async fn wait_for_text(client: &Client, css: &str, needle: &str) -> Result<String> {
+    wait_for_content(client, css, needle, false).await
+}
+
+/// [`wait_for_text`] on the element's `textContent`: WebKitWebDriver reports no text for
+/// ellipsis-truncated (`truncate`) elements.
+pub async fn wait_for_text_content(client: &Client, css: &str, needle: &str) -> Result<String> {
+    wait_for_content(client, css, needle, true).await
+}
+
+async fn wait_for_content(client: &Client, css: &str, needle: &str, raw: bool) -> Result<String> {
     let deadline = Instant::now() + UI_TIMEOUT;
     let mut last = String::new();
     loop {
         if let Ok(element) = client.find(Locator::Css(css)).await {
-            last = element.text().await.unwrap_or_default();
+            last = if raw {
+                element.prop("textContent").await.ok().flatten()
+            } else {
+                element.text().await.ok()
+            }
+            .unwrap_or_default();
             if last.contains(needle) {
                 return Ok(last);
             }

@@ -10,6 +10,7 @@ import { MyLeadsPage } from "../pages/MyLeadsPage";
 import { SettingsPage } from "../pages/SettingsPage";
 import { UploadPage, type Dropped } from "../pages/UploadPage";
 import { ComingSoonPage } from "../pages/ComingSoonPage";
+import { CommandPalette } from "../components/CommandPalette";
 import { SignInScreen } from "../components/SignInScreen";
 import { Loading } from "../components/ui";
 
@@ -37,6 +38,18 @@ export function App() {
     });
     return () => void stop.then((off) => off());
   }, []);
+  const [palette, setPalette] = useState(false);
+  // Ctrl+K (Cmd+K on macOS) anywhere: the command palette.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k") {
+        event.preventDefault();
+        setPalette(true);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
   // A `leadmart://lead/<id>` link (at start or while running) opens that lead's preview.
   useEffect(() => {
     const open = () =>
@@ -53,7 +66,7 @@ export function App() {
   const gated = SIGNED_IN_ONLY.has(page) && !user.data;
   return (
     <NavigateContext value={navigate}>
-      <Shell page={page} onNavigate={(next) => navigate(next)}>
+      <Shell page={page} onNavigate={(next) => navigate(next)} onSearch={() => setPalette(true)}>
         {user.isPending && SIGNED_IN_ONLY.has(page) ? (
           <Loading />
         ) : gated ? (
@@ -76,6 +89,7 @@ export function App() {
           </>
         )}
       </Shell>
+      {palette && <CommandPalette navigate={navigate} onClose={() => setPalette(false)} />}
     </NavigateContext>
   );
 }

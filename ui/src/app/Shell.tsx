@@ -7,6 +7,7 @@ import {
   MessageSquare,
   Settings,
   Upload,
+  Search,
   Users,
   Zap,
   type LucideIcon,
@@ -41,6 +42,9 @@ export const NAV: ReadonlyArray<{ id: PageId; label: string; icon: LucideIcon }>
   { id: "help", label: "Help", icon: HelpCircle },
 ];
 
+/** The palette's shortcut as this OS writes it. */
+const SHORTCUT = navigator.platform.startsWith("Mac") ? "⌘K" : "Ctrl K";
+
 export function pageTitle(page: PageId): string {
   return NAV.find((item) => item.id === page)?.label ?? "";
 }
@@ -48,6 +52,7 @@ export function pageTitle(page: PageId): string {
 export function Shell(props: {
   page: PageId;
   onNavigate: (page: PageId) => void;
+  onSearch: () => void;
   children: ReactNode;
 }) {
   const role = useQuery(currentUserQuery()).data?.role;
@@ -93,6 +98,16 @@ export function Shell(props: {
         <header className="flex items-center justify-between border-b border-slate-200 bg-white px-8 py-4">
           <h1 className="text-xl font-semibold">{pageTitle(props.page)}</h1>
           <div className="flex items-center gap-6">
+            <button
+              type="button"
+              data-testid="open-palette"
+              onClick={props.onSearch}
+              className="flex items-center gap-2 rounded-md border border-slate-200 px-2.5 py-1.5 text-sm text-slate-500 hover:border-slate-300 hover:text-slate-800"
+            >
+              <Search aria-hidden size={14} />
+              Jump to…
+              <kbd className="rounded bg-slate-100 px-1.5 text-xs text-slate-500">{SHORTCUT}</kbd>
+            </button>
             <ConnectionStatus />
             <AccountMenu />
           </div>
