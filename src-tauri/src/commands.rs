@@ -32,6 +32,7 @@ use crate::{preferences, purchases};
 #[tauri::command]
 #[specta::specta]
 pub async fn current_user(core: State<'_, AppCore>) -> Result<Option<MeDto>, AppError> {
+    crate::desktop::interactive();
     core.session.current_user().await
 }
 

@@ -2,7 +2,8 @@
 //! the first and exits), `leadmart://lead/<id>` links that open that lead, and the window
 //! brought to the front when either happens.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, Once, OnceLock};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -33,6 +34,28 @@ pub fn lead_of(url: &str) -> Option<String> {
     let id = rest.trim_end_matches('/');
     (!id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit()))
         .then(|| id.to_owned())
+}
+
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+/// Notes when the app started (the first thing `run` does), for [`interactive`].
+pub fn started() {
+    let _ = STARTED.set(Instant::now());
+}
+
+/// The window's first call into Rust (its first render asks who is signed in): logs, once, how
+/// long after start the window became interactive — the cold-start figure `cargo xtask bundle`
+/// reads.
+pub fn interactive() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if let Some(started) = STARTED.get() {
+            tracing::info!(
+                ms = started.elapsed().as_millis() as u64,
+                "window interactive"
+            );
+        }
+    });
 }
 
 /// Brings the main window to the front (un-minimised, shown if hidden).

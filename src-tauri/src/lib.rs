@@ -221,6 +221,7 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
 
 /// Starts the desktop app.
 pub fn run() {
+    desktop::started();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

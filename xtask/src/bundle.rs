@@ -72,7 +72,7 @@ pub fn run(root: &Path) -> Result<()> {
     println!("  .deb            {} ({})", deb.display(), megabytes(&deb)?);
     println!("  release binary  {}", megabytes(&binary)?);
     println!("  declares        {depends}");
-    println!("  idle memory     {idle}");
+    println!("  started         {idle}");
     Ok(())
 }
 
@@ -146,12 +146,17 @@ pub fn launch_installed(args: &[String]) -> Result<()> {
         .env("XDG_CACHE_HOME", home.join("cache"))
         // Nothing listens there: the app opens on its sign-in page, offline.
         .env("LEADMART_API_URL", "http://127.0.0.1:9")
-        .stdout(Stdio::null())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
         .spawn()
         .with_context(|| format!("start {binary}"))?;
+    let interactive = interactive_after(&mut app);
     let result = (|| {
         let shown = wait_for_window("Leadmart", Duration::from_secs(60))?;
         eprintln!("window shown {} ms after start", shown.as_millis());
+        let interactive = interactive
+            .recv_timeout(Duration::from_secs(60))
+            .context("the window never called into the app")?;
         // Time for the web view's first paint before the picture.
         std::thread::sleep(Duration::from_secs(3));
         Command::new("import")
@@ -161,7 +166,7 @@ pub fn launch_installed(args: &[String]) -> Result<()> {
         ensure!(app.try_wait()?.is_none(), "the app exited while idle");
         let (rss, pss) = tree_memory_kib(app.id())?;
         Ok(format!(
-            "PSS {} MB, RSS {} MB (app and WebKit processes)",
+            "interactive {interactive} ms after start; idle PSS {} MB, RSS {} MB (app and WebKit processes)",
             pss / 1024,
             rss / 1024
         ))
@@ -171,6 +176,29 @@ pub fn launch_installed(args: &[String]) -> Result<()> {
     let _ = std::fs::remove_dir_all(&home);
     println!("{}", result?);
     Ok(())
+}
+
+/// The milliseconds the app logs as `window interactive ms=N` (its first command from the
+/// window), read from its output on a thread that keeps draining it.
+fn interactive_after(app: &mut std::process::Child) -> std::sync::mpsc::Receiver<u64> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Some(out) = app.stdout.take() {
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                let ms = line
+                    .contains("window interactive")
+                    .then(|| line.split("ms=").nth(1))
+                    .flatten()
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .and_then(|n| n.parse().ok());
+                if let Some(ms) = ms {
+                    let _ = tx.send(ms);
+                }
+            }
+        });
+    }
+    rx
 }
 
 /// Waits until a top-level X window named `title` exists (`xwininfo` from x11-utils, which
