@@ -6,8 +6,8 @@ use anyhow::{Result, ensure};
 use fantoccini::Locator;
 
 use crate::harness::{
-    Desktop, click, save_screenshot, wait_for_attr, wait_for_count, wait_for_text,
-    wait_for_text_content, wait_until_online,
+    Desktop, click, save_screenshot, wait_for_attr, wait_for_count, wait_for_count_at_least,
+    wait_for_text, wait_for_text_content, wait_until_online,
 };
 
 #[tokio::test]
@@ -79,20 +79,4 @@ async fn a_link_opened_while_running_shows_that_lead_in_the_first_window() -> Re
 async fn press(app: &fantoccini::Client, keys: &str) -> Result<()> {
     app.active_element().await?.send_keys(keys).await?;
     Ok(())
-}
-
-/// Polls until at least `count` elements match `css`.
-async fn wait_for_count_at_least(
-    app: &fantoccini::Client,
-    css: &str,
-    count: usize,
-) -> Result<Vec<fantoccini::elements::Element>> {
-    for _ in 0..100 {
-        let found = app.find_all(Locator::Css(css)).await?;
-        if found.len() >= count {
-            return Ok(found);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("fewer than {count} of {css:?}")
 }
