@@ -437,3 +437,17 @@ pub fn restart_to_update(
 pub fn take_open_request(requests: State<'_, crate::desktop::OpenRequests>) -> Option<String> {
     requests.take()
 }
+
+/// Whether Leadmart opens when the person signs in to the computer.
+#[tauri::command]
+#[specta::specta]
+pub fn launch_at_login(app: tauri::AppHandle) -> Result<bool, AppError> {
+    crate::desktop::launches_at_login(&app)
+}
+
+/// Opt in to (or out of) opening at login; answers the new state.
+#[tauri::command]
+#[specta::specta]
+pub fn set_launch_at_login(app: tauri::AppHandle, on: bool) -> Result<bool, AppError> {
+    crate::desktop::set_launch_at_login(&app, on)
+}

@@ -93,6 +93,36 @@ pub fn open_urls(app: &tauri::AppHandle, urls: impl IntoIterator<Item = String>)
     }
 }
 
+/// Whether Leadmart starts when the person signs in to the computer (an XDG autostart entry,
+/// a login item, a `Run` registry value), as the OS says now.
+pub fn launches_at_login(app: &tauri::AppHandle) -> Result<bool, crate::error::AppError> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().map_err(login_item_error)
+}
+
+/// Turns starting at login on or off; answers the state the OS then reports.
+pub fn set_launch_at_login(
+    app: &tauri::AppHandle,
+    on: bool,
+) -> Result<bool, crate::error::AppError> {
+    use tauri_plugin_autostart::ManagerExt;
+    let manager = app.autolaunch();
+    if on {
+        manager.enable()
+    } else {
+        manager.disable()
+    }
+    .map_err(login_item_error)?;
+    launches_at_login(app)
+}
+
+fn login_item_error(err: tauri_plugin_autostart::Error) -> crate::error::AppError {
+    tracing::warn!(error = %err, "start at login");
+    crate::error::AppError::Invalid {
+        message: "The system would not change whether Leadmart starts at login. Check your desktop's startup settings.".to_owned(),
+    }
+}
+
 /// The name one instance holds on the session bus (Linux): one per data folder, so two people
 /// — or two test installations with their own `XDG_DATA_HOME` — each get their own instance,
 /// and the same person's second launch finds the first. FNV-1a: stable across builds.

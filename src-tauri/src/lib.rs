@@ -198,6 +198,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::update_status,
             commands::restart_to_update,
             commands::take_open_request,
+            commands::launch_at_login,
+            commands::set_launch_at_login,
         ])
         .events(tauri_specta::collect_events![
             events::ImportProgressEvent,
@@ -241,6 +243,12 @@ pub fn run() {
                 .build(),
         )
         .plugin(tauri_plugin_deep_link::init())
+        // Off until the person opts in (Settings); when on, the OS starts the app at login.
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("Leadmart")
+                .build(),
+        )
         .manage(desktop::OpenRequests::default())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())

@@ -4,10 +4,11 @@
 
 use anyhow::{Result, ensure};
 use fantoccini::Locator;
+use leadmart_server::demo::{DEMO_AGENT_EMAIL, DEMO_PASSWORD};
 
 use crate::harness::{
-    Desktop, click, save_screenshot, wait_for_attr, wait_for_count, wait_for_count_at_least,
-    wait_for_text, wait_for_text_content, wait_until_online,
+    Desktop, click, save_screenshot, sign_in, wait_for_attr, wait_for_count,
+    wait_for_count_at_least, wait_for_text, wait_for_text_content, wait_until_online,
 };
 
 #[tokio::test]
@@ -71,8 +72,47 @@ async fn a_link_opened_while_running_shows_that_lead_in_the_first_window() -> Re
         .unwrap_or_default()
         .to_owned();
     wait_for_text(&app, "[data-testid=preview-dialog]", &place).await?;
+    click(&app, "[data-testid=modal-close]").await?;
+
+    // Opening at login: off until chosen; on writes this person's autostart entry for this
+    // binary, off removes it.
+    click(&app, "[data-testid=nav-dashboard]").await?;
+    sign_in(&app, DEMO_AGENT_EMAIL, DEMO_PASSWORD, "Asha").await?;
+    click(&app, "[data-testid=nav-settings]").await?;
+    let entry = desktop.home().join(".config/autostart/Leadmart.desktop");
+    let checkbox = "[data-testid=launch-at-login]";
+    wait_for_prop(&app, checkbox, "checked", false).await?;
+    ensure!(!entry.exists(), "off by default");
+    click(&app, checkbox).await?;
+    wait_for_prop(&app, checkbox, "checked", true).await?;
+    let written = std::fs::read_to_string(&entry)?;
+    ensure!(
+        written
+            .lines()
+            .any(|l| l.starts_with("Exec=") && l.contains("leadmart-app")),
+        "{written}"
+    );
+    save_screenshot(&app, "62-settings-this-computer").await?;
+    click(&app, checkbox).await?;
+    wait_for_prop(&app, checkbox, "checked", false).await?;
+    ensure!(!entry.exists(), "opting out removes the entry");
     app.close().await?;
     Ok(())
+}
+
+/// Polls until the boolean property `name` of the element matching `css` is `value`.
+async fn wait_for_prop(app: &fantoccini::Client, css: &str, name: &str, value: bool) -> Result<()> {
+    for _ in 0..100 {
+        if let Ok(element) = app.find(Locator::Css(css)).await {
+            let now = element.prop(name).await?.as_deref() == Some("true");
+            let enabled = element.prop("disabled").await?.as_deref() != Some("true");
+            if now == value && enabled {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("{css:?} never had {name} = {value}")
 }
 
 /// Sends keys to whatever has the focus (`\u{E009}` holds and releases Control).

@@ -136,6 +136,8 @@ impl AppEnv {
     fn vars(&self) -> Vec<(String, std::ffi::OsString)> {
         let mut vars: Vec<(String, std::ffi::OsString)> = vec![
             ("DISPLAY".into(), self.display.clone().into()),
+            // Its own home too: start-at-login entries go to ~/.config/autostart.
+            ("HOME".into(), self.home.clone().into()),
             ("LEADMART_API_URL".into(), self.api_url.clone().into()),
             ("XDG_DATA_HOME".into(), self.home.join("data").into()),
             ("XDG_CONFIG_HOME".into(), self.home.join("config").into()),

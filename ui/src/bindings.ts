@@ -74,6 +74,10 @@ export const commands = {
 	restartToUpdate: () => typedError<null, AppError>(__TAURI_INVOKE("restart_to_update")),
 	/**  The lead a `leadmart://lead/<id>` link asked for, once (`null` when none is waiting). */
 	takeOpenRequest: () => __TAURI_INVOKE<string | null>("take_open_request"),
+	/**  Whether Leadmart opens when the person signs in to the computer. */
+	launchAtLogin: () => typedError<boolean, AppError>(__TAURI_INVOKE("launch_at_login")),
+	/**  Opt in to (or out of) opening at login; answers the new state. */
+	setLaunchAtLogin: (on: boolean) => typedError<boolean, AppError>(__TAURI_INVOKE("set_launch_at_login", { on })),
 };
 
 /** Events */

@@ -13,6 +13,7 @@ import {
 } from "../lib/backend";
 import { KNOWN_CATEGORIES, categoryLabel, formatWorth } from "../lib/format";
 import { Button, ErrorAlert, Loading, Panel, inputClass } from "../components/ui";
+import { DesktopSettings } from "../components/DesktopSettings";
 
 const PROPERTY_TYPES = ["1BHK", "2BHK", "3BHK", "4BHK", "Villa", "Plot"];
 // Common IANA zones of the marketplace's agents; the server validates any IANA name.
@@ -245,6 +246,7 @@ export function SettingsPage() {
       <div className="flex flex-col gap-6">
         <Profile />
         <Notifications />
+        <DesktopSettings />
       </div>
     </div>
   );

@@ -336,6 +336,16 @@ export const onUpdateStatus: Listen<UpdateStatus_Serialize> = listener(events.up
 /** A `leadmart://lead/<id>` link was opened: {@link takeOpenRequest} says which lead. */
 export const onOpenRequested: Listen<null> = listener(events.openRequested);
 
+export const launchAtLoginQuery = () =>
+  queryOptions({
+    queryKey: ["desktop", "launch-at-login"],
+    queryFn: async () => unwrap(await commands.launchAtLogin()),
+  });
+
+export async function setLaunchAtLogin(on: boolean) {
+  return unwrap(await commands.setLaunchAtLogin(on));
+}
+
 /** The lead a link asked for, once; `null` when none is waiting. */
 export async function takeOpenRequest(): Promise<string | null> {
   return commands.takeOpenRequest();
