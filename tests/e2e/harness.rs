@@ -275,6 +275,9 @@ impl Driver {
             "tauri:options".into(),
             serde_json::json!({ "application": binary("leadmart-app")? }),
         );
+        // The updater plugin links rustls' `ring` provider beside reqwest's `aws-lc-rs`; with both
+        // in one build, rustls cannot pick a default for the WebDriver client by itself.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let client = ClientBuilder::rustls()?
             .capabilities(caps)
             .connect(&self.url)
