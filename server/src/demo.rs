@@ -238,6 +238,7 @@ pub async fn seed_demo_with(
     }
     tx.commit().await?;
     crate::marketplace::store::backfill_price_bands(db, &crate::MarketConfig::default()).await?;
+    crate::uploads::store::backfill_keys(db).await?;
     Ok(leads.len())
 }
 

@@ -76,8 +76,38 @@ pub async fn route_listed(
     lead: &Lead,
     now: DateTime<Utc>,
 ) -> Result<Routed, ApiError> {
+    let mut routed = route_all(tx, state, &[lead], now).await?;
+    routed
+        .pop()
+        .ok_or_else(|| ApiError::corrupt("one lead routed to nothing"))
+}
+
+/// Routes the just-listed `leads` inside `tx` (the agents read once for all of them), in order.
+pub async fn route_all(
+    tx: &mut Tx,
+    state: &AppState,
+    leads: &[&Lead],
+    now: DateTime<Utc>,
+) -> Result<Vec<Routed>, ApiError> {
+    if leads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let agents = store::candidate_agents(tx, &state.market).await?;
+    let mut routed = Vec::with_capacity(leads.len());
+    for lead in leads {
+        routed.push(route_one(tx, state, &agents, lead, now).await?);
+    }
+    Ok(routed)
+}
+
+async fn route_one(
+    tx: &mut Tx,
+    state: &AppState,
+    agents: &[leadmart_shared::agent::AgentProfile],
+    lead: &Lead,
+    now: DateTime<Utc>,
+) -> Result<Routed, ApiError> {
     let market = &state.market;
-    let agents = store::candidate_agents(tx, market).await?;
     let preview = lead.preview(now, &market.pricing, &market.freshness);
     let routable = RoutableLead {
         category: &lead.category,
@@ -90,7 +120,7 @@ pub async fn route_listed(
             price: preview.price,
         },
     };
-    let decision = route(&routable, &agents, &market.routing);
+    let decision = route(&routable, agents, &market.routing);
     let notify: Vec<i64> = decision.notify.iter().map(|id| id.get()).collect();
     store::record(tx, lead.id.get(), decision.scope, &notify, now).await?;
     let card = LeadCard::from_preview(&preview, market.credit_value.currency.as_str());
