@@ -304,6 +304,33 @@ async fn chunks_are_validated_stored_once_and_resumable(engine: Engine) {
     let theirs = create(&app, &stranger, "theirs.csv", 1).await;
     let receipt = chunk_ok(&app, &stranger, &theirs.id, 0, &[row(2, 1)]).await;
     assert_eq!(receipt.counts.duplicates, 1);
+
+    // A platform-owned lead of a person the partner uploaded (unsold) wins: the partner's
+    // lead leaves the marketplace.
+    let admin = app.user(Role::Admin, true).await;
+    let platform = app
+        .post(
+            "/v1/admin/leads",
+            &admin.token,
+            &json!({"category": "real-estate/buy", "title": "2BHK in Andheri", "country": "IN",
+                    "region": "Maharashtra", "city": "Mumbai", "budgetMin": "5000000",
+                    "budgetMax": "9000000", "name": "Person 5",
+                    "email": "person5@acme-realty.in"}),
+        )
+        .await;
+    assert_eq!(platform.status(), 201);
+    let status: String = with_pool!(&app.db, pool => {
+        sqlx::query_scalar("SELECT status FROM leads WHERE contact_email = $1 AND partner_id = $2")
+            .bind("person5@acme-realty.in")
+            .bind(partner.id)
+            .fetch_one(pool)
+            .await
+            .expect("the partner's lead")
+    });
+    assert_eq!(
+        status, "withdrawn",
+        "platform-owned leads win over partner uploads"
+    );
     app.finish().await;
 }
 
@@ -406,4 +433,78 @@ async fn the_first_hundred_list_then_an_admin_reviews_and_may_suspend(engine: En
     );
     assert_eq!(listed(&app).await, 105, "unsuspended, they are back");
     app.finish().await;
+}
+
+/// MillionVerifier stands in here as a local HTTP server answering its documented `result`
+/// values; each maps to the marketplace's status, and an unreachable service leaves `pending`.
+#[tokio::test]
+async fn millionverifier_results_become_verification_statuses() {
+    use leadmart_server::uploads::verify::{EmailVerification, MillionVerifier};
+    use leadmart_shared::contact::Email;
+    use leadmart_shared::lead::VerificationStatus as V;
+    let service = axum::Router::new().route(
+        "/api/v3/",
+        axum::routing::get(
+            |axum::extract::Query(q): axum::extract::Query<
+                std::collections::HashMap<String, String>,
+            >| async move {
+                let email = q.get("email").cloned().unwrap_or_default();
+                let result = email.split('@').next().unwrap_or_default().to_owned();
+                assert_eq!(q.get("api").map(String::as_str), Some("test-key"));
+                axum::Json(json!({"email": email, "result": result, "quality": ""}))
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, service).await;
+    });
+    let verifier = EmailVerification::MillionVerifier(std::sync::Arc::new(MillionVerifier::new(
+        &base, "test-key",
+    )));
+    let emails: Vec<Email> = [
+        "ok",
+        "catch_all",
+        "unknown",
+        "invalid",
+        "disposable",
+        "error",
+    ]
+    .iter()
+    .map(|r| Email::parse(&format!("{r}@acme.in")).expect("email"))
+    .collect();
+    let mut asked: Vec<Option<&Email>> = emails.iter().map(Some).collect();
+    asked.push(None);
+    assert_eq!(
+        verifier.verify_all(&asked).await,
+        [
+            V::Valid,
+            V::CatchAll,
+            V::Risky,
+            V::Invalid,
+            V::Invalid,
+            V::Pending,
+            V::Pending
+        ]
+    );
+    server.abort();
+    let _ = server.await;
+    let unreachable = EmailVerification::MillionVerifier(std::sync::Arc::new(
+        MillionVerifier::new(&base, "test-key"),
+    ));
+    assert_eq!(
+        unreachable.verify_all(&[Some(&emails[0])]).await,
+        [V::Pending],
+        "nothing learned, nothing claimed"
+    );
+    assert_eq!(
+        EmailVerification::NotConfigured
+            .verify_all(&[Some(&emails[0])])
+            .await,
+        [V::Pending],
+        "without a chosen provider nothing is verified"
+    );
 }
