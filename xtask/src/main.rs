@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 
 mod bench;
 mod bench_import;
+mod bench_ingest;
 mod setup;
 
 fn main() -> Result<()> {
