@@ -508,3 +508,45 @@ async fn millionverifier_results_become_verification_statuses() {
         "without a chosen provider nothing is verified"
     );
 }
+
+on_both_engines!(the_demo_partner_has_a_past_upload_to_show);
+async fn the_demo_partner_has_a_past_upload_to_show(engine: Engine) {
+    let app = crate::harness::spawn_app_seeded(engine, 60).await;
+    let token = app
+        .sign_in(
+            leadmart_server::demo::DEMO_PARTNER_EMAIL,
+            leadmart_server::demo::DEMO_PASSWORD,
+        )
+        .await;
+    let uploads: Vec<UploadDto> = app
+        .get("/v1/partner/uploads", &token)
+        .await
+        .json()
+        .await
+        .expect("uploads");
+    assert_eq!(uploads.len(), 1, "one past upload");
+    let past = &uploads[0];
+    assert_eq!(past.status, UploadStatus::Completed);
+    assert!(past.counts.accepted >= 20 && past.counts.rejected == 2 && past.counts.duplicates == 1);
+    let csv = app
+        .get(
+            &format!("/v1/partner/uploads/{}/rejections.csv", past.id),
+            &token,
+        )
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert_eq!(
+        csv.lines().count(),
+        4,
+        "a header and three rejected rows: {csv}"
+    );
+    let dashboard = app.get_json("/v1/partner/dashboard", &token).await;
+    assert_eq!(dashboard["review"], "approved");
+    assert!(
+        dashboard["score"]["score"].as_u64().is_some_and(|s| s > 50),
+        "{dashboard}"
+    );
+    app.finish().await;
+}
