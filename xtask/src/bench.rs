@@ -134,6 +134,14 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         return Ok(());
     }
     let scale = if smoke { &SMOKE } else { &FULL };
+    // `--ingest-rows N`: a smaller upload, for working on ingest.
+    let ingest_rows = match args.iter().position(|a| a == "--ingest-rows") {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|n| n.parse().ok())
+            .context("--ingest-rows needs a number")?,
+        None => scale.ingest_rows,
+    };
     let binary = match args.iter().position(|a| a == "--server") {
         Some(i) => PathBuf::from(args.get(i + 1).context("--server needs a path")?),
         None if smoke => target_dir(root).join("debug").join("leadmart-server"),
@@ -172,7 +180,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
                     &binary,
                     engine,
                     &url,
-                    scale.ingest_rows,
+                    ingest_rows,
                 ))?);
             }
             if runs("purchases") {

@@ -281,12 +281,26 @@ async fn decide_partner(
 ) -> Result<Json<AdminPartnerDto>, ApiError> {
     admin.require(Role::Admin)?;
     let id = parse_id(&raw_id, "partner")?;
-    if store::figures(&state.db, id).await?.is_none() {
+    let Some(before) = store::figures(&state.db, id).await? else {
         return Err(ApiError::not_found("partner"));
-    }
+    };
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
     let relisted = match decision.action {
+        PartnerAction::Approve if before.suspended => {
+            // Approved while suspended: the drafts wait with the suspended leads.
+            store::set_flags(&mut tx, id, Some(true), None).await?;
+            store::move_leads(
+                &mut tx,
+                id,
+                "draft",
+                Some("review"),
+                "withdrawn",
+                Some("suspended"),
+            )
+            .await?;
+            Vec::new()
+        }
         PartnerAction::Approve => {
             store::set_flags(&mut tx, id, Some(true), None).await?;
             store::move_leads(&mut tx, id, "draft", Some("review"), "listed", None).await?

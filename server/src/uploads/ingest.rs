@@ -254,7 +254,7 @@ pub async fn ingest_chunk(
     let mut rejections = Vec::new();
     let mut accepted: Vec<(i64, Lead, DedupeKeys, bool)> = Vec::new();
     let (mut verified, mut verified_passed) = (0i64, 0i64);
-    let mut stored_before = u64::try_from(partner.leads).map_err(ApiError::corrupt)?;
+    let mut stored_before = u64::try_from(partner.uploaded).map_err(ApiError::corrupt)?;
     for (item, verdict) in checked.into_iter().zip(verdicts) {
         let (line, lead, keys) = match item {
             Checked::Rejected {

@@ -262,10 +262,13 @@ pub struct KeyOwner {
     pub line: Option<i64>,
 }
 
+/// Keys one lookup asks for (a bound value each; SQLite takes up to 32,766).
+const KEYS_PER_LOOKUP: usize = 5_000;
+
 /// The owners of those of `keys` the inventory holds.
 pub async fn key_owners(tx: &mut Tx, keys: &[String]) -> Result<Vec<KeyOwner>, ApiError> {
     let mut owners = Vec::new();
-    for part in keys.chunks(500) {
+    for part in keys.chunks(KEYS_PER_LOOKUP) {
         let list = (1..=part.len())
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()
@@ -709,8 +712,9 @@ pub async fn rejections(db: &Db, upload_id: i64) -> Result<Vec<(i64, String, Str
 pub struct PartnerIntake {
     pub approved: bool,
     pub suspended: bool,
-    /// Leads of the partner stored so far.
-    pub leads: i64,
+    /// Leads the partner's uploads stored so far (a counter, not a count of rows: it is read
+    /// with every chunk).
+    pub uploaded: i64,
     pub verified: i64,
     pub verified_passed: i64,
 }
@@ -728,23 +732,18 @@ pub async fn partner_intake_locked(
         .await?;
     });
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT approved, suspended, verified, verified_passed FROM partner_profiles \
-         WHERE user_id = $1{}",
+        "SELECT approved, suspended, total_uploaded, verified, verified_passed \
+         FROM partner_profiles WHERE user_id = $1{}",
         tx.for_update()
     ));
-    let (approved, suspended, verified, verified_passed): (bool, bool, i64, i64) = with_tx!(tx, conn => {
+    let row: (bool, bool, i64, i64, i64) = with_tx!(tx, conn => {
         sqlx::query_as(sql).bind(partner_id).fetch_one(conn).await?
     });
-    let leads: i64 = with_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE partner_id = $1")
-            .bind(partner_id)
-            .fetch_one(conn)
-            .await?
-    });
+    let (approved, suspended, uploaded, verified, verified_passed) = row;
     Ok(PartnerIntake {
         approved,
         suspended,
-        leads,
+        uploaded,
         verified,
         verified_passed,
     })
