@@ -259,6 +259,70 @@ mod tests {
         assert_eq!(s.verification_pass_rate, Rate::percent(95).unwrap());
     }
 
+    #[test]
+    fn business_contacts_are_scored_by_the_b2b_rules() {
+        use crate::csv_rules::{HeaderMapping, RowRules, RowValidator};
+        use crate::lead::Category;
+        let headers = [
+            "Name",
+            "Email",
+            "Phone",
+            "City",
+            "State",
+            "Budget",
+            "Company",
+            "Job Title",
+        ];
+        let mapping = HeaderMapping::auto(&headers);
+        let rules = RowRules {
+            default_category: Some(Category::parse("real-estate/commercial").unwrap()),
+            ..RowRules::default()
+        };
+        let validator = RowValidator::new(&mapping, rules, "IN").unwrap();
+        let row = |company: &str, title: &str| {
+            validator
+                .validate(&[
+                    "Meera Iyer",
+                    "meera@acme.in",
+                    "+91 98200 12345",
+                    "Mumbai",
+                    "Maharashtra",
+                    "90L",
+                    company,
+                    title,
+                ])
+                .unwrap()
+        };
+        let listing = IntakeRules::default();
+        let b2b = listing_of_row(
+            row("Acme Realty", "Director of Sales"),
+            &listing,
+            &UploadRules::default(),
+        )
+        .unwrap();
+        let labels: Vec<&str> = b2b
+            .score
+            .signals()
+            .iter()
+            .map(|s| s.label.as_str())
+            .collect();
+        assert!(labels.contains(&"Director-level contact"), "{labels:?}");
+        assert!(labels.contains(&"Direct work email"), "{labels:?}");
+        assert_eq!(
+            b2b.attributes.get("company").map(String::as_str),
+            Some("Acme Realty")
+        );
+        let consumer = listing_of_row(row("", ""), &listing, &UploadRules::default()).unwrap();
+        assert!(
+            !consumer
+                .score
+                .signals()
+                .iter()
+                .any(|s| s.label.contains("contact")),
+            "a row without business columns is a consumer request"
+        );
+    }
+
     proptest! {
         #[test]
         fn the_score_stays_within_its_parts(
