@@ -21,7 +21,7 @@ use leadmart_shared::verification::passes;
 use leadmart_shared::wire::partner::{ChunkReceipt, UploadChunk, UploadCounts};
 use sha2::{Digest, Sha256};
 
-use super::store::{self, KeyRecord, Rejection, UploadRow, UploadedLead};
+use super::store::{self, KeyRecord, Rejection, StoredUpload, UploadedLead};
 use crate::error::{ApiError, ApiErrorCode};
 use crate::{AppState, intake, router};
 
@@ -115,7 +115,7 @@ pub fn partner_suspended() -> ApiError {
 }
 
 /// The mapping the partner chose, as the shared row rules read it.
-pub fn mapping_of(upload: &UploadRow) -> Result<HeaderMapping, ApiError> {
+pub fn mapping_of(upload: &StoredUpload) -> Result<HeaderMapping, ApiError> {
     let columns = upload.columns()?;
     let headers: Vec<&str> = columns.iter().map(|c| c.header.as_str()).collect();
     let mut mapping = HeaderMapping::auto(&headers);
@@ -128,7 +128,7 @@ pub fn mapping_of(upload: &UploadRow) -> Result<HeaderMapping, ApiError> {
 /// Ingests chunk `n` of `upload` (owned by the caller, checked open by the caller).
 pub async fn ingest_chunk(
     state: &AppState,
-    upload: &UploadRow,
+    upload: &StoredUpload,
     n: u32,
     chunk: &UploadChunk,
     now: DateTime<Utc>,

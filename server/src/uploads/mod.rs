@@ -80,7 +80,7 @@ async fn owned(
     state: &AppState,
     partner: &AuthUser,
     raw_id: &str,
-) -> Result<store::UploadRow, ApiError> {
+) -> Result<store::StoredUpload, ApiError> {
     partner.require(Role::Partner)?;
     let id = parse_id(raw_id, "upload")?;
     store::owned_upload(&state.db, id, partner.id)

@@ -14,7 +14,7 @@ use crate::{with_pool, with_tx};
 
 /// An upload job as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct UploadRow {
+pub struct StoredUpload {
     pub id: i64,
     pub partner_id: i64,
     pub file_name: String,
@@ -30,7 +30,7 @@ pub struct UploadRow {
 const UPLOAD_COLUMNS: &str = "id, partner_id, file_name, category, columns, row_count, \
     content_hash, status, created_at, completed_at";
 
-impl UploadRow {
+impl StoredUpload {
     pub fn columns(&self) -> Result<Vec<UploadColumn>, ApiError> {
         serde_json::from_str(&self.columns).map_err(ApiError::corrupt)
     }
@@ -53,7 +53,7 @@ pub async fn insert_upload(
     db: &Db,
     new: &NewUploadRow<'_>,
     now: DateTime<Utc>,
-) -> Result<UploadRow, ApiError> {
+) -> Result<StoredUpload, ApiError> {
     let columns = serde_json::to_string(new.columns).map_err(ApiError::corrupt)?;
     let sql = sqlx::AssertSqlSafe(format!(
         "INSERT INTO uploads (partner_id, file_name, category, columns, row_count, content_hash, \
@@ -79,7 +79,7 @@ pub async fn open_upload_of_file(
     db: &Db,
     partner_id: i64,
     content_hash: &str,
-) -> Result<Option<UploadRow>, ApiError> {
+) -> Result<Option<StoredUpload>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE partner_id = $1 AND content_hash = $2 \
          AND status = 'open' ORDER BY id DESC LIMIT 1"
@@ -94,7 +94,7 @@ pub async fn owned_upload(
     db: &Db,
     id: i64,
     partner_id: i64,
-) -> Result<Option<UploadRow>, ApiError> {
+) -> Result<Option<StoredUpload>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = $1 AND partner_id = $2"
     ));
@@ -104,7 +104,11 @@ pub async fn owned_upload(
 }
 
 /// The partner's uploads, newest first.
-pub async fn uploads_of(db: &Db, partner_id: i64, limit: i64) -> Result<Vec<UploadRow>, ApiError> {
+pub async fn uploads_of(
+    db: &Db,
+    partner_id: i64,
+    limit: i64,
+) -> Result<Vec<StoredUpload>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE partner_id = $1 ORDER BY id DESC LIMIT $2"
     ));
@@ -799,7 +803,7 @@ pub async fn upload_sales(db: &Db, upload_id: i64) -> Result<(i64, Decimal), Api
 }
 
 /// The dto of `upload` with its chunks' totals and its sales.
-pub async fn upload_dto(db: &Db, upload: &UploadRow) -> Result<UploadDto, ApiError> {
+pub async fn upload_dto(db: &Db, upload: &StoredUpload) -> Result<UploadDto, ApiError> {
     let chunks = chunks(db, upload.id).await?;
     let mut counts = UploadCounts::default();
     for c in &chunks {
