@@ -71,6 +71,11 @@ fn run_product(root: &Path) -> Result<()> {
             // The demo sells credits without charging anyone; a real deployment says `stripe`.
             "--payments",
             "dev",
+            // Partners are paid without money moving; emails are checked locally.
+            "--payouts",
+            "dev",
+            "--email-verification",
+            "local",
         ])
         .stdout(Stdio::piped())
         .spawn()
