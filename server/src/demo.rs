@@ -238,7 +238,66 @@ pub async fn seed_demo_with(
     }
     tx.commit().await?;
     crate::marketplace::store::backfill_price_bands(db, &crate::MarketConfig::default()).await?;
+    crate::uploads::store::backfill_keys(db).await?;
+    past_upload(db, users.partner, now).await?;
     Ok(leads.len())
+}
+
+/// The demo partner's past upload (before any of their leads was listed): their generated
+/// leads, and three rows it rejected.
+async fn past_upload(db: &Db, partner: i64, now: DateTime<Utc>) -> Result<(), ApiError> {
+    use leadmart_shared::csv_rules::LeadField;
+    use leadmart_shared::wire::partner::UploadColumn;
+    let column = |header: &str, field| UploadColumn {
+        header: header.to_owned(),
+        field: Some(field),
+    };
+    let columns = [
+        column("Name", LeadField::FullName),
+        column("Email", LeadField::Email),
+        column("Phone", LeadField::Phone),
+        column("City", LeadField::City),
+    ];
+    let columns = serde_json::to_string(&columns).map_err(ApiError::corrupt)?;
+    let cells = |cells: [&str; 4]| serde_json::to_string(&cells).map_err(ApiError::corrupt);
+    let rejected = [
+        (
+            14,
+            cells([
+                "Rohit Mehra",
+                "rohit.mehra@gmail",
+                "+91 98201 44556",
+                "Mumbai",
+            ])?,
+            "invalid_email",
+            "Email: not a valid email address",
+        ),
+        (
+            37,
+            cells(["Neha Kulkarni", "", "12345", "Pune"])?,
+            "invalid_phone,no_contact",
+            "Phone: not a valid phone number; an email or a phone number is required",
+        ),
+        (
+            52,
+            cells([
+                "Rohan Shah",
+                "rohan.shah@example.in",
+                "+91 98200 11223",
+                "Mumbai",
+            ])?,
+            "duplicate_in_file",
+            "duplicate of row 9 (email matches)",
+        ),
+    ];
+    store::insert_past_upload(
+        db,
+        partner,
+        &columns,
+        &rejected,
+        now - chrono::Duration::days(41),
+    )
+    .await
 }
 
 /// Every demo lead's contact goes through the shared types, as any other lead's does: a

@@ -17,10 +17,12 @@ pub mod marketplace;
 pub mod my_leads;
 pub mod notification_settings;
 pub mod openapi;
+pub mod partners;
 pub mod preferences;
 pub mod purchases;
 pub mod refunds;
 pub mod router;
+pub mod uploads;
 
 use std::sync::Arc;
 
@@ -45,6 +47,10 @@ pub struct AppState {
     pub intake_validator: Arc<std::sync::OnceLock<leadmart_shared::intake::IntakeValidator>>,
     /// Each agent's time zone as last seen, for purchases to pick the day before they read.
     pub zone_hints: Arc<preferences::ZoneHints>,
+    /// How uploaded leads' emails are verified. Not configured unless chosen: they stay pending.
+    pub verification: uploads::verify::EmailVerification,
+    /// How partners are paid. Not configured unless chosen: payout requests are refused.
+    pub payouts: partners::payout::Payouts,
 }
 
 impl AppState {
@@ -59,6 +65,8 @@ impl AppState {
             payments: credits::provider::Payments::NotConfigured,
             intake_validator: Arc::default(),
             zone_hints: Arc::default(),
+            verification: uploads::verify::EmailVerification::NotConfigured,
+            payouts: partners::payout::Payouts::NotConfigured,
         }
     }
 
@@ -70,6 +78,16 @@ impl AppState {
 
     pub fn with_payments(mut self, payments: credits::provider::Payments) -> Self {
         self.payments = payments;
+        self
+    }
+
+    pub fn with_verification(mut self, verification: uploads::verify::EmailVerification) -> Self {
+        self.verification = verification;
+        self
+    }
+
+    pub fn with_payouts(mut self, payouts: partners::payout::Payouts) -> Self {
+        self.payouts = payouts;
         self
     }
 }
@@ -95,8 +113,10 @@ pub struct MarketConfig {
     pub low_credit: leadmart_shared::notifications::LowCreditMark,
     /// Who hears of a newly listed lead.
     pub routing: router::RoutingConfig,
-    /// How a lead arriving one at a time is validated, scored and listed.
+    /// How a lead arriving one at a time is validated, scored and listed (uploaded rows too).
     pub intake: leadmart_shared::intake::IntakeRules,
+    /// Partner uploads: B2B scoring, the leads listed before review, the chunk size.
+    pub uploads: leadmart_shared::upload::UploadRules,
     /// The web form's defences against bots.
     pub form_guard: leadmart_shared::intake::FormGuard,
     /// What web-form tokens are signed with.
@@ -122,6 +142,8 @@ pub fn api() -> OpenApiRouter<AppState> {
                 .merge(intake::routes())
                 .merge(router::routes())
                 .merge(notification_settings::routes())
+                .merge(uploads::routes())
+                .merge(partners::routes())
                 .routes(routes!(openapi::openapi_json)),
         )
         .routes(routes!(healthz))

@@ -40,6 +40,15 @@ enum Command {
         /// are refused (`payments_not_configured`).
         #[arg(long, env = "LEADMART_PAYMENTS", value_enum)]
         payments: Option<PaymentsChoice>,
+        /// Who pays partners: `dev` (no money moves). Without it, payout requests are refused
+        /// (`payouts_not_configured`).
+        #[arg(long, env = "LEADMART_PAYOUTS", value_enum)]
+        payouts: Option<PayoutsChoice>,
+        /// How uploaded leads' emails are verified: `local` (syntax, domain heuristics,
+        /// disposable domains; no network) or `millionverifier` (needs
+        /// `MILLIONVERIFIER_API_KEY`). Without it, uploaded leads stay `pending`.
+        #[arg(long, env = "LEADMART_EMAIL_VERIFICATION", value_enum)]
+        email_verification: Option<VerificationChoice>,
     },
     /// Apply migrations and exit.
     Migrate,
@@ -73,6 +82,36 @@ enum PaymentsChoice {
     Dev,
     /// Stripe Checkout; needs `STRIPE_SECRET_KEY` and `STRIPE_WEBHOOK_SECRET`.
     Stripe,
+}
+
+/// The payout provider; there is deliberately no default.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PayoutsChoice {
+    /// Payouts are recorded at once and no money moves: demos, tests, development.
+    Dev,
+}
+
+/// The email verification provider; there is deliberately no default.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum VerificationChoice {
+    Local,
+    Millionverifier,
+}
+
+fn verification(
+    choice: Option<VerificationChoice>,
+) -> anyhow::Result<leadmart_server::uploads::verify::EmailVerification> {
+    use leadmart_server::uploads::verify::{EmailVerification, MillionVerifier};
+    Ok(match choice {
+        None => EmailVerification::NotConfigured,
+        Some(VerificationChoice::Local) => EmailVerification::local(),
+        Some(VerificationChoice::Millionverifier) => {
+            let key = required_env("MILLIONVERIFIER_API_KEY")?;
+            let base = std::env::var("MILLIONVERIFIER_API_BASE")
+                .unwrap_or_else(|_| "https://api.millionverifier.com".to_owned());
+            EmailVerification::MillionVerifier(Arc::new(MillionVerifier::new(&base, &key)))
+        }
+    })
 }
 
 fn required_env(name: &str) -> anyhow::Result<String> {
@@ -141,6 +180,16 @@ async fn main() -> anyhow::Result<()> {
             "stored price bands for leads listed before they existed"
         );
     }
+    // Leads stored before the inventory's dedupe keys existed get them, before any upload.
+    let keyed = leadmart_server::uploads::store::backfill_keys(&db)
+        .await
+        .context("could not key the stored leads")?;
+    if keyed > 0 {
+        tracing::info!(
+            keyed,
+            "stored dedupe keys for leads listed before they existed"
+        );
+    }
     match cli.command {
         Command::Migrate => println!("migrations applied ({})", db.engine()),
         Command::SeedDemo {
@@ -180,9 +229,16 @@ async fn main() -> anyhow::Result<()> {
             seed_demo,
             demo_generated_leads,
             payments: choice,
+            payouts,
+            email_verification,
         } => {
             // Before anything binds: a Stripe choice without its secrets stops the start-up.
             let payments = payments(choice)?;
+            let verification = verification(email_verification)?;
+            let payouts = match payouts {
+                Some(PayoutsChoice::Dev) => leadmart_server::partners::payout::Payouts::Dev,
+                None => leadmart_server::partners::payout::Payouts::NotConfigured,
+            };
             if seed_demo {
                 demo::seed_demo_with(&db, chrono::Utc::now(), demo_generated_leads).await?;
                 // Read by `cargo xtask run` to sign the app in as the demo agent.
@@ -198,7 +254,10 @@ async fn main() -> anyhow::Result<()> {
             let addr = listener.local_addr()?;
             // Parsed by the run command and the end-to-end tests to learn the chosen port.
             println!("listening on http://{addr}");
-            let mut state = AppState::new(db).with_payments(payments);
+            let mut state = AppState::new(db)
+                .with_payments(payments)
+                .with_verification(verification)
+                .with_payouts(payouts);
             // Web-form tokens signed by one process are checked by any other behind the same
             // load balancer only if they share the secret.
             match std::env::var("LEADMART_INTAKE_SECRET") {

@@ -100,6 +100,17 @@ api_error_codes! {
     PaymentProviderUnavailable => "payment_provider_unavailable",
     /// A payment webhook whose signature does not verify.
     WebhookSignatureInvalid => "webhook_signature_invalid",
+    // ---- Partner uploads and payouts
+    /// The upload was completed or cancelled: it takes no more chunks.
+    UploadClosed => "upload_closed",
+    /// A chunk number sent again with different rows (the first rows are kept).
+    ChunkConflict => "chunk_conflict",
+    /// An admin suspended the partner: no uploads, no payouts until unsuspended.
+    PartnerSuspended => "partner_suspended",
+    /// The payable balance is below the minimum payout.
+    PayoutBelowMinimum => "payout_below_minimum",
+    /// The server runs without a payout provider; payouts are refused.
+    PayoutsNotConfigured => "payouts_not_configured",
 }
 
 impl<'de> Deserialize<'de> for ApiErrorCode {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
 use crate::contact::ContactDetails;
-use crate::csv_rules::{HeaderMapping, LeadField, RowRules, RowValidator};
+use crate::csv_rules::{HeaderMapping, LeadField, RowRules, RowValidator, ValidRow};
 use crate::lead::{BudgetRange, BuyerCap, Category, Exclusivity, Location, Urgency};
 use crate::money::CurrencyCode;
 use crate::scoring::{ConsumerFacts, ConsumerRules, ScoreBreakdown, form_complete, score_consumer};
@@ -158,6 +158,17 @@ fn validate_with(
             })
             .collect::<Vec<_>>()
     })?;
+    lead_of_row(valid, exclusive, rules)
+}
+
+/// The listing of a row the row rules passed (from a form or an uploaded file): what the
+/// marketplace needs besides valid cells (a category, a region and city, a budget), scored by
+/// the consumer rule set; or every missing need as `field: reason`.
+pub fn lead_of_row(
+    valid: ValidRow,
+    exclusive: bool,
+    rules: &IntakeRules,
+) -> Result<IntakeLead, Vec<String>> {
     let mut errors = Vec::new();
     let category = valid.category.clone();
     if category.is_none() {

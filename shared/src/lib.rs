@@ -29,6 +29,8 @@
 //! | [`dedupe`] | normalised, hashed dedupe keys and collision rules |
 //! | [`routing`] | matching and ranking agents for a newly listed lead |
 //! | [`csv_rules`] | CSV header auto-mapping and per-row validation (no files) |
+//! | [`upload`] | a partner's uploaded row as a listing, review of new partners, the partner score |
+//! | [`verification`] | email verification verdicts: local checks, MillionVerifier results |
 //! | [`analytics`] | Dashboard statistics and monthly spending, per currency, in the agent's time zone |
 //! | [`error_code`] | `ApiErrorCode`, every stable code of an API error |
 //! | [`wire`] | DTOs that cross HTTP and IPC |
@@ -81,4 +83,6 @@ pub mod purchase;
 pub mod refund;
 pub mod routing;
 pub mod scoring;
+pub mod upload;
+pub mod verification;
 pub mod wire;

@@ -21,6 +21,7 @@ use specta::Type;
 use std::collections::BTreeMap;
 
 pub mod events;
+pub mod partner;
 
 /// A listed lead as a buyer sees it before buying. This type has no contact fields at all, so a
 /// handler that serialises it cannot leak a name, email, phone or address by mistake.
@@ -798,22 +799,6 @@ pub struct CommissionDto {
     pub payable_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct EarningsSummary {
-    pub currency: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
-    pub held: Decimal,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
-    pub payable: Decimal,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
-    pub paid: Decimal,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
-    pub minimum_payout: Decimal,
-    pub payout_due: bool,
-}
-
 /// The column mapping of an upload, as the mapping screen shows and edits it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -871,19 +856,6 @@ impl RowProblemDto {
             message: problem.issue.to_string(),
         }
     }
-}
-
-/// Progress of an upload job (`upload.progress` events and the history screen).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct UploadProgress {
-    pub upload_id: String,
-    pub rows_seen: u64,
-    pub accepted: u64,
-    pub rejected: u64,
-    pub duplicates: u64,
-    pub done: bool,
 }
 
 /// A lead sent in by the web form, an integration or an admin. Budgets are in the

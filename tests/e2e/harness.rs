@@ -105,6 +105,11 @@ pub fn start_server(dir: &Path) -> Result<(Process, String)> {
             // Credits settle at once, no money moves: the tests buy credits.
             "--payments",
             "dev",
+            // Partner payouts likewise; uploaded emails are checked locally.
+            "--payouts",
+            "dev",
+            "--email-verification",
+            "local",
             // Only the hand-written demo leads: the tests count them.
             "--demo-generated-leads",
             "0",

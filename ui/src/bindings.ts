@@ -203,6 +203,16 @@ export type ApiErrorCode =
 "payment_provider_unavailable" | 
 /**  A payment webhook whose signature does not verify. */
 "webhook_signature_invalid" | 
+/**  The upload was completed or cancelled: it takes no more chunks. */
+"upload_closed" | 
+/**  A chunk number sent again with different rows (the first rows are kept). */
+"chunk_conflict" | 
+/**  An admin suspended the partner: no uploads, no payouts until unsuspended. */
+"partner_suspended" | 
+/**  The payable balance is below the minimum payout. */
+"payout_below_minimum" | 
+/**  The server runs without a payout provider; payouts are refused. */
+"payouts_not_configured" | 
 /**  A code this build does not know (sent by a newer server). */
 "unknown";
 

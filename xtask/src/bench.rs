@@ -9,6 +9,8 @@
 //! - **Browse**: p50/p95 of `GET /v1/marketplace/leads` with 10,000 and 100,000 open leads, for
 //!   each sort, on the first page and on a deep page (after 50 pages), plus a filtered query.
 //!
+//! - **Server ingest** (`bench_ingest`): a partner uploads 1,000,000 rows in chunks; rows/s
+//!   and the server's peak RSS.
 //! - **Importer** (`bench_import`): the CSV import pipeline on 100k and 1M generated rows against
 //!   the Python baseline, one process each.
 //!
@@ -48,6 +50,7 @@ struct Scale {
     browse_sizes: &'static [(&'static str, usize)],
     browse_window: Duration,
     deep_pages: usize,
+    ingest_rows: usize,
 }
 
 const FULL: Scale = Scale {
@@ -57,6 +60,7 @@ const FULL: Scale = Scale {
     browse_sizes: &[("10k", 13_400), ("100k", 134_000)],
     browse_window: Duration::from_secs(3),
     deep_pages: DEEP_PAGES,
+    ingest_rows: 1_000_000,
 };
 
 const SMOKE: Scale = Scale {
@@ -66,6 +70,7 @@ const SMOKE: Scale = Scale {
     browse_sizes: &[("smoke", 400)],
     browse_window: Duration::from_millis(200),
     deep_pages: 2,
+    ingest_rows: 2_000,
 };
 
 struct PurchaseFigures {
@@ -110,7 +115,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         .position(|a| a == "--only")
         .map(|i| {
             args.get(i + 1)
-                .context("--only needs purchases, browse or importer")
+                .context("--only needs purchases, browse, ingest or importer")
         })
         .transpose()?;
     let runs = |part: &str| only.is_none_or(|o| o == part);
@@ -119,7 +124,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     } else {
         None
     };
-    if !runs("purchases") && !runs("browse") {
+    if !runs("purchases") && !runs("browse") && !runs("ingest") {
         if let Some(figures) = &importer {
             crate::bench_import::report(figures);
         }
@@ -129,6 +134,14 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         return Ok(());
     }
     let scale = if smoke { &SMOKE } else { &FULL };
+    // `--ingest-rows N`: a smaller upload, for working on ingest.
+    let ingest_rows = match args.iter().position(|a| a == "--ingest-rows") {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|n| n.parse().ok())
+            .context("--ingest-rows needs a number")?,
+        None => scale.ingest_rows,
+    };
     let binary = match args.iter().position(|a| a == "--server") {
         Some(i) => PathBuf::from(args.get(i + 1).context("--server needs a path")?),
         None if smoke => target_dir(root).join("debug").join("leadmart-server"),
@@ -151,10 +164,25 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         pg_admin,
         created: Vec::new(),
     };
-    let outcome = (|| -> Result<(Vec<PurchaseFigures>, Vec<BrowseFigures>)> {
+    type AllFigures = (
+        Vec<PurchaseFigures>,
+        Vec<BrowseFigures>,
+        Vec<crate::bench_ingest::Figures>,
+    );
+    let outcome = (|| -> Result<AllFigures> {
         let mut purchases = Vec::new();
         let mut browse = Vec::new();
+        let mut ingest = Vec::new();
         for engine in ["sqlite", "postgres"] {
+            if runs("ingest") {
+                let url = databases.fresh(engine, "ingest")?;
+                ingest.push(runtime.block_on(crate::bench_ingest::bench_ingest(
+                    &binary,
+                    engine,
+                    &url,
+                    ingest_rows,
+                ))?);
+            }
             if runs("purchases") {
                 let url = databases.fresh(engine, "purchases")?;
                 purchases.push(runtime.block_on(bench_purchases(&binary, engine, &url, scale))?);
@@ -166,12 +194,17 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
                 ))?);
             }
         }
-        Ok((purchases, browse))
+        Ok((purchases, browse, ingest))
     })();
     databases.drop_all();
     let _ = std::fs::remove_dir_all(&work);
-    let (purchases, browse) = outcome?;
-    report(&purchases, &browse);
+    let (purchases, browse, ingest) = outcome?;
+    if !purchases.is_empty() || !browse.is_empty() {
+        report(&purchases, &browse);
+    }
+    if !ingest.is_empty() {
+        crate::bench_ingest::report(&ingest);
+    }
     if let Some(figures) = &importer {
         crate::bench_import::report(figures);
     }
@@ -267,7 +300,13 @@ fn report(purchases: &[PurchaseFigures], browse: &[BrowseFigures]) {
 }
 
 /// Kills the server when the benchmark of one engine ends, however it ends.
-struct Server(Child);
+pub(crate) struct Server(Child);
+
+impl Server {
+    pub(crate) fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -276,7 +315,7 @@ impl Drop for Server {
     }
 }
 
-fn server_command(binary: &Path, url: &str) -> Command {
+pub(crate) fn server_command(binary: &Path, url: &str) -> Command {
     let mut command = Command::new(binary);
     command.args(["--database-url", url]);
     command
@@ -302,7 +341,7 @@ fn create_buyers(binary: &Path, url: &str) -> Result<()> {
 }
 
 /// Seeds `generated` demo leads, then serves; answers the server and its base URL.
-fn start_server(binary: &Path, url: &str, generated: usize) -> Result<(Server, String)> {
+pub(crate) fn start_server(binary: &Path, url: &str, generated: usize) -> Result<(Server, String)> {
     server_command(binary, url)
         .args([
             "seed-demo",
@@ -317,6 +356,7 @@ fn start_server(binary: &Path, url: &str, generated: usize) -> Result<(Server, S
         // The benchmark buys its credits: the `dev` provider, chosen explicitly (by environment,
         // so that older builds without the option still run under `--server`).
         .env("LEADMART_PAYMENTS", "dev")
+        .env("LEADMART_EMAIL_VERIFICATION", "local")
         .stdout(Stdio::piped())
         .spawn()
         .context("start leadmart-server")?;
@@ -332,7 +372,7 @@ fn start_server(binary: &Path, url: &str, generated: usize) -> Result<(Server, S
     bail!("leadmart-server exited before it was listening")
 }
 
-async fn json_call(request: reqwest::RequestBuilder) -> Result<Value> {
+pub(crate) async fn json_call(request: reqwest::RequestBuilder) -> Result<Value> {
     let response = request.send().await?;
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);

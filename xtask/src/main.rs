@@ -15,6 +15,7 @@ use anyhow::{Context, Result, bail};
 
 mod bench;
 mod bench_import;
+mod bench_ingest;
 mod bundle;
 mod setup;
 
@@ -35,7 +36,7 @@ fn main() -> Result<()> {
             .status_ok(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|bench [--smoke] [--server PATH] [--only purchases|browse|importer]|bundle|bindings>"
+                "usage: cargo xtask <run|test|bench [--smoke] [--server PATH] [--only purchases|browse|importer|ingest]|bundle|bindings>"
             );
             std::process::exit(2);
         }
@@ -79,6 +80,11 @@ fn run_product(root: &Path) -> Result<()> {
             // The demo sells credits without charging anyone; a real deployment says `stripe`.
             "--payments",
             "dev",
+            // Partners are paid without money moving; emails are checked locally.
+            "--payouts",
+            "dev",
+            "--email-verification",
+            "local",
         ])
         .stdout(Stdio::piped())
         .spawn()

@@ -3,7 +3,8 @@
 //! time against bots), integrations with an API key (`POST /v1/intake/leads` with
 //! `X-Intake-Key`; keys created and revoked by admins, stored hashed) and admins
 //! (`POST /v1/admin/leads`). Every door leads to [`list_lead`]: validated by the shared intake
-//! rules, scored, priced, listed and routed in one transaction.
+//! rules, scored, priced, listed and routed in one transaction; its dedupe keys go to the
+//! inventory's, where a platform-owned lead wins over a partner's unsold one.
 
 pub mod store;
 
@@ -316,6 +317,8 @@ pub async fn list_lead(
     let expires_at = now + market.intake.listing_life;
     let mut tx = state.db.begin_write().await?;
     let id = store::insert_lead(&mut tx, &valid, source, now, expires_at).await?;
+    let keys = leadmart_shared::dedupe::DedupeKeys::of(&valid.contact);
+    crate::uploads::store::key_platform_lead(&mut tx, id, &keys).await?;
     let lead = listed(valid, id, source, now, expires_at)?;
     marketplace::store::set_price_bands(
         &mut tx,
@@ -351,7 +354,7 @@ fn validator(state: &AppState) -> Result<&IntakeValidator, ApiError> {
 }
 
 /// The shared record of the lead just inserted as `id`.
-fn listed(
+pub(crate) fn listed(
     valid: IntakeLead,
     id: i64,
     source: LeadSource,

@@ -319,6 +319,16 @@ pub async fn locked_balance(tx: &mut Tx, account: Account) -> Result<Decimal, Ap
     Ok(balance)
 }
 
+/// The balance of an accrued account (a partner's payable), locked for the rest of `tx` with
+/// the entries accrued into it settled: what a debit of it may take.
+pub async fn locked_accrued_balance(tx: &mut Tx, account: Account) -> Result<Decimal, ApiError> {
+    let key = account_key(account);
+    if let Some(&(_, balance)) = tx.ledger_locks.get(&key) {
+        return Ok(balance);
+    }
+    Ok(lock_account(tx, account, &key).await?.1)
+}
+
 /// Records a wallet's balance that `tx` read itself, in a transaction that excludes other
 /// writers from its start ([`Tx::locks_rows`] false), as if [`locked_balance`] had read it.
 pub fn hold_read_in_place(tx: &mut Tx, account: Account, id: i64, balance: Decimal) {

@@ -232,6 +232,22 @@ pub async fn lead(db: &Db, id: i64) -> Result<Option<LeadRecord>, ApiError> {
 }
 
 /// Whether buyers may preview lead `id` (listed, or listed once: sold out, expired).
+/// Leads `ids` inside `tx`, as the shared records (for routing leads listed again).
+pub async fn leads_by_id(
+    tx: &mut Tx,
+    ids: &[i64],
+) -> Result<Vec<leadmart_shared::lead::Lead>, ApiError> {
+    let sql = format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = $1");
+    let mut leads = Vec::with_capacity(ids.len());
+    for id in ids {
+        let record: LeadRecord = with_tx!(tx, conn => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_one(conn).await?
+        });
+        leads.push(record.into_lead()?);
+    }
+    Ok(leads)
+}
+
 pub async fn is_previewable(db: &Db, id: i64) -> Result<bool, ApiError> {
     let found = with_pool!(db, pool => {
         sqlx::query_scalar::<_, i64>(

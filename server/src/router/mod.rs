@@ -76,8 +76,55 @@ pub async fn route_listed(
     lead: &Lead,
     now: DateTime<Utc>,
 ) -> Result<Routed, ApiError> {
+    let mut routed = route_all(tx, state, &[lead], now).await?;
+    routed
+        .pop()
+        .ok_or_else(|| ApiError::corrupt("one lead routed to nothing"))
+}
+
+/// Events one statement inserts at most (SQLite binds four values an event).
+const EVENTS_PER_STATEMENT: usize = 1_000;
+
+/// Routes the just-listed `leads` inside `tx`, in order: the agents read once for all of
+/// them, the routings recorded and the events raised many rows per statement.
+pub async fn route_all(
+    tx: &mut Tx,
+    state: &AppState,
+    leads: &[&Lead],
+    now: DateTime<Utc>,
+) -> Result<Vec<Routed>, ApiError> {
+    if leads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let agents = store::candidate_agents(tx, &state.market).await?;
+    let mut routed = Vec::with_capacity(leads.len());
+    let mut records = Vec::with_capacity(leads.len());
+    let mut events = Vec::new();
+    for lead in leads {
+        let (one, notify) = decide(state, &agents, lead, now, &mut events)?;
+        records.push(store::Routing {
+            lead_id: lead.id.get(),
+            scope: one.scope,
+            matched: notify,
+        });
+        routed.push(one);
+    }
+    store::record_all(tx, &records, now).await?;
+    for part in events.chunks(EVENTS_PER_STATEMENT) {
+        raise(tx, part, now).await?;
+    }
+    Ok(routed)
+}
+
+/// Who hears of `lead` (their `lead.matched` events pushed to `events`), and who auto-buys.
+fn decide(
+    state: &AppState,
+    agents: &[leadmart_shared::agent::AgentProfile],
+    lead: &Lead,
+    now: DateTime<Utc>,
+    events: &mut Vec<NewEvent>,
+) -> Result<(Routed, Vec<i64>), ApiError> {
     let market = &state.market;
-    let agents = store::candidate_agents(tx, market).await?;
     let preview = lead.preview(now, &market.pricing, &market.freshness);
     let routable = RoutableLead {
         category: &lead.category,
@@ -90,24 +137,22 @@ pub async fn route_listed(
             price: preview.price,
         },
     };
-    let decision = route(&routable, &agents, &market.routing);
+    let decision = route(&routable, agents, &market.routing);
     let notify: Vec<i64> = decision.notify.iter().map(|id| id.get()).collect();
-    store::record(tx, lead.id.get(), decision.scope, &notify, now).await?;
-    let card = LeadCard::from_preview(&preview, market.credit_value.currency.as_str());
-    let events: Vec<NewEvent> = notify
-        .iter()
-        .map(|&user_id| NewEvent {
+    if !notify.is_empty() {
+        let card = LeadCard::from_preview(&preview, market.credit_value.currency.as_str());
+        events.extend(notify.iter().map(|&user_id| NewEvent {
             user_id,
             lead_id: Some(lead.id.get()),
             payload: EventPayload::LeadMatched(LeadMatched {
                 lead: Box::new(card.clone()),
             }),
-        })
-        .collect();
-    raise(tx, &events, now).await?;
-    Ok(Routed {
+        }));
+    }
+    let routed = Routed {
         scope: decision.scope,
         notified: u32::try_from(notify.len()).map_err(ApiError::corrupt)?,
         auto_buy: decision.auto_buy.iter().map(|id| id.get()).collect(),
-    })
+    };
+    Ok((routed, notify))
 }

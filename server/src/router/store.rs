@@ -48,39 +48,57 @@ pub async fn candidate_agents(
     Ok(agents)
 }
 
-/// Records the routing of lead `lead_id`: who was matched (in the scope), and its outcome.
-pub async fn record(
+/// The routing of one lead: its scope and who was matched.
+pub struct Routing {
+    pub lead_id: i64,
+    pub scope: RouteScope,
+    pub matched: Vec<i64>,
+}
+
+/// Rows one statement inserts at most.
+const ROWS_PER_STATEMENT: usize = 2_000;
+
+/// Records routings: who was matched to each lead (in its scope), and each outcome.
+pub async fn record_all(
     tx: &mut Tx,
-    lead_id: i64,
-    scope: RouteScope,
-    matched: &[i64],
+    routings: &[Routing],
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    for user in matched {
+    let matches: Vec<(i64, &str, i64)> = routings
+        .iter()
+        .flat_map(|r| {
+            r.matched
+                .iter()
+                .map(|&user| (r.lead_id, r.scope.as_str(), user))
+        })
+        .collect();
+    for part in matches.chunks(ROWS_PER_STATEMENT) {
         with_tx!(tx, conn => {
-            sqlx::query(
-                "INSERT INTO lead_matches (lead_id, user_id, scope, matched_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(lead_id)
-            .bind(user)
-            .bind(scope.as_str())
-            .bind(now)
-            .execute(conn)
-            .await?;
+            let mut query = sqlx::QueryBuilder::new(
+                "INSERT INTO lead_matches (lead_id, user_id, scope, matched_at) ",
+            );
+            query.push_values(part, |mut row, (lead, scope, user)| {
+                row.push_bind(*lead).push_bind(*user).push_bind(*scope).push_bind(now);
+            });
+            query.build().execute(&mut *conn).await?;
         });
     }
-    let notified = i64::try_from(matched.len()).map_err(ApiError::corrupt)?;
-    with_tx!(tx, conn => {
-        sqlx::query(
-            "INSERT INTO lead_routing (lead_id, scope, notified, routed_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(lead_id)
-        .bind(scope.as_str())
-        .bind(notified)
-        .bind(now)
-        .execute(conn)
-        .await?;
-    });
+    let outcomes: Vec<(i64, &str, i64)> = routings
+        .iter()
+        .map(|r| Ok((r.lead_id, r.scope.as_str(), i64::try_from(r.matched.len())?)))
+        .collect::<Result<_, std::num::TryFromIntError>>()
+        .map_err(ApiError::corrupt)?;
+    for part in outcomes.chunks(ROWS_PER_STATEMENT) {
+        with_tx!(tx, conn => {
+            let mut query = sqlx::QueryBuilder::new(
+                "INSERT INTO lead_routing (lead_id, scope, notified, routed_at) ",
+            );
+            query.push_values(part, |mut row, (lead, scope, notified)| {
+                row.push_bind(*lead).push_bind(*scope).push_bind(*notified).push_bind(now);
+            });
+            query.build().execute(&mut *conn).await?;
+        });
+    }
     Ok(())
 }
 

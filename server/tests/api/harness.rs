@@ -65,9 +65,17 @@ fn unique_name() -> String {
     format!("leadmart_t_{}_{n}_{nanos}", std::process::id())
 }
 
-/// The test server with the `dev` payment provider, chosen explicitly as a deployment would.
+/// The test server with the `dev` payment and payout providers and the local email
+/// verification, each chosen explicitly as a deployment would.
 pub async fn spawn_app(engine: Engine) -> TestApp {
-    spawn_app_with(engine, 0, |state| state.with_payments(Payments::Dev)).await
+    spawn_app_with(engine, 0, dev_providers).await
+}
+
+pub fn dev_providers(state: AppState) -> AppState {
+    state
+        .with_payments(Payments::Dev)
+        .with_payouts(leadmart_server::partners::payout::Payouts::Dev)
+        .with_verification(leadmart_server::uploads::verify::EmailVerification::local())
 }
 
 /// [`spawn_app`] with `generated` deterministic generated leads besides the demo ones.
