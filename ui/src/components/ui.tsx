@@ -85,3 +85,18 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
 
 export const inputClass =
   "rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm font-normal text-slate-900 focus:border-brand-600";
+
+/** A table's header row; `numeric` columns are right-aligned, as their cells are. */
+export function TableHead({ columns }: { columns: { label: string; numeric?: boolean }[] }) {
+  return (
+    <thead className="text-xs uppercase tracking-wide text-slate-500">
+      <tr>
+        {columns.map((column) => (
+          <th key={column.label} className={`py-2 ${column.numeric ? "pl-3 text-right" : "pr-3"}`}>
+            {column.label}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
