@@ -128,7 +128,7 @@ function UploadRow({ upload, currency }: { upload: PartnerUpload; currency: stri
   const counts = upload.counts;
   return (
     <tr data-testid="partner-upload-row" className="border-t border-slate-100">
-      <td className="max-w-64 py-2 pr-3">
+      <td className="max-w-96 py-2 pr-3">
         <p className="truncate font-medium text-slate-800" title={upload.fileName} data-testid="partner-upload-file">
           {upload.fileName}
         </p>
@@ -196,13 +196,11 @@ export function PartnerDashboard() {
       {dashboard.isPending && <Loading />}
       {dashboard.isError && <ErrorAlert message={errorMessage(dashboard.error)} />}
       {dashboard.data && <Figures dashboard={dashboard.data} />}
-      <div className="grid grid-cols-[1fr_320px] gap-6">
-        <div className="flex min-w-0 flex-col gap-6">
-          <PartnerEarnings />
-          {dashboard.data && <UploadHistory currency={dashboard.data.currency} />}
-        </div>
+      <div className="grid grid-cols-[1fr_320px] items-start gap-6">
+        <PartnerEarnings />
         {dashboard.data && <PartnerScore dashboard={dashboard.data} />}
       </div>
+      {dashboard.data && <UploadHistory currency={dashboard.data.currency} />}
     </div>
   );
 }

@@ -61,7 +61,7 @@ function PayoutAction({ earnings }: { earnings: Earnings }) {
       </Button>
       {!earnings.payoutDue && (
         <p className="text-xs text-slate-500" data-testid="payout-disabled-reason">
-          Payouts start at {minimum} payable.
+          You can request a payout once {minimum} is payable.
         </p>
       )}
       {payout.isSuccess && (

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Check, Lock, Mail, MapPin, Phone, ShieldCheck } from "lucide-react";
+import { Check, Lock, Mail, MapPin, Minus, Phone, ShieldCheck } from "lucide-react";
 import {
   balanceQuery,
   creditValueQuery,
@@ -48,7 +48,11 @@ export function ScoreBreakdown({ signals, score }: { signals: ScoreSignal[]; sco
       <ul className="flex flex-col gap-1 text-sm">
         {signals.map((signal) => (
           <li key={signal.label} className="flex items-center gap-2">
-            <Check aria-hidden size={15} className="text-emerald-600" />
+            {signal.points > 0 ? (
+              <Check aria-hidden size={15} className="text-emerald-600" />
+            ) : (
+              <Minus aria-hidden size={15} className="text-slate-400" />
+            )}
             <span className="flex-1">{signal.label}</span>
             <span className="font-medium tabular-nums text-slate-700">
               {signal.points > 0 ? `+${signal.points}` : signal.points}
