@@ -4,7 +4,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Clock, IndianRupee, ShoppingBag, Store, Upload } from "lucide-react";
 import {
-  errorMessage,
   partnerDashboardQuery,
   partnerUploadsQuery,
   type PartnerDashboard as Dashboard,
@@ -14,7 +13,7 @@ import {
 import { formatDateTime, formatMoneyWhole, formatPercent, plural } from "../lib/format";
 import { useNavigate } from "../app/navigation";
 import { StatCard } from "../pages/DashboardPage";
-import { PartnerEarnings } from "./PartnerEarnings";
+import { PartnerEarnings, partnerLoadError } from "./PartnerEarnings";
 import { ScoreBreakdown } from "./PreviewDialog";
 import { Badge, Button, ErrorAlert, Loading, Panel, TableHead } from "./ui";
 
@@ -170,7 +169,7 @@ function UploadHistory({ currency }: { currency: string }) {
       }
     >
       {uploads.isPending && <Loading />}
-      {uploads.isError && <ErrorAlert message={errorMessage(uploads.error)} />}
+      {uploads.isError && <ErrorAlert message={partnerLoadError(uploads.error)} />}
       {uploads.data?.length === 0 && (
         <p className="text-sm text-slate-500">Files you upload to the marketplace appear here with what they sold.</p>
       )}
@@ -194,13 +193,18 @@ export function PartnerDashboard() {
   return (
     <div className="flex flex-col gap-6" data-testid="partner-dashboard">
       {dashboard.isPending && <Loading />}
-      {dashboard.isError && <ErrorAlert message={errorMessage(dashboard.error)} />}
-      {dashboard.data && <Figures dashboard={dashboard.data} />}
-      <div className="grid grid-cols-[1fr_320px] items-start gap-6">
-        <PartnerEarnings />
-        {dashboard.data && <PartnerScore dashboard={dashboard.data} />}
-      </div>
-      {dashboard.data && <UploadHistory currency={dashboard.data.currency} />}
+      {dashboard.isError && <ErrorAlert message={partnerLoadError(dashboard.error)} />}
+      {/* One page, one network: when the dashboard cannot load, one alert says why. */}
+      {dashboard.data && (
+        <>
+          <Figures dashboard={dashboard.data} />
+          <div className="grid grid-cols-[1fr_320px] items-start gap-6">
+            <PartnerEarnings />
+            <PartnerScore dashboard={dashboard.data} />
+          </div>
+          <UploadHistory currency={dashboard.data.currency} />
+        </>
+      )}
     </div>
   );
 }

@@ -27,6 +27,15 @@ function Figure(props: { label: string; amount: string; currency: string; hint: 
   );
 }
 
+/** Why a partner page could not load: offline, it says so (nothing of it is kept on this
+ * computer), else the app's message. */
+export function partnerLoadError(error: unknown): string {
+  if (errorCode(error) === "offline") {
+    return "You are offline. Your earnings and uploads show again as soon as the marketplace answers.";
+  }
+  return errorMessage(error);
+}
+
 /** Why a payout request failed, in words, from the server's code. */
 function payoutError(error: unknown, earnings: Earnings): string {
   switch (errorCode(error)) {
@@ -89,6 +98,18 @@ const SALE_COLUMNS = [
   { label: "Status" },
 ];
 
+const BONUS_LABELS: Record<CommissionDto["bonuses"][number], string> = {
+  fresh_sale: "sold soon after upload",
+  high_verification: "high verification pass rate",
+  volume: "upload volume",
+};
+
+/** The rate's tooltip: which bonuses raised it above the base rate. */
+function bonusesText(bonuses: CommissionDto["bonuses"]): string {
+  if (bonuses.length === 0) return "Base rate";
+  return `Base rate plus bonuses for ${bonuses.map((bonus) => BONUS_LABELS[bonus]).join(", ")}`;
+}
+
 function Sales({ commissions, currency }: { commissions: CommissionDto[]; currency: string }) {
   if (commissions.length === 0) {
     return <p className="text-sm text-slate-500">No sales yet. Your commission on each sale shows up here.</p>;
@@ -103,12 +124,14 @@ function Sales({ commissions, currency }: { commissions: CommissionDto[]; curren
             <tr key={`${sale.leadId}-${sale.soldAt}`} className="border-t border-slate-100" data-testid="partner-sale-row">
               <td className="py-2">{formatDateTime(sale.soldAt)}</td>
               <td className="text-right tabular-nums">{formatMoney(sale.saleValue, currency)}</td>
-              <td className="text-right tabular-nums">{formatPercent(sale.rate)}</td>
+              <td className="text-right tabular-nums" title={bonusesText(sale.bonuses)}>
+                {formatPercent(sale.rate)}
+              </td>
               <td className="text-right font-medium tabular-nums">{formatMoney(sale.amount, currency)}</td>
               <td className="pl-4">
                 <Badge className={status.style}>{status.label}</Badge>
                 {sale.status === "held" && (
-                  <span className="ml-2 text-xs text-slate-500">until {formatDateTime(sale.payableAt)}</span>
+                  <span className="block text-xs text-slate-500">until {formatDateTime(sale.payableAt)}</span>
                 )}
               </td>
             </tr>
@@ -150,7 +173,7 @@ export function PartnerEarnings() {
   return (
     <Panel title="Earnings" testId="partner-earnings" action={data && <PayoutAction earnings={data} />}>
       {earnings.isPending && <Loading />}
-      {earnings.isError && <ErrorAlert message={errorMessage(earnings.error)} />}
+      {earnings.isError && <ErrorAlert message={partnerLoadError(earnings.error)} />}
       {data && (
         <div className="flex flex-col gap-5">
           <div className="grid grid-cols-4 gap-3">
@@ -170,15 +193,13 @@ export function PartnerEarnings() {
               ? `Next release of held money: ${formatDateTime(data.nextReleaseAt)}.`
               : "Nothing is held back right now."}
           </p>
-          <div className="grid grid-cols-[1fr_220px] gap-6">
-            <div className="min-w-0">
-              <h3 className="mb-2 text-sm font-semibold text-slate-700">Latest sales</h3>
-              <Sales commissions={data.commissions} currency={data.currency} />
-            </div>
-            <div>
-              <h3 className="mb-2 text-sm font-semibold text-slate-700">Payouts</h3>
-              <Payouts payouts={data.payouts} />
-            </div>
+          <div>
+            <h3 className="mb-2 text-sm font-semibold text-slate-700">Latest sales</h3>
+            <Sales commissions={data.commissions} currency={data.currency} />
+          </div>
+          <div>
+            <h3 className="mb-2 text-sm font-semibold text-slate-700">Payouts</h3>
+            <Payouts payouts={data.payouts} />
           </div>
         </div>
       )}
