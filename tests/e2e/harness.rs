@@ -180,6 +180,11 @@ impl Desktop {
         self.home.path()
     }
 
+    /// Where the test's API listens (for what a test sets up as another user).
+    pub fn api_url(&self) -> &str {
+        &self.env.api_url
+    }
+
     /// The next "open file" dialog answers `paths`.
     pub fn answer_open_dialog(&self, paths: &[&Path]) -> Result<()> {
         let lines: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
