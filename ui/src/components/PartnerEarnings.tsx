@@ -78,7 +78,11 @@ function PayoutAction({ earnings }: { earnings: Earnings }) {
           Payout of {formatMoney(payout.data.amount, payout.data.currency)} sent.
         </output>
       )}
-      {payout.isError && <ErrorAlert testId="payout-error" message={payoutError(payout.error, earnings)} />}
+      {payout.isError && (
+        <div className="max-w-xs">
+          <ErrorAlert testId="payout-error" message={payoutError(payout.error, earnings)} />
+        </div>
+      )}
     </div>
   );
 }
