@@ -10,6 +10,7 @@ use leadmart_shared::analytics::SpendingSummary;
 use leadmart_shared::csv_rules::LeadField;
 use leadmart_shared::pipeline::{ContactChannel, PipelineStage};
 use leadmart_shared::refund::RefundReason;
+use leadmart_shared::wire::partner::{PartnerDashboard, PartnerEarnings, PayoutDto, UploadDto};
 use leadmart_shared::wire::{
     AgentPreferencesDto, AutoRechargeDto, CreditAmount, CreditBalance, CreditPackageDto,
     CreditPurchaseResult, CreditValueDto, LeadPreviewDto, LedgerPage, MeDto, PurchaseQuote,
@@ -26,7 +27,7 @@ use crate::events::ImportProgressEvent;
 use crate::import::{self, ImportDraft, ImportSummary, KeptUpload, SavedFile, UploadView};
 use crate::marketplace::{self, BrowseFilters, BrowsePage, MarketplaceFeed};
 use crate::my_leads::{self, MyLeadView, MyLeadsView};
-use crate::{preferences, purchases};
+use crate::{partner, preferences, purchases};
 
 /// Who is signed in (restored from the keychain), or `null`.
 #[tauri::command]
@@ -412,6 +413,34 @@ pub async fn my_uploads(core: State<'_, AppCore>) -> Result<Vec<UploadView>, App
         .into_iter()
         .map(UploadView::from)
         .collect())
+}
+
+// ---- Partner dashboard and earnings ------------------------------------------------------
+
+#[tauri::command]
+#[specta::specta]
+pub async fn partner_dashboard(core: State<'_, AppCore>) -> Result<PartnerDashboard, AppError> {
+    partner::dashboard(&core.session).await
+}
+
+/// The uploads the server holds, with accepted, rejected, duplicates, listed, sold and earned.
+#[tauri::command]
+#[specta::specta]
+pub async fn partner_uploads(core: State<'_, AppCore>) -> Result<Vec<UploadDto>, AppError> {
+    partner::uploads(&core.session).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn partner_earnings(core: State<'_, AppCore>) -> Result<PartnerEarnings, AppError> {
+    partner::earnings(&core.session).await
+}
+
+/// "Request payout": the whole payable balance, when it has reached the minimum.
+#[tauri::command]
+#[specta::specta]
+pub async fn request_payout(core: State<'_, AppCore>) -> Result<PayoutDto, AppError> {
+    partner::request_payout(&core.session).await
 }
 
 /// What the window shows about updates now (it also hears `UpdateStatus` as it changes).

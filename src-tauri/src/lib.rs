@@ -15,6 +15,7 @@ pub mod headless;
 pub mod import;
 pub mod marketplace;
 pub mod my_leads;
+pub mod partner;
 pub mod preferences;
 pub mod purchases;
 pub mod secrets;
@@ -195,6 +196,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::keep_import,
             commands::close_import,
             commands::my_uploads,
+            commands::partner_dashboard,
+            commands::partner_uploads,
+            commands::partner_earnings,
+            commands::request_payout,
             commands::update_status,
             commands::restart_to_update,
             commands::take_open_request,

@@ -92,8 +92,11 @@ pub fn start_xvfb() -> Result<(Process, String)> {
 }
 
 /// The real `leadmart-server` on a free loopback port with demo data in `dir`.
-pub fn start_server(dir: &Path) -> Result<(Process, String)> {
+/// The demo server; `generated_leads` generated leads of the demo partner beside the
+/// hand-written ones (with them, the partner has a past upload and leads to sell).
+pub fn start_server(dir: &Path, generated_leads: usize) -> Result<(Process, String)> {
     let database_url = format!("sqlite://{}", dir.join("server.db").display());
+    let generated_leads = generated_leads.to_string();
     let mut child = Command::new(binary("leadmart-server")?)
         .args([
             "--database-url",
@@ -110,9 +113,9 @@ pub fn start_server(dir: &Path) -> Result<(Process, String)> {
             "dev",
             "--email-verification",
             "local",
-            // Only the hand-written demo leads: the tests count them.
+            // Only the hand-written demo leads unless asked: the tests count them.
             "--demo-generated-leads",
-            "0",
+            &generated_leads,
         ])
         .stdout(Stdio::piped())
         .spawn()
@@ -177,6 +180,11 @@ impl Desktop {
         self.home.path()
     }
 
+    /// Where the test's API listens (for what a test sets up as another user).
+    pub fn api_url(&self) -> &str {
+        &self.env.api_url
+    }
+
     /// The next "open file" dialog answers `paths`.
     pub fn answer_open_dialog(&self, paths: &[&Path]) -> Result<()> {
         let lines: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -190,9 +198,19 @@ impl Desktop {
 
     /// [`Desktop::start`] with `extra` variables in the app's environment.
     pub fn start_with(extra: Vec<(String, String)>) -> Result<Self> {
+        Self::start_full(extra, 0)
+    }
+
+    /// [`Desktop::start`] with `generated` generated demo leads, some of them the demo
+    /// partner's from a past upload.
+    pub fn start_with_partner_history(generated: usize) -> Result<Self> {
+        Self::start_full(Vec::new(), generated)
+    }
+
+    fn start_full(extra: Vec<(String, String)>, generated: usize) -> Result<Self> {
         let home = tempfile::tempdir()?;
         let (xvfb, display) = start_xvfb()?;
-        let (server, api_url) = start_server(home.path())?;
+        let (server, api_url) = start_server(home.path(), generated)?;
         let env = AppEnv {
             display,
             api_url,

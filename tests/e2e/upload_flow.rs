@@ -1,18 +1,23 @@
 //! A partner sells (issue 10, seed 001 §3.2) through the real window: a file that is not a CSV
 //! is refused with its reason; a messy CSV (Windows-1252, semicolons, a preamble line, a bad
 //! email, a duplicate) reaches the importer by the drop path, its mapping and problems are shown,
-//! every row is checked, the rejected rows are saved, and the file is kept as an upload.
+//! every row is checked, the rejected rows are saved, and the file is kept as an upload. Before
+//! that, the partner's Dashboard shows their upload history and partner score.
 //!
 //! WebDriver cannot synthesise an OS file drop: "Choose file…" hands the chosen paths to the same
 //! Rust function the window's Drop event calls, and the UI gets the same `FilesDropped` event.
 
 use anyhow::{Result, ensure};
-use leadmart_server::demo::{DEMO_PARTNER_EMAIL, DEMO_PASSWORD};
+use leadmart_server::demo::{DEMO_AGENT_EMAIL, DEMO_PARTNER_EMAIL, DEMO_PASSWORD};
+use leadmart_shared::wire::{AuthSession, SignInRequest};
 
 use crate::harness::{
     Desktop, click, save_screenshot, scroll_to, select_value, sign_in, wait_for_attr,
-    wait_for_count, wait_for_text, wait_until_online,
+    wait_for_count, wait_for_text, wait_for_text_content, wait_until_online,
 };
+
+/// Generated demo leads: some are the demo partner's, from the demo's past upload.
+const GENERATED_LEADS: usize = 30;
 
 /// Windows-1252 bytes (é as 0xE9) with a title line before the header.
 fn messy_file() -> Vec<u8> {
@@ -27,12 +32,107 @@ fn messy_file() -> Vec<u8> {
     bytes
 }
 
+/// The demo agent buys one of the demo partner's leads through the API (the buyer's own window
+/// is another test's): the first of the partner's leads the server sells them.
+async fn agent_buys_a_partner_lead(desktop: &Desktop) -> Result<()> {
+    let database = format!(
+        "sqlite://{}?mode=ro",
+        desktop.home().join("server.db").display()
+    );
+    let pool = sqlx::SqlitePool::connect(&database).await?;
+    let theirs: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM leads WHERE partner_id IS NOT NULL ORDER BY id")
+            .fetch_all(&pool)
+            .await?;
+    pool.close().await;
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let api = desktop.api_url().trim_end_matches('/');
+    let agent: AuthSession = http
+        .post(format!("{api}/v1/auth/signin"))
+        .json(&SignInRequest {
+            email: DEMO_AGENT_EMAIL.to_owned(),
+            password: DEMO_PASSWORD.to_owned(),
+        })
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    for lead in theirs {
+        let bought = http
+            .post(format!("{api}/v1/marketplace/leads/{lead}/purchase"))
+            .bearer_auth(&agent.access_token)
+            .header("Idempotency-Key", format!("e2e-partner-sale-{lead}"))
+            .send()
+            .await?;
+        // Leads outside the agent's areas are refused, and a refusal stores nothing.
+        if bought.status().is_success() {
+            return Ok(());
+        }
+    }
+    anyhow::bail!("the demo agent could buy none of the demo partner's leads")
+}
+
 #[tokio::test]
 async fn a_partner_drops_a_messy_csv_checks_it_and_keeps_it() -> Result<()> {
-    let desktop = Desktop::start()?;
+    let desktop = Desktop::start_with_partner_history(GENERATED_LEADS)?;
+    agent_buys_a_partner_lead(&desktop).await?;
     let app = desktop.driver.launch_app().await?;
     wait_until_online(&app).await?;
     sign_in(&app, DEMO_PARTNER_EMAIL, DEMO_PASSWORD, "Prime Leads").await?;
+
+    // The partner's Dashboard: the past upload with what became of its rows and its sale, the
+    // partner score with its breakdown, and the sale's commission held back: nothing to pay out
+    // yet (and why).
+    wait_for_count(&app, "[data-testid=partner-upload-row]", 1).await?;
+    wait_for_text_content(
+        &app,
+        "[data-testid=partner-upload-file]",
+        "prime-leads-export.csv",
+    )
+    .await?;
+    wait_for_text(&app, "[data-testid=partner-upload-rejected]", "2").await?;
+    wait_for_text(&app, "[data-testid=partner-upload-duplicates]", "1").await?;
+    wait_for_text(&app, "[data-testid=partner-upload-sold]", "1").await?;
+    wait_for_text(&app, "[data-testid=partner-sold-value]", "1").await?;
+    wait_for_count(&app, "[data-testid=partner-sale-row]", 1).await?;
+    wait_for_text(&app, "[data-testid=partner-sale-row]", "Held back").await?;
+    let held = wait_for_text(&app, "[data-testid=earnings-held-value]", "₹").await?;
+    let earned = wait_for_text(&app, "[data-testid=partner-upload-earned]", "₹").await?;
+    ensure!(
+        held != "₹0.00" && earned != "₹0",
+        "the sale's commission is held back and counted on its upload: {held:?}, {earned:?}"
+    );
+    wait_for_text(
+        &app,
+        "[data-testid=earnings-next-release]",
+        "Next release of held money",
+    )
+    .await?;
+    wait_for_text(
+        &app,
+        "[data-testid=partner-score] [data-testid=score-breakdown]",
+        "Verification pass rate",
+    )
+    .await?;
+    let score = wait_for_text(&app, "[data-testid=partner-score-value]", "").await?;
+    ensure!(
+        score.parse::<u8>().is_ok_and(|s| s <= 100),
+        "the partner score is a number out of 100: {score:?}"
+    );
+    wait_for_text(&app, "[data-testid=partner-score]", "Approved").await?;
+    wait_for_text(
+        &app,
+        "[data-testid=payout-disabled-reason]",
+        "You can request a payout once ₹50.00 is payable.",
+    )
+    .await?;
+    wait_for_attr(&app, "[data-testid=request-payout]", "disabled", "true").await?;
+    save_screenshot(&app, "38-partner-dashboard").await?;
+    scroll_to(&app, "[data-testid=partner-uploads]").await?;
+    save_screenshot(&app, "39-partner-uploads").await?;
+
     click(&app, "[data-testid=nav-upload]").await?;
     wait_for_text(&app, "[data-testid=uploads]", "Files you keep appear here").await?;
 

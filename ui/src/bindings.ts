@@ -68,6 +68,12 @@ export const commands = {
 	closeImport: (importId: string) => typedError<null, AppError>(__TAURI_INVOKE("close_import", { importId })),
 	/**  The uploads kept on this computer, newest first. */
 	myUploads: () => typedError<UploadView_Serialize[], AppError>(__TAURI_INVOKE("my_uploads")),
+	partnerDashboard: () => typedError<PartnerDashboard, AppError>(__TAURI_INVOKE("partner_dashboard")),
+	/**  The uploads the server holds, with accepted, rejected, duplicates, listed, sold and earned. */
+	partnerUploads: () => typedError<UploadDto_Serialize[], AppError>(__TAURI_INVOKE("partner_uploads")),
+	partnerEarnings: () => typedError<PartnerEarnings_Serialize, AppError>(__TAURI_INVOKE("partner_earnings")),
+	/**  "Request payout": the whole payable balance, when it has reached the minimum. */
+	requestPayout: () => typedError<PayoutDto_Serialize, AppError>(__TAURI_INVOKE("request_payout")),
 	/**  What the window shows about updates now (it also hears `UpdateStatus` as it changes). */
 	updateStatus: () => __TAURI_INVOKE<UpdateStatus_Serialize>("update_status"),
 	/**  "Restart now": installs the downloaded, verified update and restarts into it. */
@@ -348,6 +354,24 @@ export type CellProblem_Serialize = {
 	code: string,
 	message: string,
 };
+
+export type CommissionBonus = "fresh_sale" | "high_verification" | "volume";
+
+/**  A partner's commission on one sale. Never names the buyer. */
+export type CommissionDto = {
+	leadId: string,
+	soldAt: string,
+	saleValue: string,
+	/**  `0.45` for 45%. */
+	rate: string,
+	amount: string,
+	bonuses: CommissionBonus[],
+	status: CommissionStatus,
+	payableAt: string,
+};
+
+/**  Where a commission is in its life. */
+export type CommissionStatus = "held" | "payable" | "paid" | "reversed";
 
 export type Connection = "online" | "offline";
 
@@ -964,11 +988,132 @@ export type MyLeadsView_Serialize = {
 /**  A `leadmart://` link asked for a lead: the window takes it with `take_open_request`. */
 export type OpenRequested = null;
 
+/**  `GET /v1/partner/dashboard`. */
+export type PartnerDashboard = {
+	/**  Rows sent in every upload. */
+	uploaded: number,
+	/**  Leads accepted and put on the marketplace. */
+	listed: number,
+	awaitingReview: number,
+	/**  Leads bought at least once. */
+	sold: number,
+	/**  Commission earned (not reversed), in the marketplace currency. */
+	revenue: string,
+	currency: string,
+	review: PartnerReview,
+	score: PartnerScoreDto,
+};
+
+/**
+ *  `GET /v1/partner/earnings`: commission by stage, in the marketplace currency. Pending is
+ *  sales whose refund window is still open within the holdback; held includes pending.
+ */
+export type PartnerEarnings = PartnerEarnings_Serialize | PartnerEarnings_Deserialize;
+
+/**
+ *  `GET /v1/partner/earnings`: commission by stage, in the marketplace currency. Pending is
+ *  sales whose refund window is still open within the holdback; held includes pending.
+ */
+export type PartnerEarnings_Deserialize = {
+	currency: string,
+	/**
+	 *  Held back, bought within the buyers' refund window (may still be reversed by a refund
+	 *  request).
+	 */
+	pending: string,
+	/**  Held back in all (pending included), payable when its holdback ends. */
+	held: string,
+	payable: string,
+	paid: string,
+	minimumPayout: string,
+	/**  The payable balance has reached the minimum: a payout may be requested. */
+	payoutDue: boolean,
+	/**  When the next held commission becomes payable. */
+	nextReleaseAt?: string | null,
+	/**  Newest first. */
+	payouts: PayoutDto_Deserialize[],
+	/**  The latest sales' commissions, newest first (at most 100). */
+	commissions: CommissionDto[],
+};
+
+/**
+ *  `GET /v1/partner/earnings`: commission by stage, in the marketplace currency. Pending is
+ *  sales whose refund window is still open within the holdback; held includes pending.
+ */
+export type PartnerEarnings_Serialize = {
+	currency: string,
+	/**
+	 *  Held back, bought within the buyers' refund window (may still be reversed by a refund
+	 *  request).
+	 */
+	pending: string,
+	/**  Held back in all (pending included), payable when its holdback ends. */
+	held: string,
+	payable: string,
+	paid: string,
+	minimumPayout: string,
+	/**  The payable balance has reached the minimum: a payout may be requested. */
+	payoutDue: boolean,
+	/**  When the next held commission becomes payable. */
+	nextReleaseAt: string | null,
+	/**  Newest first. */
+	payouts: PayoutDto_Serialize[],
+	/**  The latest sales' commissions, newest first (at most 100). */
+	commissions: CommissionDto[],
+};
+
+/**  Where a partner stands with the marketplace's review. */
+export type PartnerReview = 
+/**  Within the first leads that list without review. */
+"auto" | 
+/**  Past them and not yet approved: new leads wait as drafts. */
+"pending" | 
+/**  An admin approved the partner: every lead lists at once. */
+"approved" | 
+/**  An admin suspended the partner: nothing of theirs is on the marketplace. */
+"suspended";
+
+/**  The partner score with its breakdown and the rates behind it. */
+export type PartnerScoreDto = {
+	/**  0–100. */
+	score: number,
+	breakdown: ScoreSignal[],
+	/**  Fractions in [0, 1], as decimal strings. */
+	verificationPassRate: string,
+	duplicateRate: string,
+	sellThrough: string,
+};
+
 export type PaymentStatus = 
 /**  Paid; the credits are in the wallet. */
 "settled" | 
 /**  Waiting for the buyer to pay at `checkoutUrl` (Stripe Checkout). */
 "pending" | "failed";
+
+/**  A payout to the partner through the payout provider. */
+export type PayoutDto = PayoutDto_Serialize | PayoutDto_Deserialize;
+
+/**  A payout to the partner through the payout provider. */
+export type PayoutDto_Deserialize = {
+	id: string,
+	amount: string,
+	currency: string,
+	/**  `dev`, or the provider's name. */
+	provider: string,
+	providerRef?: string | null,
+	requestedAt: string,
+};
+
+/**  A payout to the partner through the payout provider. */
+export type PayoutDto_Serialize = {
+	id: string,
+	amount: string,
+	currency: string,
+	/**  `dev`, or the provider's name. */
+	provider: string,
+	providerRef: string | null,
+	requestedAt: string,
+};
 
 export type PipelineStage = "new" | "contacted" | "meeting" | "quoted" | "won" | "lost";
 
@@ -1211,6 +1356,97 @@ export type UpdateStatus_Serialize =
  *  thrown away and this version keeps working.
  */
 { state: "refused"; version: string; message: string };
+
+/**  One column of the file as the partner mapped it (in file order). */
+export type UploadColumn = UploadColumn_Serialize | UploadColumn_Deserialize;
+
+/**  One column of the file as the partner mapped it (in file order). */
+export type UploadColumn_Deserialize = {
+	header: string,
+	/**  The lead field the column fills; `null` ignores the column. */
+	field?: LeadField | null,
+};
+
+/**  One column of the file as the partner mapped it (in file order). */
+export type UploadColumn_Serialize = {
+	header: string,
+	/**  The lead field the column fills; `null` ignores the column. */
+	field: LeadField | null,
+};
+
+/**  What the server did with rows: accepted rows were stored (listed, or waiting for review). */
+export type UploadCounts = {
+	rows: number,
+	accepted: number,
+	/**  Rejected for a reason other than being a duplicate. */
+	rejected: number,
+	duplicates: number,
+	/**  Accepted and on the marketplace at once. */
+	listed: number,
+	/**  Accepted and waiting for an admin's review of the partner. */
+	awaitingReview: number,
+};
+
+/**
+ *  An upload job and its progress: a client resumes by sending the chunks not in
+ *  `acknowledgedChunks`.
+ */
+export type UploadDto = UploadDto_Serialize | UploadDto_Deserialize;
+
+/**
+ *  An upload job and its progress: a client resumes by sending the chunks not in
+ *  `acknowledgedChunks`.
+ */
+export type UploadDto_Deserialize = {
+	id: string,
+	fileName: string,
+	category?: string | null,
+	columns: UploadColumn_Deserialize[],
+	rowCount: number,
+	contentHash: string,
+	status: UploadStatus,
+	/**  Chunk numbers the server holds, ascending. */
+	acknowledgedChunks: number[],
+	/**  Totals over the acknowledged chunks. */
+	counts: UploadCounts,
+	/**  Leads of this upload sold at least once. */
+	sold: number,
+	/**  Commission accrued on this upload's sales (not reversed), in the marketplace currency. */
+	earned: string,
+	createdAt: string,
+	completedAt?: string | null,
+};
+
+/**
+ *  An upload job and its progress: a client resumes by sending the chunks not in
+ *  `acknowledgedChunks`.
+ */
+export type UploadDto_Serialize = {
+	id: string,
+	fileName: string,
+	category: string | null,
+	columns: UploadColumn_Serialize[],
+	rowCount: number,
+	contentHash: string,
+	status: UploadStatus,
+	/**  Chunk numbers the server holds, ascending. */
+	acknowledgedChunks: number[],
+	/**  Totals over the acknowledged chunks. */
+	counts: UploadCounts,
+	/**  Leads of this upload sold at least once. */
+	sold: number,
+	/**  Commission accrued on this upload's sales (not reversed), in the marketplace currency. */
+	earned: string,
+	createdAt: string,
+	completedAt: string | null,
+};
+
+/**  Where an upload job is. */
+export type UploadStatus = 
+/**  Taking chunks. */
+"open" | "completed" | 
+/**  Cancelled by the partner: no more chunks; what was listed stays. */
+"cancelled";
 
 /**  A kept upload, as the uploads list shows it. */
 export type UploadView = UploadView_Serialize | UploadView_Deserialize;

@@ -5,6 +5,7 @@ mod bindings;
 mod feed;
 mod import;
 mod my_leads;
+mod partner;
 mod purchase;
 mod session;
 mod support;

@@ -12,6 +12,7 @@ use leadmart_app::secrets::{TokenStore, use_kernel_keyring};
 use leadmart_app::session::SessionManager;
 use leadmart_server::auth::tokens::TokenConfig;
 use leadmart_server::credits::provider::Payments;
+use leadmart_server::partners::payout::Payouts;
 use leadmart_server::{AppState, Db, MarketConfig, demo};
 use tokio::net::TcpListener;
 
@@ -40,14 +41,27 @@ pub async fn start_server(dir: &std::path::Path) -> Server {
 
 /// The demo server, its access tokens living only `tokens.access_ttl`.
 pub async fn start_server_with(dir: &std::path::Path, tokens: TokenConfig) -> Server {
+    start(dir, tokens, 0).await
+}
+
+/// The demo server with `generated` generated leads of the demo partner, listed by the demo's
+/// past upload (so the partner has an upload history and leads to sell).
+pub async fn start_server_with_partner_leads(dir: &std::path::Path, generated: usize) -> Server {
+    start(dir, TokenConfig::default(), generated).await
+}
+
+async fn start(dir: &std::path::Path, tokens: TokenConfig, generated: usize) -> Server {
     let db = Db::connect(&format!("sqlite://{}", dir.join("server.db").display()))
         .await
         .expect("server database");
     db.migrate().await.expect("server migrations");
-    demo::seed_demo(&db, chrono::Utc::now())
+    demo::seed_demo_with(&db, chrono::Utc::now(), generated)
         .await
         .expect("demo data");
-    let mut state = AppState::new(db.clone()).with_payments(Payments::Dev);
+    // Credits and partner payouts settle at once, no money moves (as in `cargo xtask run`).
+    let mut state = AppState::new(db.clone())
+        .with_payments(Payments::Dev)
+        .with_payouts(Payouts::Dev);
     state.market = Arc::new(MarketConfig {
         tokens,
         ..MarketConfig::default()
@@ -144,6 +158,19 @@ pub async fn signed_in_agent(dir: &Path, server: &Server) -> (Cache, SessionMana
         .expect("the demo agent signs in");
     let cache = session.cache().await.expect("the agent's cache");
     (cache, session)
+}
+
+/// A session on `server` over the app data folder in `dir`, signed in as the demo partner.
+pub async fn signed_in_partner(dir: &Path, server: &Server) -> SessionManager {
+    let session = session_for(&server.url, dir).await;
+    session
+        .sign_in(
+            demo::DEMO_PARTNER_EMAIL.to_owned(),
+            demo::DEMO_PASSWORD.to_owned(),
+        )
+        .await
+        .expect("the demo partner signs in");
+    session
 }
 
 /// The id of the seed 000 lead: the exclusive 3BHK in Andheri West.

@@ -11,6 +11,7 @@ import { SettingsPage } from "../pages/SettingsPage";
 import { UploadPage, type Dropped } from "../pages/UploadPage";
 import { ComingSoonPage } from "../pages/ComingSoonPage";
 import { CommandPalette } from "../components/CommandPalette";
+import { PartnerDashboard } from "../components/PartnerDashboard";
 import { SignInScreen } from "../components/SignInScreen";
 import { Loading } from "../components/ui";
 
@@ -73,7 +74,7 @@ export function App() {
           <SignInScreen reason={page} />
         ) : (
           <>
-            {page === "dashboard" && <DashboardPage />}
+            {page === "dashboard" && (role === "partner" ? <PartnerDashboard /> : <DashboardPage />)}
             {page === "available" && <AvailableLeadsPage key={leadId ?? "all"} initialPreviewId={leadId} />}
             {page === "my-leads" && <MyLeadsPage key={leadId ?? "all"} initialLeadId={leadId} />}
             {page === "billing" && <BillingPage />}

@@ -113,7 +113,7 @@ function LeadDetailBody({ lead, offline }: { lead: PurchasedLead; offline: boole
         </div>
         <div>
           <h3 className="mb-2 text-sm font-semibold text-slate-700">Lead quality breakdown</h3>
-          <ScoreBreakdown lead={lead.lead} />
+          <ScoreBreakdown signals={lead.lead.scoreBreakdown} score={lead.lead.card.score} />
         </div>
       </section>
       <StageControl lead={lead} />

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Check, Lock, Mail, MapPin, Phone, ShieldCheck } from "lucide-react";
+import { Check, Lock, Mail, MapPin, Minus, Phone, ShieldCheck } from "lucide-react";
 import {
   balanceQuery,
   creditValueQuery,
@@ -13,6 +13,7 @@ import {
   type CreditAmount,
   type LeadPreview,
   type PurchasedLead,
+  type ScoreSignal,
 } from "../lib/backend";
 import {
   categoryLabel,
@@ -39,14 +40,19 @@ function attributeLabel(key: string): string {
   return ATTRIBUTE_LABELS[key] ?? key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 }
 
-/** Seed 000's "Lead Quality Breakdown": each signal with its points and the total. */
-export function ScoreBreakdown({ lead }: { lead: LeadPreview }) {
+/** Seed 000's "Lead Quality Breakdown" (and the partner score's): each signal with its points
+ * and the total. */
+export function ScoreBreakdown({ signals, score }: { signals: ScoreSignal[]; score: number }) {
   return (
     <div data-testid="score-breakdown">
       <ul className="flex flex-col gap-1 text-sm">
-        {lead.scoreBreakdown.map((signal) => (
+        {signals.map((signal) => (
           <li key={signal.label} className="flex items-center gap-2">
-            <Check aria-hidden size={15} className="text-emerald-600" />
+            {signal.points > 0 ? (
+              <Check aria-hidden size={15} className="text-emerald-600" />
+            ) : (
+              <Minus aria-hidden size={15} className="text-slate-400" />
+            )}
             <span className="flex-1">{signal.label}</span>
             <span className="font-medium tabular-nums text-slate-700">
               {signal.points > 0 ? `+${signal.points}` : signal.points}
@@ -56,7 +62,7 @@ export function ScoreBreakdown({ lead }: { lead: LeadPreview }) {
       </ul>
       <p className="mt-2 flex justify-between border-t border-slate-100 pt-2 text-sm font-semibold">
         <span>Total</span>
-        <span>{lead.card.score}/100</span>
+        <span>{score}/100</span>
       </p>
     </div>
   );
@@ -165,7 +171,7 @@ export function PreviewDialog(props: { leadId: string; confirm?: boolean; onClos
             </div>
             <div>
               <h3 className="mb-2 text-sm font-semibold">Lead quality breakdown</h3>
-              <ScoreBreakdown lead={lead} />
+              <ScoreBreakdown signals={lead.scoreBreakdown} score={lead.card.score} />
             </div>
           </div>
           <div

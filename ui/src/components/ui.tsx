@@ -85,3 +85,22 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
 
 export const inputClass =
   "rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm font-normal text-slate-900 focus:border-brand-600";
+
+/** A table's header row; `numeric` columns are right-aligned, as their cells are, and text
+ * columns after the first keep their distance (`pl-4` on their cells too). */
+export function TableHead({ columns }: { columns: { label: string; numeric?: boolean }[] }) {
+  return (
+    <thead className="text-xs uppercase tracking-wide text-slate-500">
+      <tr>
+        {columns.map((column, index) => (
+          <th
+            key={column.label}
+            className={`py-2 ${column.numeric ? "pl-3 text-right" : index === 0 ? "pr-3" : "pl-4"}`}
+          >
+            {column.label}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}

@@ -31,7 +31,7 @@ import { useLeadPurchase } from "../components/LeadPurchase";
 import { SignInScreen } from "../components/SignInScreen";
 import { ErrorAlert, Panel } from "../components/ui";
 
-function StatCard(props: { label: string; value: ReactNode; hint: ReactNode; icon: ReactNode; testId: string }) {
+export function StatCard(props: { label: string; value: ReactNode; hint: ReactNode; icon: ReactNode; testId: string }) {
   return (
     <div
       data-testid={props.testId}

@@ -51,16 +51,23 @@ export type {
   LedgerLine,
   MarketplaceFeed,
   MeDto,
+  CommissionDto,
+  PartnerDashboard,
+  PartnerEarnings_Serialize as PartnerEarnings,
+  PartnerReview,
+  PayoutDto_Serialize as Payout,
   PipelineStage,
   PurchasedLead_Serialize as PurchasedLead,
   PurchaseQuote_Serialize as PurchaseQuote,
   RefundReason,
   SavedFile,
+  ScoreSignal,
   ServiceAreaDto_Serialize as ServiceArea,
   SortOrder,
   SpendingMonth_Serialize as SpendingMonth,
   SpendingSummary_Serialize as SpendingSummary,
   UpdateStatus_Serialize as UpdateStatus,
+  UploadDto_Serialize as PartnerUpload,
   UploadView_Serialize as UploadView,
   Urgency,
 } from "../../bindings";
@@ -321,6 +328,34 @@ export const myUploadsQuery = () =>
     queryKey: ["uploads"],
     queryFn: async () => unwrap(await commands.myUploads()),
   });
+
+// ---- Partner dashboard and earnings -------------------------------------------------------
+
+export const partnerDashboardQuery = () =>
+  queryOptions({
+    queryKey: ["partner", "dashboard"],
+    queryFn: async () => unwrap(await commands.partnerDashboard()),
+    refetchInterval: FEED_REFRESH_MS,
+  });
+
+/** The uploads the server holds (what became of their rows), newest first. */
+export const partnerUploadsQuery = () =>
+  queryOptions({
+    queryKey: ["partner", "uploads"],
+    queryFn: async () => unwrap(await commands.partnerUploads()),
+  });
+
+export const partnerEarningsQuery = () =>
+  queryOptions({
+    queryKey: ["partner", "earnings"],
+    queryFn: async () => unwrap(await commands.partnerEarnings()),
+    refetchInterval: FEED_REFRESH_MS,
+  });
+
+/** Pays out the whole payable balance (refused below the minimum: `payout_below_minimum`). */
+export async function requestPayout() {
+  return unwrap(await commands.requestPayout());
+}
 
 /** Subscribes to one of Rust's events; resolves to the function that unsubscribes. */
 type Listen<T> = (handler: (payload: T) => void) => Promise<() => void>;
