@@ -23,3 +23,8 @@ pub enum FilesDropped {
 pub struct FileDragHover {
     pub over: bool,
 }
+
+/// A live event from the marketplace (`GET /v1/events`): the UI updates the feed, the stats,
+/// the balance and the recent activity from it instead of polling.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+pub struct LiveUpdate(pub leadmart_shared::wire::events::EventPayload);

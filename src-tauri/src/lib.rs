@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod headless;
 pub mod import;
+pub mod live;
 pub mod marketplace;
 pub mod my_leads;
 pub mod preferences;
@@ -139,6 +140,26 @@ fn on_drag_drop(window: &tauri::Window, event: &tauri::DragDropEvent) {
     }
 }
 
+/// The live events' way into the window: each event to the UI as [`events::LiveUpdate`].
+struct WindowSink(tauri::AppHandle);
+
+impl live::LiveSink for WindowSink {
+    fn event(&self, event: &live::LiveEvent) {
+        if let Err(err) = events::LiveUpdate(event.payload.clone()).emit(&self.0) {
+            tracing::warn!(error = %err, "live update not sent");
+        }
+    }
+}
+
+/// Keeps the live events stream open for the app's lifetime (see [`live::follow`]).
+fn follow_live_events(app: &tauri::AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let core = app.state::<AppCore>();
+        live::follow(&core.session, &WindowSink(app.clone())).await;
+    });
+}
+
 /// Opens contact links with the OS's handlers through the opener plugin, from Rust only: the web
 /// view is granted no opener permission.
 pub struct SystemOpener(pub tauri::AppHandle);
@@ -197,6 +218,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             events::ImportProgressEvent,
             events::FilesDropped,
             events::FileDragHover,
+            events::LiveUpdate,
         ])
 }
 
@@ -254,6 +276,7 @@ pub fn run() {
                 imports: import::Imports::default(),
                 dialogs: dialogs(app.handle()),
             });
+            follow_live_events(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -277,7 +277,35 @@ pub async fn wait_for_attr(client: &Client, css: &str, attr: &str, value: &str) 
 }
 
 pub async fn save_screenshot(client: &Client, name: &str) -> Result<PathBuf> {
-    let png = client.screenshot().await?;
+    // WebKitGTK's WebDriver takes a screenshot at the page's next painted update *after* the
+    // command arrives, and a page where nothing changes (the app pushes, it does not poll)
+    // never has one: the command would wait forever. So one corner pixel is repainted (two
+    // near-white shades in turn) every 50 ms while the screenshot is taken.
+    client
+        .execute(
+            "let dot = document.getElementById('e2e-repaint');
+             if (!dot) {
+               dot = document.createElement('div');
+               dot.id = 'e2e-repaint';
+               dot.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+               document.body.appendChild(dot);
+             }
+             let shade = 0;
+             window.__e2eRepaint = setInterval(() => {
+               shade = 1 - shade;
+               dot.style.background = shade ? 'rgb(254, 254, 254)' : 'rgb(253, 253, 253)';
+             }, 50);",
+            vec![],
+        )
+        .await?;
+    let png = client.screenshot().await;
+    client
+        .execute(
+            "clearInterval(window.__e2eRepaint); document.getElementById('e2e-repaint')?.remove();",
+            vec![],
+        )
+        .await?;
+    let png = png?;
     let path = artifacts_dir().join(format!("{name}.png"));
     std::fs::write(&path, png)?;
     Ok(path)

@@ -4,6 +4,7 @@
 mod bindings;
 mod feed;
 mod import;
+mod live;
 mod my_leads;
 mod purchase;
 mod session;

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Shell, type PageId } from "./Shell";
 import { NavigateContext, type Navigate } from "./navigation";
-import { currentUserQuery, onFilesDropped } from "../lib/backend";
+import { currentUserQuery, onFilesDropped, useLiveUpdates } from "../lib/backend";
 import { AvailableLeadsPage } from "../pages/AvailableLeadsPage";
 import { BillingPage } from "../pages/BillingPage";
 import { DashboardPage } from "../pages/DashboardPage";
@@ -23,6 +23,7 @@ export function App() {
   const [leadId, setLeadId] = useState<string | undefined>();
   const user = useQuery(currentUserQuery());
   const [dropped, setDropped] = useState<Dropped | null>(null);
+  useLiveUpdates();
   const navigate: Navigate = (next, lead) => {
     setLeadId(lead);
     setPage(next);

@@ -1,7 +1,15 @@
 // The only door from the UI to Rust: wraps the generated bindings, turns their result unions into
 // thrown, typed errors, and exposes TanStack Query options. No other module imports bindings or
 // @tauri-apps/*.
-import { infiniteQueryOptions, queryOptions, useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
+import {
+  infiniteQueryOptions,
+  queryOptions,
+  useQuery,
+  useQueryClient,
+  type InfiniteData,
+  type QueryClient,
+} from "@tanstack/react-query";
 import {
   commands,
   events,
@@ -11,7 +19,9 @@ import {
   type CreditAmount_Serialize,
   type AutoRechargeDto,
   type BrowseFilters_Deserialize,
+  type BrowsePage_Serialize,
   type ContactChannel,
+  type EventPayload,
   type FileDragHover,
   type FilesDropped_Serialize,
   type ImportProblem,
@@ -98,14 +108,10 @@ export function errorCode(error: unknown): ErrorCode | undefined {
   return error.detail.code === "server" ? error.detail.apiCode : error.detail.code;
 }
 
-/** How often the feed refreshes while the window is open. */
-const FEED_REFRESH_MS = 30_000;
-
 export const marketplaceFeedQuery = () =>
   queryOptions({
     queryKey: ["marketplace", "feed"],
     queryFn: async () => unwrap(await commands.loadMarketplaceFeed()),
-    refetchInterval: FEED_REFRESH_MS,
   });
 
 export const currentUserQuery = () =>
@@ -263,7 +269,6 @@ export const dashboardQuery = () =>
   queryOptions({
     queryKey: ["dashboard"],
     queryFn: async () => unwrap(await commands.dashboardStats()),
-    refetchInterval: FEED_REFRESH_MS,
   });
 
 export const preferencesQuery = () =>
@@ -330,6 +335,61 @@ function listener<T>(source: { listen: (cb: (event: { payload: T }) => void) => 
 export const onImportProgress: Listen<ImportProgress_Serialize> = listener(events.importProgressEvent);
 export const onFilesDropped: Listen<FilesDropped_Serialize> = listener(events.filesDropped);
 export const onFileDragHover: Listen<FileDragHover> = listener(events.fileDragHover);
+
+// ---- Live events ----------------------------------------------------------------------------
+
+const onLiveUpdate: Listen<EventPayload> = listener(events.liveUpdate);
+
+/** Takes a lead that is no longer for sale out of every cached feed and browse page at once. */
+function dropLead(client: QueryClient, leadId: string) {
+  client.setQueryData(marketplaceFeedQuery().queryKey, (feed) =>
+    feed ? { ...feed, leads: feed.leads.filter((lead) => lead.id !== leadId) } : feed,
+  );
+  client.setQueriesData<InfiniteData<BrowsePage_Serialize>>({ queryKey: ["marketplace", "browse"] }, (data) =>
+    data
+      ? {
+          ...data,
+          pages: data.pages.map((page) => ({ ...page, leads: page.leads.filter((lead) => lead.id !== leadId) })),
+        }
+      : data,
+  );
+}
+
+/** What each live event makes stale. Invalidation refetches only what is on screen. */
+function applyLiveUpdate(client: QueryClient, event: EventPayload) {
+  const stale = (...keys: string[][]) => {
+    for (const queryKey of keys) void client.invalidateQueries({ queryKey });
+  };
+  switch (event.kind) {
+    case "lead.matched":
+      stale(["marketplace", "feed"], ["marketplace", "browse"], ["dashboard"]);
+      break;
+    case "lead.sold_out":
+      dropLead(client, event.leadId);
+      stale(["marketplace", "feed"], ["marketplace", "browse"], ["dashboard"]);
+      break;
+    case "lead.purchased":
+      stale(["marketplace", "feed"], ["marketplace", "browse"], ["my-leads"], ["dashboard"], ["credits"]);
+      break;
+    case "refund.decided":
+      stale(["my-leads"], ["dashboard"], ["credits"]);
+      break;
+    case "credits.changed":
+    case "credits.low":
+      stale(["credits"], ["dashboard"]);
+      break;
+  }
+}
+
+/** Keeps the feed, stats, balance and activity current from Rust's live events (no polling).
+ * Mounted once, at the top of the app. */
+export function useLiveUpdates() {
+  const client = useQueryClient();
+  useEffect(() => {
+    const stop = onLiveUpdate((event) => applyLiveUpdate(client, event));
+    return () => void stop.then((off) => off());
+  }, [client]);
+}
 
 /** A thrown error's import problem, when it is one. */
 export function importProblem(error: unknown): ImportProblem | undefined {
