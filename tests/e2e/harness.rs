@@ -22,7 +22,7 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".."))
 }
 
-fn binary(name: &str) -> Result<PathBuf> {
+pub fn binary(name: &str) -> Result<PathBuf> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));
@@ -43,7 +43,7 @@ pub fn artifacts_dir() -> PathBuf {
 }
 
 /// A child process killed (and reaped) on drop.
-pub struct Process(Child);
+pub struct Process(pub Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -127,6 +127,8 @@ pub struct AppEnv {
     pub display: String,
     pub api_url: String,
     pub home: PathBuf,
+    /// A D-Bus session bus of the test's own (`None`: the one the tests run in).
+    pub session_bus: Option<String>,
 }
 
 /// Everything one test's app needs, in its own temporary home: a display, the API with demo
@@ -134,6 +136,8 @@ pub struct AppEnv {
 pub struct Desktop {
     pub driver: Driver,
     server: Option<Process>,
+    /// The API's address, for a test that calls it as another user would.
+    pub api_url: String,
     _xvfb: Process,
     home: tempfile::TempDir,
 }
@@ -152,17 +156,24 @@ impl Desktop {
     }
 
     pub fn start() -> Result<Self> {
+        Self::start_on_bus(None)
+    }
+
+    /// [`Desktop::start`], the app on the D-Bus session bus at `session_bus`.
+    pub fn start_on_bus(session_bus: Option<String>) -> Result<Self> {
         let home = tempfile::tempdir()?;
         let (xvfb, display) = start_xvfb()?;
         let (server, api_url) = start_server(home.path())?;
         let driver = Driver::start(&AppEnv {
             display,
-            api_url,
+            api_url: api_url.clone(),
             home: home.path().to_owned(),
+            session_bus,
         })?;
         Ok(Self {
             driver,
             server: Some(server),
+            api_url,
             _xvfb: xvfb,
             home,
         })
@@ -184,7 +195,11 @@ impl Driver {
     pub fn start(env: &AppEnv) -> Result<Self> {
         let port = free_port()?;
         let native_port = free_port()?;
-        let child = Command::new("tauri-driver")
+        let mut command = Command::new("tauri-driver");
+        if let Some(bus) = &env.session_bus {
+            command.env("DBUS_SESSION_BUS_ADDRESS", bus);
+        }
+        let child = command
             .args([
                 "--port",
                 &port.to_string(),

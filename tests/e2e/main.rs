@@ -7,4 +7,5 @@
 mod buyer_flow;
 mod harness;
 mod marketplace;
+mod notifications;
 mod upload_flow;

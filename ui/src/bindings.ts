@@ -76,6 +76,7 @@ export const events = {
 	filesDropped: makeEvent<FilesDropped_Serialize, FilesDropped_Deserialize>("files-dropped"),
 	importProgressEvent: makeEvent<ImportProgressEvent_Serialize, ImportProgressEvent_Deserialize>("import-progress-event"),
 	liveUpdate: makeEvent<LiveUpdate, LiveUpdate>("live-update"),
+	notificationOpened: makeEvent<NotificationOpened_Serialize, NotificationOpened_Deserialize>("notification-opened"),
 };
 
 /* Types */
@@ -985,6 +986,28 @@ export type MyLeadsView_Serialize = {
 	leads: PurchasedLead_Serialize[],
 	connection: Connection,
 	lastSyncedAt: string | null,
+};
+
+/**
+ *  The agent opened a notification (a click or "Open"): the window shows that lead's preview,
+ *  or the feed for a summary (`leadId` null).
+ */
+export type NotificationOpened = NotificationOpened_Serialize | NotificationOpened_Deserialize;
+
+/**
+ *  The agent opened a notification (a click or "Open"): the window shows that lead's preview,
+ *  or the feed for a summary (`leadId` null).
+ */
+export type NotificationOpened_Deserialize = {
+	leadId?: string | null,
+};
+
+/**
+ *  The agent opened a notification (a click or "Open"): the window shows that lead's preview,
+ *  or the feed for a summary (`leadId` null).
+ */
+export type NotificationOpened_Serialize = {
+	leadId: string | null,
 };
 
 export type PaymentStatus = 

@@ -12,7 +12,6 @@ use leadmart_server::auth::tokens::TokenConfig;
 use leadmart_server::demo;
 use leadmart_shared::wire::events::EventPayload;
 use leadmart_shared::wire::{IntakeAccepted, SignInRequest};
-use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::support::{Server, signed_in_agent, start_server, start_server_with};
@@ -27,12 +26,12 @@ impl LiveSink for ChannelSink {
 }
 
 /// The demo admin, listing leads through `POST /v1/admin/leads` (intake routes them).
-struct Admin {
+pub struct Admin {
     api: ApiClient,
 }
 
 impl Admin {
-    fn of(server: &Server) -> Self {
+    pub fn of(server: &Server) -> Self {
         Self {
             api: ApiClient::new(&server.url).expect("client"),
         }
@@ -52,17 +51,8 @@ impl Admin {
 
     /// Lists plumbing lead number `n` in Woodstock, Cape Town, which the demo agent serves
     /// (contacts differ per `n`, so no lead is a duplicate of another). Answers its id.
-    async fn list_plumbing_lead(&self, n: u32) -> String {
-        let lead = json!({
-            "category": "home-services/plumbing",
-            "title": format!("Leaking geyser {n}"),
-            "description": "Geyser leaking since this morning, need someone today.",
-            "country": "ZA", "region": "Western Cape", "city": "Cape Town", "area": "Woodstock",
-            "budgetMin": "1500", "budgetMax": "3000", "urgency": "immediate",
-            "name": format!("Thandi Mokoena {n}"),
-            "email": format!("thandi{n}@example.co.za"),
-            "phone": format!("+2782123{n:04}")
-        });
+    pub async fn list_plumbing_lead(&self, n: u32) -> String {
+        let lead = demo::woodstock_plumbing_lead(n);
         let accepted: IntakeAccepted = self
             .api
             .send(

@@ -6,6 +6,7 @@ mod feed;
 mod import;
 mod live;
 mod my_leads;
+mod notify;
 mod purchase;
 mod session;
 mod support;

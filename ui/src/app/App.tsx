@@ -2,7 +2,8 @@ import { useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Shell, type PageId } from "./Shell";
 import { NavigateContext, type Navigate } from "./navigation";
-import { currentUserQuery, onFilesDropped, useLiveUpdates } from "../lib/backend";
+import { currentUserQuery, onFilesDropped, onNotificationOpened, useLiveUpdates } from "../lib/backend";
+import { PreviewDialog } from "../components/PreviewDialog";
 import { AvailableLeadsPage } from "../pages/AvailableLeadsPage";
 import { BillingPage } from "../pages/BillingPage";
 import { DashboardPage } from "../pages/DashboardPage";
@@ -38,6 +39,23 @@ export function App() {
     });
     return () => void stop.then((off) => off());
   }, []);
+  // A notification opened: the window is in front already; show its lead's preview over the
+  // Available Leads page (a summary opens the dashboard's feed).
+  const [notified, setNotified] = useState<{ leadId: string; seq: number } | null>(null);
+  useEffect(() => {
+    const stop = onNotificationOpened((opened) => {
+      setDropped(null);
+      setLeadId(undefined);
+      const lead = opened.leadId;
+      if (lead) {
+        setPage("available");
+        setNotified((was) => ({ leadId: lead, seq: (was?.seq ?? 0) + 1 }));
+      } else {
+        setPage("dashboard");
+      }
+    });
+    return () => void stop.then((off) => off());
+  }, []);
   const role = user.data?.role;
   const gated = SIGNED_IN_ONLY.has(page) && !user.data;
   return (
@@ -65,6 +83,9 @@ export function App() {
           </>
         )}
       </Shell>
+      {notified && (
+        <PreviewDialog key={notified.seq} leadId={notified.leadId} onClose={() => setNotified(null)} />
+      )}
     </NavigateContext>
   );
 }

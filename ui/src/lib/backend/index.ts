@@ -27,6 +27,7 @@ import {
   type ImportProblem,
   type ImportProgress_Serialize,
   type LeadField,
+  type NotificationOpened,
   type PipelineStage,
   type RefundReason,
 } from "../../bindings";
@@ -339,6 +340,9 @@ export const onFileDragHover: Listen<FileDragHover> = listener(events.fileDragHo
 // ---- Live events ----------------------------------------------------------------------------
 
 const onLiveUpdate: Listen<EventPayload> = listener(events.liveUpdate);
+
+/** The agent opened a native notification: the lead to preview (`null`: a summary). */
+export const onNotificationOpened: Listen<NotificationOpened> = listener(events.notificationOpened);
 
 /** Takes a lead that is no longer for sale out of every cached feed and browse page at once. */
 function dropLead(client: QueryClient, leadId: string) {
