@@ -20,6 +20,7 @@ pub mod preferences;
 pub mod purchases;
 pub mod secrets;
 pub mod session;
+pub mod tray;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8710";
 pub struct AppCore {
     pub session: session::SessionManager,
     pub notifier: Arc<notify::Notifier>,
+    /// Lead notifications the agent has not looked at (the tray shows the count).
+    pub unread: Arc<tray::Unread>,
     pub imports: import::Imports,
     pub dialogs: Arc<dyn import::FileDialogs>,
 }
@@ -186,12 +189,15 @@ const SNOOZE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// The OS's notifications through the notification plugin (fire and forget: it sends on a
 /// thread of its own).
-struct SystemNotifications(tauri::AppHandle);
+struct SystemNotifications {
+    app: tauri::AppHandle,
+    unread: Arc<tray::Unread>,
+}
 
 impl notify::Notifications for SystemNotifications {
     fn show(&self, alert: &notify::Alert) {
         let mut builder = self
-            .0
+            .app
             .notification()
             .builder()
             .id(alert.id)
@@ -203,6 +209,7 @@ impl notify::Notifications for SystemNotifications {
         if let Err(err) = builder.show() {
             tracing::warn!(error = %err, "notification not shown");
         }
+        self.unread.add(&self.app);
     }
 }
 
@@ -248,7 +255,7 @@ fn handle_notification_actions(
 }
 
 /// Shows, restores and focuses the main window (also when closed to the tray).
-fn bring_to_front(app: &tauri::AppHandle) {
+pub(crate) fn bring_to_front(app: &tauri::AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.show();
         let _ = window.unminimize();
@@ -344,10 +351,21 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::DragDrop(drop) = event {
-                on_drag_drop(window, drop);
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::DragDrop(drop) => on_drag_drop(window, drop),
+            // Closed to the tray: the live events and notifications go on; the tray quits.
+            tauri::WindowEvent::CloseRequested { api, .. } if tray::shown(window.app_handle()) => {
+                api.prevent_close();
+                if let Err(err) = window.hide() {
+                    tracing::warn!(error = %err, "the window did not hide");
+                }
             }
+            tauri::WindowEvent::Focused(true) => {
+                if let Some(core) = window.try_state::<AppCore>() {
+                    core.unread.clear(window.app_handle());
+                }
+            }
+            _ => {}
         })
         .setup(move |app| {
             builder.mount_events(app);
@@ -369,16 +387,23 @@ pub fn run() {
             if let Err(err) = tauri::async_runtime::block_on(session.sign_in_from_env()) {
                 tracing::warn!(error = %err, "sign-in from the environment failed");
             }
+            let unread = Arc::new(tray::Unread::default());
+            let notifications = SystemNotifications {
+                app: app.handle().clone(),
+                unread: unread.clone(),
+            };
             app.manage(AppCore {
                 session,
-                notifier: Arc::new(notify::Notifier::new(
-                    Arc::new(SystemNotifications(app.handle().clone())),
-                    SNOOZE,
-                )),
+                notifier: Arc::new(notify::Notifier::new(Arc::new(notifications), SNOOZE)),
+                unread,
                 imports: import::Imports::default(),
                 dialogs: dialogs(app.handle()),
             });
             handle_notification_actions(app.handle())?;
+            // Without a tray (a desktop with none) closing the window quits, as it always did.
+            if let Err(err) = tray::build(app.handle()) {
+                tracing::warn!(error = %err, "no tray icon; closing the window quits");
+            }
             follow_live_events(app.handle());
             Ok(())
         })
