@@ -10,7 +10,10 @@ use leadmart_app::notify::{Alert, Notifications, Notifier};
 use tokio::sync::mpsc;
 
 use crate::live::Admin;
-use crate::support::{signed_in_agent, start_server};
+use leadmart_app::cache::Cache;
+use leadmart_app::session::SessionManager;
+
+use crate::support::{Server, signed_in_agent, start_server};
 
 #[derive(Default)]
 struct Recorded(Mutex<Vec<Alert>>);
@@ -49,34 +52,85 @@ impl LiveSink for ToNotifier {
     }
 }
 
+/// A signed-in demo agent on a fresh server, with a notifier (snoozing for `snooze`) whose
+/// notifications are recorded, fed by the live stream.
+struct Setup {
+    _dir: tempfile::TempDir,
+    server: Server,
+    cache: Cache,
+    session: Arc<SessionManager>,
+    admin: Admin,
+    recorded: Arc<Recorded>,
+    notifier: Arc<Notifier>,
+    to_notifier: mpsc::UnboundedSender<LiveEvent>,
+    notifying: tokio::task::JoinHandle<()>,
+}
+
+impl Setup {
+    async fn start(snooze: Duration) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let server = start_server(dir.path()).await;
+        let (cache, session) = signed_in_agent(dir.path(), &server).await;
+        let session = Arc::new(session);
+        let admin = Admin::of(&server);
+        let recorded = Arc::new(Recorded::default());
+        let notifier = Arc::new(Notifier::new(recorded.clone(), snooze));
+        let (to_notifier, events) = mpsc::unbounded_channel();
+        let notifying = {
+            let (session, notifier) = (session.clone(), notifier.clone());
+            tokio::spawn(async move { notifier.run(&session, events).await })
+        };
+        Self {
+            _dir: dir,
+            server,
+            cache,
+            session,
+            admin,
+            recorded,
+            notifier,
+            to_notifier,
+            notifying,
+        }
+    }
+
+    /// Follows the live events into the notifier on a task of its own (aborting it
+    /// disconnects).
+    fn follow(&self) -> tokio::task::JoinHandle<()> {
+        let session = self.session.clone();
+        let sink = ToNotifier(self.to_notifier.clone());
+        tokio::spawn(async move { live::follow(&session, &sink).await })
+    }
+
+    /// Lists leads from number `n` on until one is notified (the stream starts with what is
+    /// listed after it opens); answers that lead's id and number.
+    async fn first_notified_lead(&self, mut n: u32) -> (String, u32) {
+        loop {
+            n += 1;
+            let id = self.admin.list_plumbing_lead(n).await;
+            if !self.recorded.wait_for(1).await.is_empty() {
+                return (id, n);
+            }
+        }
+    }
+
+    async fn finish(self) {
+        self.notifying.abort();
+        self.server.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn a_live_match_is_one_notification_and_a_burst_after_a_disconnection_one_summary() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = start_server(dir.path()).await;
-    let (cache, session) = signed_in_agent(dir.path(), &server).await;
-    let session = Arc::new(session);
-    let admin = Admin::of(&server);
-    let recorded = Arc::new(Recorded::default());
-    let notifier = Arc::new(Notifier::new(recorded.clone(), Duration::from_secs(600)));
-    let (to_notifier, events) = mpsc::unbounded_channel();
-    let notifying = {
-        let (session, notifier) = (session.clone(), notifier.clone());
-        tokio::spawn(async move { notifier.run(&session, events).await })
-    };
-    let follow = |sink: mpsc::UnboundedSender<LiveEvent>| {
-        let session = session.clone();
-        tokio::spawn(async move { live::follow(&session, &ToNotifier(sink)).await })
-    };
-
-    let following = follow(to_notifier.clone());
-    let mut n = 0;
-    let live_lead = loop {
-        n += 1;
-        let id = admin.list_plumbing_lead(n).await;
-        if recorded.wait_for(1).await.len() == 1 {
-            break id;
-        }
-    };
+    let setup = Setup::start(Duration::from_secs(600)).await;
+    let following = setup.follow();
+    let (live_lead, _) = setup.first_notified_lead(0).await;
+    let (cache, session, admin, recorded, notifier) = (
+        &setup.cache,
+        &setup.session,
+        &setup.admin,
+        &setup.recorded,
+        &setup.notifier,
+    );
     let first = &recorded.shown()[0];
     assert_eq!(first.lead_id.as_deref(), Some(live_lead.as_str()));
     assert_eq!(
@@ -100,7 +154,7 @@ async fn a_live_match_is_one_notification_and_a_burst_after_a_disconnection_one_
         "arrived, then shown: {logged:?}"
     );
     assert_eq!(
-        notifier.opened(&session, first.id).await.as_deref(),
+        notifier.opened(session, first.id).await.as_deref(),
         Some(live_lead.as_str()),
         "a click opens the lead"
     );
@@ -123,7 +177,7 @@ async fn a_live_match_is_one_notification_and_a_burst_after_a_disconnection_one_
     // Listed a second earlier than the stream reopens, on the server's clock (its `Date` has
     // whole seconds).
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let resumed = follow(to_notifier);
+    let resumed = setup.follow();
     let shown = recorded.wait_for(2).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let shown_after = recorded.shown();
@@ -143,6 +197,38 @@ async fn a_live_match_is_one_notification_and_a_burst_after_a_disconnection_one_
         assert!(logged.shown_at.is_some(), "told in the summary: {logged:?}");
     }
     resumed.abort();
-    notifying.abort();
-    server.stop().await;
+    setup.finish().await;
+}
+
+#[tokio::test]
+async fn snooze_shows_a_notification_again_and_a_pause_holds_new_ones_back() {
+    let setup = Setup::start(Duration::from_millis(300)).await;
+    let following = setup.follow();
+    let (_, n) = setup.first_notified_lead(200).await;
+    let (cache, admin, recorded, notifier) =
+        (&setup.cache, &setup.admin, &setup.recorded, &setup.notifier);
+    let first = recorded.shown()[0].clone();
+
+    notifier.snoozed(first.id).await;
+    assert_eq!(
+        recorded.shown(),
+        vec![first.clone(), first.clone()],
+        "snoozed: the same notification again, later"
+    );
+
+    notifier.pause_until(chrono::Utc::now() + chrono::Duration::hours(1));
+    let held = admin.list_plumbing_lead(n + 1).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(recorded.shown().len(), 2, "paused: no notification");
+    let logged = cache
+        .lead_alert(&held)
+        .await
+        .expect("reads")
+        .expect("logged");
+    assert_eq!(
+        logged.shown_at, None,
+        "its arrival is logged, not a showing: {logged:?}"
+    );
+    following.abort();
+    setup.finish().await;
 }
