@@ -209,6 +209,22 @@ pub const DEMO_LEADS: &[DemoLead] = &[
     },
 ];
 
+/// Intake lead number `n` for `POST /v1/admin/leads` (a leaking geyser in Woodstock, Cape
+/// Town: the demo agent serves home services there, so the router matches them), its contact
+/// distinct per `n` so no two are duplicates. For demos and tests of the live events.
+pub fn woodstock_plumbing_lead(n: u32) -> serde_json::Value {
+    serde_json::json!({
+        "category": "home-services/plumbing",
+        "title": format!("Leaking geyser {n}"),
+        "description": "Geyser leaking since this morning, need someone today.",
+        "country": "ZA", "region": "Western Cape", "city": "Cape Town", "area": "Woodstock",
+        "budgetMin": "1500", "budgetMax": "3000", "urgency": "immediate",
+        "name": format!("Thandi Mokoena {n}"),
+        "email": format!("thandi{n}@example.co.za"),
+        "phone": format!("+2782123{n:04}")
+    })
+}
+
 /// Demo users and [`DEMO_LEADS`] (no generated leads). Returns how many leads it inserted.
 pub async fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<usize, ApiError> {
     seed_demo_with(db, now, 0).await

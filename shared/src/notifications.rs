@@ -1,13 +1,15 @@
 //! When an agent is told what (seed 000 Settings: new-lead alert, lead response, low credit
-//! warning, daily summary; quiet hours in the agent's own time zone), and when a balance counts
-//! as low.
+//! warning, daily summary; quiet hours in the agent's own time zone), when a balance counts
+//! as low, and what a native notification of a matching lead says.
 
 use chrono::{DateTime, NaiveTime, Utc};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::local_time::Tz;
-use crate::money::Credits;
+use crate::money::{Credits, Money, format_inr_compact, group_en_in};
 use crate::wire::events::EventKind;
+use crate::wire::{LeadCard, NotificationSettingsDto};
 
 /// What an agent wants to be alerted about (seed 000 Settings → Notifications).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +58,33 @@ impl QuietHours {
 }
 
 impl NotificationSettings {
+    /// The settings a DTO describes (quiet hours as `HH:MM`); the error names the field.
+    pub fn from_dto(dto: &NotificationSettingsDto) -> Result<Self, String> {
+        let clock = |field: &str, raw: &str| {
+            NaiveTime::parse_from_str(raw.trim(), "%H:%M")
+                .map_err(|_| format!("{field}: not HH:MM"))
+        };
+        let quiet_hours = match (&dto.quiet_hours_start, &dto.quiet_hours_end) {
+            (Some(start), Some(end)) => Some(QuietHours {
+                start: clock("quietHoursStart", start)?,
+                end: clock("quietHoursEnd", end)?,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(
+                    "quietHours: give both quietHoursStart and quietHoursEnd, or neither".into(),
+                );
+            }
+        };
+        Ok(Self {
+            new_lead_alert: dto.new_lead_alert,
+            lead_response: dto.lead_response,
+            low_credit_warning: dto.low_credit_warning,
+            daily_summary: dto.daily_summary,
+            quiet_hours,
+        })
+    }
+
     /// Whether an event of `kind` at `now` should become a native alert for an agent in `zone`.
     /// (The stream carries every event regardless: the feed and balances update silently.)
     pub fn alerts(&self, kind: EventKind, now: DateTime<Utc>, zone: Tz) -> bool {
@@ -93,11 +122,216 @@ impl LowCreditMark {
     }
 }
 
+/// A native notification's words: the lead's category and area as its title; score, budget
+/// and price as its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertText {
+    pub title: String,
+    pub body: String,
+}
+
+/// `home-services/plumbing` → `Home services / Plumbing`.
+fn category_label(slug: &str) -> String {
+    slug.split('/')
+        .map(|part| {
+            let words = part.replace('-', " ");
+            let mut chars = words.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<String>>()
+        .join(" / ")
+}
+
+/// A budget range for people: rupees in lakh and crore (`₹90L – ₹1.1Cr`), other currencies by
+/// their code (`ZAR 1,500 – 3,000`).
+fn budget_label(card: &LeadCard) -> String {
+    let plain = |value: Decimal| group_en_in(value.normalize());
+    if card.currency == "INR" {
+        let rupees = |value: Decimal| {
+            Money::new(value).map_or_else(|_| format!("₹{}", plain(value)), format_inr_compact)
+        };
+        format!("{} – {}", rupees(card.budget_min), rupees(card.budget_max))
+    } else {
+        format!(
+            "{} {} – {}",
+            card.currency,
+            plain(card.budget_min),
+            plain(card.budget_max)
+        )
+    }
+}
+
+/// `4.50 credits`, `1.00 credit`.
+pub fn credits_label(credits: Decimal) -> String {
+    let shown = credits.round_dp(2);
+    let mut text = shown.to_string();
+    if !text.contains('.') {
+        text.push_str(".00");
+    } else if text.rsplit('.').next().is_some_and(|f| f.len() == 1) {
+        text.push('0');
+    }
+    let unit = if shown == Decimal::ONE {
+        "credit"
+    } else {
+        "credits"
+    };
+    format!("{text} {unit}")
+}
+
+impl AlertText {
+    /// The notification of a matching lead: `Home services / Plumbing · Woodstock`, then
+    /// `Score 82 · Budget ZAR 1,500 – 3,000 · 4.50 credits`. The area, else the city.
+    pub fn lead_matched(card: &LeadCard) -> Self {
+        let place = if card.area.is_empty() {
+            &card.city
+        } else {
+            &card.area
+        };
+        Self {
+            title: format!("{} · {place}", category_label(&card.category)),
+            body: format!(
+                "Score {} · Budget {} · {}",
+                card.score,
+                budget_label(card),
+                credits_label(card.price_credits)
+            ),
+        }
+    }
+
+    /// One notification for `count` matching leads that arrived together (a burst caught up
+    /// after an offline spell): `7 new matching leads`.
+    pub fn summary(count: usize) -> Self {
+        let noun = if count == 1 { "lead" } else { "leads" };
+        Self {
+            title: format!("{count} new matching {noun}"),
+            body: "Open Leadmart to see them.".to_owned(),
+        }
+    }
+}
+
+/// Whether a matched lead was caught up rather than heard live: it was listed before the
+/// stream that brought it opened (on the server's clock), i.e. while the app was offline.
+/// Caught-up leads that arrive together become one summary instead of a notification each.
+pub fn caught_up(listed_at: DateTime<Utc>, stream_opened_at: DateTime<Utc>) -> bool {
+    listed_at < stream_opened_at
+}
+
+/// How a batch of `count` caught-up matches is told: one by one when there is a single one,
+/// else one summary.
+pub fn summarises(count: usize) -> bool {
+    count > 1
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn card(category: &str, area: &str, currency: &str, min: i64, max: i64) -> LeadCard {
+        LeadCard {
+            id: "1".into(),
+            category: category.into(),
+            title: "3BHK Apartment".into(),
+            country: "IN".into(),
+            region: "Maharashtra".into(),
+            city: "Mumbai".into(),
+            area: area.into(),
+            currency: currency.into(),
+            budget_min: Decimal::from(min),
+            budget_max: Decimal::from(max),
+            urgency: "immediate".into(),
+            score: 82,
+            price_credits: Decimal::new(45, 1),
+            exclusivity: "shared".into(),
+            max_buyers: 3,
+            purchases: 0,
+            views: 0,
+            listed_at: utc("2026-06-01T12:00:00Z"),
+        }
+    }
+
+    #[test]
+    fn a_matched_leads_notification_names_category_area_score_budget_and_price() {
+        let rupees = AlertText::lead_matched(&card(
+            "real-estate/buy",
+            "Andheri West",
+            "INR",
+            9_000_000,
+            11_000_000,
+        ));
+        assert_eq!(rupees.title, "Real estate / Buy · Andheri West");
+        assert_eq!(
+            rupees.body,
+            "Score 82 · Budget ₹90L – ₹1.1Cr · 4.50 credits"
+        );
+        let rand = AlertText::lead_matched(&card("home-services/plumbing", "", "ZAR", 1500, 3000));
+        assert_eq!(
+            rand.title, "Home services / Plumbing · Mumbai",
+            "no area: the city"
+        );
+        assert_eq!(
+            rand.body,
+            "Score 82 · Budget ZAR 1,500 – 3,000 · 4.50 credits"
+        );
+    }
+
+    #[test]
+    fn credits_read_with_two_decimals_and_the_right_noun() {
+        assert_eq!(credits_label(Decimal::ONE), "1.00 credit");
+        assert_eq!(credits_label(Decimal::new(3, 0)), "3.00 credits");
+        assert_eq!(credits_label(Decimal::new(1125, 2)), "11.25 credits");
+        assert_eq!(credits_label(Decimal::new(75, 1)), "7.50 credits");
+    }
+
+    #[test]
+    fn a_burst_reads_as_one_summary_with_the_right_plural() {
+        assert_eq!(AlertText::summary(7).title, "7 new matching leads");
+        assert_eq!(AlertText::summary(1).title, "1 new matching lead");
+        assert!(!summarises(1) && summarises(2));
+        let opened = utc("2026-06-01T12:00:00Z");
+        assert!(caught_up(utc("2026-06-01T11:59:59Z"), opened));
+        assert!(
+            !caught_up(opened, opened),
+            "listed as the stream opened: live"
+        );
+    }
+
+    #[test]
+    fn settings_read_from_their_dto_and_name_the_bad_field() {
+        let mut dto = NotificationSettingsDto {
+            new_lead_alert: true,
+            lead_response: false,
+            low_credit_warning: true,
+            daily_summary: false,
+            quiet_hours_start: Some("22:00".into()),
+            quiet_hours_end: Some("07:30".into()),
+            time_zone: None,
+        };
+        let settings = NotificationSettings::from_dto(&dto).unwrap();
+        assert_eq!(
+            settings.quiet_hours,
+            Some(QuietHours {
+                start: t(22, 0),
+                end: t(7, 30)
+            })
+        );
+        assert!(!settings.lead_response);
+        dto.quiet_hours_end = Some("7pm".into());
+        assert_eq!(
+            NotificationSettings::from_dto(&dto),
+            Err("quietHoursEnd: not HH:MM".to_owned())
+        );
+        dto.quiet_hours_end = None;
+        assert!(
+            NotificationSettings::from_dto(&dto)
+                .unwrap_err()
+                .contains("both")
+        );
+    }
 
     fn t(h: u32, m: u32) -> NaiveTime {
         NaiveTime::from_hms_opt(h, m, 0).unwrap()

@@ -35,7 +35,13 @@ pub enum ApiError {
 pub struct ApiClient {
     base_url: reqwest::Url,
     http: reqwest::Client,
+    /// For the endless `GET /v1/events`: no overall timeout, but a stream silent for longer
+    /// than three of the server's keep-alives is taken for dead.
+    events_http: reqwest::Client,
 }
+
+/// The server sends a keep-alive comment every 15 s on a quiet stream.
+const EVENTS_READ_TIMEOUT: Duration = Duration::from_secs(45);
 
 impl ApiError {
     /// The server no longer accepts the token (expired, revoked, signed out elsewhere).
@@ -80,7 +86,43 @@ impl ApiClient {
             .user_agent(concat!("leadmart-app/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|err| ApiError::Protocol(format!("HTTP client: {err}")))?;
-        Ok(Self { base_url, http })
+        let events_http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .read_timeout(EVENTS_READ_TIMEOUT)
+            .user_agent(concat!("leadmart-app/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| ApiError::Protocol(format!("HTTP client: {err}")))?;
+        Ok(Self {
+            base_url,
+            http,
+            events_http,
+        })
+    }
+
+    /// Opens `GET /v1/events` (Server-Sent Events) with `access`, resuming after `last_id` when
+    /// given. Answers the open response, whose body is the stream; the API's error envelope
+    /// (a `401` for an expired token) otherwise.
+    pub async fn open_events(
+        &self,
+        access: &str,
+        last_id: Option<i64>,
+    ) -> Result<reqwest::Response, ApiError> {
+        let mut request = self
+            .events_http
+            .get(self.url("v1/events")?)
+            .bearer_auth(access)
+            .header(reqwest::header::ACCEPT, "text/event-stream");
+        if let Some(last) = last_id {
+            request = request.header("Last-Event-ID", last.to_string());
+        }
+        let response = request.send().await.map_err(ApiError::Unreachable)?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(read_json::<serde_json::Value>(response)
+            .await
+            .err()
+            .unwrap_or_else(|| ApiError::Protocol("an error status with a JSON body".into())))
     }
 
     /// The first page of the marketplace feed.

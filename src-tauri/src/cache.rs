@@ -14,8 +14,10 @@
 //! Ownership of each table is written next to it in the migrations: server-owned tables are
 //! replaced by sync; device-owned ones (the outbox, later) are never overwritten by the server.
 
+mod alerts;
 mod uploads;
 
+pub use alerts::LeadAlert;
 pub use uploads::{MappingProfile, NewUpload, UploadRecord, header_set};
 
 use std::path::{Path, PathBuf};
@@ -343,6 +345,21 @@ impl Cache {
             .execute(self.personal()?)
             .await?;
         Ok(())
+    }
+
+    /// The id of the last live event this user's app handled (`Last-Event-ID` on reconnecting,
+    /// also after a restart): device-owned, the server never writes it.
+    pub async fn last_event_id(&self) -> Result<Option<i64>, CacheError> {
+        self.personal()?;
+        Ok(self
+            .state("events_last_id")
+            .await?
+            .and_then(|text| text.parse().ok()))
+    }
+
+    pub async fn set_last_event_id(&self, id: i64) -> Result<(), CacheError> {
+        self.personal()?;
+        self.set_state("events_last_id", &id.to_string()).await
     }
 
     async fn time_state(&self, key: &str) -> Result<Option<DateTime<Utc>>, CacheError> {

@@ -23,3 +23,16 @@ pub enum FilesDropped {
 pub struct FileDragHover {
     pub over: bool,
 }
+
+/// A live event from the marketplace (`GET /v1/events`): the UI updates the feed, the stats,
+/// the balance and the recent activity from it instead of polling.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+pub struct LiveUpdate(pub leadmart_shared::wire::events::EventPayload);
+
+/// The agent opened a notification (a click or "Open"): the window shows that lead's preview,
+/// or the feed for a summary (`leadId` null).
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationOpened {
+    pub lead_id: Option<String>,
+}

@@ -13,13 +13,16 @@ pub mod error;
 pub mod events;
 pub mod headless;
 pub mod import;
+pub mod live;
 pub mod marketplace;
 pub mod my_leads;
+pub mod notify;
 pub mod partner;
 pub mod preferences;
 pub mod purchases;
 pub mod secrets;
 pub mod session;
+pub mod tray;
 pub mod updates;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +31,7 @@ use std::sync::Arc;
 use tauri::Manager;
 use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_notification::NotificationExt;
 use tauri_plugin_opener::OpenerExt;
 use tauri_specta::Event as _;
 
@@ -38,6 +42,9 @@ pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8710";
 /// cache is not here: each user's lives with their session ([`session::SessionManager::cache`]).
 pub struct AppCore {
     pub session: session::SessionManager,
+    pub notifier: Arc<notify::Notifier>,
+    /// Lead notifications the agent has not looked at (the tray shows the count).
+    pub unread: Arc<tray::Unread>,
     pub imports: import::Imports,
     pub dialogs: Arc<dyn import::FileDialogs>,
 }
@@ -143,6 +150,123 @@ fn on_drag_drop(window: &tauri::Window, event: &tauri::DragDropEvent) {
     }
 }
 
+/// The live events' way into the window: each event to the UI as [`events::LiveUpdate`], and
+/// to the notifier.
+struct WindowSink {
+    app: tauri::AppHandle,
+    notifier: tokio::sync::mpsc::UnboundedSender<live::LiveEvent>,
+}
+
+impl live::LiveSink for WindowSink {
+    fn event(&self, event: &live::LiveEvent) {
+        if let Err(err) = events::LiveUpdate(event.payload.clone()).emit(&self.app) {
+            tracing::warn!(error = %err, "live update not sent");
+        }
+        let _ = self.notifier.send(event.clone());
+    }
+}
+
+/// Keeps the live events stream open for the app's lifetime (see [`live::follow`]), and the
+/// notifier listening to it.
+fn follow_live_events(app: &tauri::AppHandle) {
+    let (to_notifier, from_stream) = tokio::sync::mpsc::unbounded_channel();
+    let stream_app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let core = stream_app.state::<AppCore>();
+        let sink = WindowSink {
+            app: stream_app.clone(),
+            notifier: to_notifier,
+        };
+        live::follow(&core.session, &sink).await;
+    });
+    let notify_app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let core = notify_app.state::<AppCore>();
+        core.notifier.run(&core.session, from_stream).await;
+    });
+}
+
+/// The action type of a lead's notification: "Open" and "Snooze" (a click opens too).
+const LEAD_ACTIONS: &str = "lead";
+/// How much later a snoozed notification comes back.
+const SNOOZE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// The OS's notifications through the notification plugin (fire and forget: it sends on a
+/// thread of its own).
+struct SystemNotifications {
+    app: tauri::AppHandle,
+    unread: Arc<tray::Unread>,
+}
+
+impl notify::Notifications for SystemNotifications {
+    fn show(&self, alert: &notify::Alert) {
+        let mut builder = self
+            .app
+            .notification()
+            .builder()
+            .id(alert.id)
+            .title(&alert.text.title)
+            .body(&alert.text.body);
+        if let Some(lead) = &alert.lead_id {
+            builder = builder.action_type_id(LEAD_ACTIONS).extra("leadId", lead);
+        }
+        if let Err(err) = builder.show() {
+            tracing::warn!(error = %err, "notification not shown");
+        }
+        self.unread.add(&self.app);
+    }
+}
+
+/// Registers the lead notification's actions and where clicks and actions go: before any
+/// notification is shown (the plugin reports nothing for notifications raised earlier). The
+/// plugin calls back on its D-Bus thread: the action is only handed to a task there.
+fn handle_notification_actions(
+    app: &tauri::AppHandle,
+) -> Result<(), tauri_plugin_notification::Error> {
+    use tauri_plugin_notification::{Action, ActionType};
+    let notifications = app.notification();
+    let lead_actions = ActionType::builder(LEAD_ACTIONS)
+        .actions(vec![
+            Action::builder("open", "Open").build(),
+            Action::builder("snooze", "Snooze").build(),
+        ])
+        .build();
+    notifications.register_action_types(vec![lead_actions])?;
+    let (to_task, mut actions) = tokio::sync::mpsc::unbounded_channel::<(String, i32)>();
+    notifications.on_action(move |performed| {
+        if let Some(shown) = performed.notification() {
+            let _ = to_task.send((performed.action_id().to_owned(), shown.id()));
+        }
+    })?;
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while let Some((action, id)) = actions.recv().await {
+            let core = app.state::<AppCore>();
+            if action == "snooze" {
+                let notifier = core.notifier.clone();
+                tauri::async_runtime::spawn(async move { notifier.snoozed(id).await });
+                continue;
+            }
+            // A click ("tap") or "Open": the window comes to the front on the lead.
+            let lead_id = core.notifier.opened(&core.session, id).await;
+            bring_to_front(&app);
+            if let Err(err) = (events::NotificationOpened { lead_id }).emit(&app) {
+                tracing::warn!(error = %err, "opened notification not sent to the window");
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Shows, restores and focuses the main window (also when closed to the tray).
+pub(crate) fn bring_to_front(app: &tauri::AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}
+
 /// Opens contact links with the OS's handlers through the opener plugin, from Rust only: the web
 /// view is granted no opener permission.
 pub struct SystemOpener(pub tauri::AppHandle);
@@ -212,6 +336,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             events::FileDragHover,
             updates::UpdateStatus,
             desktop::OpenRequested,
+            events::LiveUpdate,
+            events::NotificationOpened,
         ])
 }
 
@@ -261,11 +387,23 @@ pub fn run() {
         // The window opens where and as large as it was left.
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(updates::Updates::default())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::DragDrop(drop) = event {
-                on_drag_drop(window, drop);
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::DragDrop(drop) => on_drag_drop(window, drop),
+            // Closed to the tray: the live events and notifications go on; the tray quits.
+            tauri::WindowEvent::CloseRequested { api, .. } if tray::shown(window.app_handle()) => {
+                api.prevent_close();
+                if let Err(err) = window.hide() {
+                    tracing::warn!(error = %err, "the window did not hide");
+                }
             }
+            tauri::WindowEvent::Focused(true) => {
+                if let Some(core) = window.try_state::<AppCore>() {
+                    core.unread.clear(window.app_handle());
+                }
+            }
+            _ => {}
         })
         .setup(move |app| {
             builder.mount_events(app);
@@ -287,8 +425,15 @@ pub fn run() {
             if let Err(err) = tauri::async_runtime::block_on(session.sign_in_from_env()) {
                 tracing::warn!(error = %err, "sign-in from the environment failed");
             }
+            let unread = Arc::new(tray::Unread::default());
+            let notifications = SystemNotifications {
+                app: app.handle().clone(),
+                unread: unread.clone(),
+            };
             app.manage(AppCore {
                 session,
+                notifier: Arc::new(notify::Notifier::new(Arc::new(notifications), SNOOZE)),
+                unread,
                 imports: import::Imports::default(),
                 dialogs: dialogs(app.handle()),
             });
@@ -300,6 +445,12 @@ pub fn run() {
             if let Some(urls) = app.deep_link().get_current()? {
                 desktop::open_urls(app.handle(), urls.into_iter().map(String::from));
             }
+            handle_notification_actions(app.handle())?;
+            // Without a tray (a desktop with none) closing the window quits, as it always did.
+            if let Err(err) = tray::build(app.handle()) {
+                tracing::warn!(error = %err, "no tray icon; closing the window quits");
+            }
+            follow_live_events(app.handle());
             Ok(())
         })
         .run(context);

@@ -36,6 +36,9 @@ pub struct SessionManager {
     /// The signed-out visitor's cache: the public marketplace page only.
     signed_out: Cache,
     current: Mutex<Option<Active>>,
+    /// Who is signed in (their user id), for work that lives as long as a session does (the
+    /// live events stream): it changes when a session starts or ends, never with a renewal.
+    signed_in: tokio::sync::watch::Sender<Option<String>>,
 }
 
 /// Keychain calls block (D-Bus, Security framework): keep them off the async runtime's threads.
@@ -72,7 +75,25 @@ impl SessionManager {
             folder,
             signed_out,
             current: Mutex::new(None),
+            signed_in: tokio::sync::watch::Sender::new(None),
         })
+    }
+
+    /// Follows who is signed in (a user id, `None` when nobody is); see
+    /// [`SessionManager::current_user`] for the restore from the keychain.
+    pub fn watch_user(&self) -> tokio::sync::watch::Receiver<Option<String>> {
+        self.signed_in.subscribe()
+    }
+
+    /// Tells [`SessionManager::watch_user`]'s receivers who holds `current` now (only when
+    /// that changed). Called wherever the session changes hands, with its lock held.
+    fn announce(&self, current: &Option<Active>) {
+        let user = current.as_ref().map(|active| active.user.id.clone());
+        self.signed_in.send_if_modified(|was| {
+            let changed = *was != user;
+            *was = user;
+            changed
+        });
     }
 
     pub fn api(&self) -> &ApiClient {
@@ -113,6 +134,7 @@ impl SessionManager {
             Err(other) => return Err(other.into()),
         };
         *current = restored;
+        self.announce(&current);
         Ok(current.as_ref().map(|active| active.user.clone()))
     }
 
@@ -153,6 +175,8 @@ impl SessionManager {
                 active
             }
             previous => {
+                // Another user's session ends before this one starts (which may fail).
+                self.announce(&current);
                 if let Some(previous) = previous {
                     previous.cache.close().await;
                 }
@@ -161,6 +185,7 @@ impl SessionManager {
         };
         let user = active.user.clone();
         *current = Some(active);
+        self.announce(&current);
         Ok(user)
     }
 
@@ -169,6 +194,7 @@ impl SessionManager {
     pub async fn sign_out(&self) -> Result<(), AppError> {
         let mut current = self.current.lock().await;
         if let Some(active) = current.take() {
+            self.announce(&current);
             active.cache.close().await;
             if let Err(err) = self.api.sign_out(active.tokens.refresh.expose()).await {
                 tracing::info!(error = %err, "server sign-out failed; the token will expire");
@@ -294,6 +320,7 @@ impl SessionManager {
             }
             None => {
                 if let Some(ended) = current.take() {
+                    self.announce(&current);
                     ended.cache.close().await;
                 }
                 Ok(None)

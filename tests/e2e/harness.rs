@@ -22,7 +22,7 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".."))
 }
 
-fn binary(name: &str) -> Result<PathBuf> {
+pub fn binary(name: &str) -> Result<PathBuf> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));
@@ -43,7 +43,7 @@ pub fn artifacts_dir() -> PathBuf {
 }
 
 /// A child process killed (and reaped) on drop.
-pub struct Process(Child);
+pub struct Process(pub Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -201,6 +201,12 @@ impl Desktop {
         Self::start_full(extra, 0)
     }
 
+    /// [`Desktop::start`], the app on the D-Bus session bus at `session_bus`.
+    pub fn start_on_bus(session_bus: Option<String>) -> Result<Self> {
+        let bus = session_bus.map(|address| ("DBUS_SESSION_BUS_ADDRESS".to_owned(), address));
+        Self::start_full(bus.into_iter().collect(), 0)
+    }
+
     /// [`Desktop::start`] with `generated` generated demo leads, some of them the demo
     /// partner's from a past upload.
     pub fn start_with_partner_history(generated: usize) -> Result<Self> {
@@ -349,7 +355,35 @@ pub async fn wait_for_attr(client: &Client, css: &str, attr: &str, value: &str) 
 }
 
 pub async fn save_screenshot(client: &Client, name: &str) -> Result<PathBuf> {
-    let png = client.screenshot().await?;
+    // WebKitGTK's WebDriver takes a screenshot at the page's next painted update *after* the
+    // command arrives, and a page where nothing changes (the app pushes, it does not poll)
+    // never has one: the command would wait forever. So one corner pixel is repainted (two
+    // near-white shades in turn) every 50 ms while the screenshot is taken.
+    client
+        .execute(
+            "let dot = document.getElementById('e2e-repaint');
+             if (!dot) {
+               dot = document.createElement('div');
+               dot.id = 'e2e-repaint';
+               dot.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+               document.body.appendChild(dot);
+             }
+             let shade = 0;
+             window.__e2eRepaint = setInterval(() => {
+               shade = 1 - shade;
+               dot.style.background = shade ? 'rgb(254, 254, 254)' : 'rgb(253, 253, 253)';
+             }, 50);",
+            vec![],
+        )
+        .await?;
+    let png = client.screenshot().await;
+    client
+        .execute(
+            "clearInterval(window.__e2eRepaint); document.getElementById('e2e-repaint')?.remove();",
+            vec![],
+        )
+        .await?;
+    let png = png?;
     let path = artifacts_dir().join(format!("{name}.png"));
     std::fs::write(&path, png)?;
     Ok(path)

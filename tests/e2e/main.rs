@@ -8,5 +8,6 @@ mod buyer_flow;
 mod desktop;
 mod harness;
 mod marketplace;
+mod notifications;
 mod updates;
 mod upload_flow;

@@ -91,6 +91,8 @@ export const events = {
 	fileDragHover: makeEvent<FileDragHover, FileDragHover>("file-drag-hover"),
 	filesDropped: makeEvent<FilesDropped_Serialize, FilesDropped_Deserialize>("files-dropped"),
 	importProgressEvent: makeEvent<ImportProgressEvent_Serialize, ImportProgressEvent_Deserialize>("import-progress-event"),
+	liveUpdate: makeEvent<LiveUpdate, LiveUpdate>("live-update"),
+	notificationOpened: makeEvent<NotificationOpened_Serialize, NotificationOpened_Deserialize>("notification-opened"),
 	openRequested: makeEvent<OpenRequested, OpenRequested>("open-requested"),
 	updateStatus: makeEvent<UpdateStatus_Serialize, UpdateStatus_Deserialize>("update-status"),
 };
@@ -528,6 +530,11 @@ export type CreditValueDto = {
 	perCredit: string,
 };
 
+/**  `credits.changed` and `credits.low`: the balance after the change. */
+export type CreditsLevel = {
+	balance: string,
+};
+
 /**  The leads whose budgets and deals are in one currency. */
 export type CurrencyOutcome = CurrencyOutcome_Serialize | CurrencyOutcome_Deserialize;
 
@@ -629,6 +636,21 @@ export type DashboardView_Serialize = {
 	stats: DashboardStats_Serialize,
 	connection: Connection,
 };
+
+/**  One event's `data:`, tagged with its kind so it reads on its own. */
+export type EventPayload = {
+	kind: "lead.matched",
+} & LeadMatched | {
+	kind: "lead.purchased",
+} & LeadPurchased | {
+	kind: "lead.sold_out",
+} & LeadSoldOut | {
+	kind: "refund.decided",
+} & RefundDecided | {
+	kind: "credits.low",
+} & CreditsLevel | {
+	kind: "credits.changed",
+} & CreditsLevel;
 
 /**  Exclusive: one buyer. Shared: up to the lead's buyer cap. */
 export type Exclusivity = "exclusive" | "shared";
@@ -867,6 +889,15 @@ export type LeadCard = {
 /**  A field of a lead a column can map to. */
 export type LeadField = "full_name" | "first_name" | "last_name" | "email" | "phone" | "company" | "job_title" | "company_domain" | "company_size" | "address" | "area" | "city" | "region" | "country" | "postal_code" | "category" | "title" | "description" | "budget_min" | "budget_max" | "urgency";
 
+/**
+ *  `lead.matched`: the lead's card (never its contact) — what a notification shows: category
+ *  and area as its title, score, budget and price as its body.
+ */
+export type LeadMatched = {
+	/**  Boxed: a card is far larger than every other payload. */
+	lead: LeadCard,
+};
+
 export type LeadNote = {
 	id: string,
 	body: string,
@@ -904,6 +935,18 @@ export type LeadPreviewDto_Serialize = {
 	expiresAt: string | null,
 };
 
+/**  `lead.purchased`: the agent's own purchase. */
+export type LeadPurchased = {
+	leadId: string,
+	purchaseId: string,
+	priceCredits: string,
+};
+
+/**  `lead.sold_out`: the lead is no longer for sale. */
+export type LeadSoldOut = {
+	leadId: string,
+};
+
 /**  One line of the buyer's statement: a signed change of their wallet. */
 export type LedgerLine = {
 	id: string,
@@ -932,6 +975,12 @@ export type LedgerPage_Serialize = {
 };
 
 export type LedgerReason = "credit_purchase" | "auto_recharge" | "lead_purchase" | "refund" | "commission_accrual" | "commission_release" | "commission_reversal" | "payout" | "referral_reward" | "adjustment";
+
+/**
+ *  A live event from the marketplace (`GET /v1/events`): the UI updates the feed, the stats,
+ *  the balance and the recent activity from it instead of polling.
+ */
+export type LiveUpdate = EventPayload;
 
 export type MarketplaceFeed = MarketplaceFeed_Serialize | MarketplaceFeed_Deserialize;
 
@@ -983,6 +1032,28 @@ export type MyLeadsView_Serialize = {
 	leads: PurchasedLead_Serialize[],
 	connection: Connection,
 	lastSyncedAt: string | null,
+};
+
+/**
+ *  The agent opened a notification (a click or "Open"): the window shows that lead's preview,
+ *  or the feed for a summary (`leadId` null).
+ */
+export type NotificationOpened = NotificationOpened_Serialize | NotificationOpened_Deserialize;
+
+/**
+ *  The agent opened a notification (a click or "Open"): the window shows that lead's preview,
+ *  or the feed for a summary (`leadId` null).
+ */
+export type NotificationOpened_Deserialize = {
+	leadId?: string | null,
+};
+
+/**
+ *  The agent opened a notification (a click or "Open"): the window shows that lead's preview,
+ *  or the feed for a summary (`leadId` null).
+ */
+export type NotificationOpened_Serialize = {
+	leadId: string | null,
 };
 
 /**  A `leadmart://` link asked for a lead: the window takes it with `take_open_request`. */
@@ -1201,6 +1272,15 @@ export type ReasonCount = {
 	code: string,
 	label: string,
 	rows: number,
+};
+
+/**  `refund.decided`: approved (credits back) or denied. */
+export type RefundDecided = {
+	refundId: string,
+	leadId: string,
+	status: RefundStatus,
+	/**  Credits returned to the wallet (0 when denied). */
+	credits: string,
 };
 
 export type RefundDto = RefundDto_Serialize | RefundDto_Deserialize;

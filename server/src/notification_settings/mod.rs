@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use chrono::NaiveTime;
 use leadmart_shared::account::Role;
-use leadmart_shared::notifications::{NotificationSettings, QuietHours};
+use leadmart_shared::notifications::NotificationSettings;
 use leadmart_shared::wire::{ApiErrorBody, NotificationSettingsDto};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -20,33 +20,6 @@ use crate::preferences;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_settings, put_settings))
-}
-
-fn clock(field: &str, raw: &str) -> Result<NaiveTime, String> {
-    NaiveTime::parse_from_str(raw.trim(), "%H:%M").map_err(|_| format!("{field}: not HH:MM"))
-}
-
-/// The shared settings of a DTO; errors name the field.
-pub fn parse(dto: &NotificationSettingsDto) -> Result<NotificationSettings, String> {
-    let quiet_hours = match (&dto.quiet_hours_start, &dto.quiet_hours_end) {
-        (Some(start), Some(end)) => Some(QuietHours {
-            start: clock("quietHoursStart", start)?,
-            end: clock("quietHoursEnd", end)?,
-        }),
-        (None, None) => None,
-        _ => {
-            return Err(
-                "quietHours: give both quietHoursStart and quietHoursEnd, or neither".into(),
-            );
-        }
-    };
-    Ok(NotificationSettings {
-        new_lead_alert: dto.new_lead_alert,
-        lead_response: dto.lead_response,
-        low_credit_warning: dto.low_credit_warning,
-        daily_summary: dto.daily_summary,
-        quiet_hours,
-    })
 }
 
 fn to_dto(settings: &NotificationSettings, zone: &str) -> NotificationSettingsDto {
@@ -101,7 +74,7 @@ async fn put_settings(
     JsonBody(dto): JsonBody<NotificationSettingsDto>,
 ) -> Result<Json<NotificationSettingsDto>, ApiError> {
     user.require(Role::Agent)?;
-    let settings = parse(&dto).map_err(ApiError::validation)?;
+    let settings = NotificationSettings::from_dto(&dto).map_err(ApiError::validation)?;
     store::save(&state.db, user.id, &settings).await?;
     let zone = preferences::zone(&state.db, user.id, &state.market.agent_time).await?;
     Ok(Json(to_dto(&settings, zone.name())))

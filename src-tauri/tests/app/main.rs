@@ -4,7 +4,9 @@
 mod bindings;
 mod feed;
 mod import;
+mod live;
 mod my_leads;
+mod notify;
 mod partner;
 mod purchase;
 mod session;

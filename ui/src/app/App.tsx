@@ -1,8 +1,16 @@
-import { useEffect, useState } from "react";
+import { useEffect, useEffectEvent, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Shell, type PageId } from "./Shell";
 import { NavigateContext, type Navigate } from "./navigation";
-import { currentUserQuery, onFilesDropped, onOpenRequested, takeOpenRequest } from "../lib/backend";
+import {
+  currentUserQuery,
+  onFilesDropped,
+  onNotificationOpened,
+  onOpenRequested,
+  takeOpenRequest,
+  useLiveUpdates,
+} from "../lib/backend";
+import { PreviewDialog } from "../components/PreviewDialog";
 import { AvailableLeadsPage } from "../pages/AvailableLeadsPage";
 import { BillingPage } from "../pages/BillingPage";
 import { DashboardPage } from "../pages/DashboardPage";
@@ -25,7 +33,12 @@ export function App() {
   const [leadId, setLeadId] = useState<string | undefined>();
   const user = useQuery(currentUserQuery());
   const [dropped, setDropped] = useState<Dropped | null>(null);
+  useLiveUpdates();
   const navigate: Navigate = (next, lead) => {
+    if (next === "available" && lead) {
+      openLead(lead);
+      return;
+    }
     setLeadId(lead);
     setPage(next);
     // A file shown on the Upload page is closed when the page is left.
@@ -51,17 +64,32 @@ export function App() {
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, []);
-  // A `leadmart://lead/<id>` link (at start or while running) opens that lead's preview.
+  // A lead opened from outside the page — a notification, a `leadmart://lead/<id>` link, the
+  // palette — shows its preview over Available Leads (a summary notification: the dashboard).
+  const [opened, setOpened] = useState<{ leadId: string; seq: number } | null>(null);
+  const openLead = (lead: string) => {
+    setDropped(null);
+    setLeadId(undefined);
+    setPage("available");
+    setOpened((was) => ({ leadId: lead, seq: (was?.seq ?? 0) + 1 }));
+  };
+  const openFromOutside = useEffectEvent(openLead);
   useEffect(() => {
-    const open = () =>
+    const fromLink = () =>
       void takeOpenRequest().then((lead) => {
-        if (!lead) return;
-        setLeadId(lead);
-        setPage("available");
+        if (lead) openFromOutside(lead);
       });
-    open();
-    const stop = onOpenRequested(open);
-    return () => void stop.then((off) => off());
+    fromLink();
+    const stops = [
+      onOpenRequested(fromLink),
+      onNotificationOpened((notification) => {
+        if (notification.leadId) openFromOutside(notification.leadId);
+        else setPage("dashboard");
+      }),
+    ];
+    return () => {
+      for (const stop of stops) void stop.then((off) => off());
+    };
   }, []);
   const role = user.data?.role;
   const gated = SIGNED_IN_ONLY.has(page) && !user.data;
@@ -75,7 +103,7 @@ export function App() {
         ) : (
           <>
             {page === "dashboard" && (role === "partner" ? <PartnerDashboard /> : <DashboardPage />)}
-            {page === "available" && <AvailableLeadsPage key={leadId ?? "all"} initialPreviewId={leadId} />}
+            {page === "available" && <AvailableLeadsPage />}
             {page === "my-leads" && <MyLeadsPage key={leadId ?? "all"} initialLeadId={leadId} />}
             {page === "billing" && <BillingPage />}
             {page === "settings" && <SettingsPage />}
@@ -91,6 +119,7 @@ export function App() {
         )}
       </Shell>
       {palette && <CommandPalette navigate={navigate} onClose={() => setPalette(false)} />}
+      {opened && <PreviewDialog key={opened.seq} leadId={opened.leadId} onClose={() => setOpened(null)} />}
     </NavigateContext>
   );
 }

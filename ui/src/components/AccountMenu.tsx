@@ -24,6 +24,7 @@ export function AccountMenu() {
         </span>
         <button
           type="button"
+          data-testid="sign-out"
           onClick={() => out.mutate()}
           className="inline-flex items-center gap-1 rounded-md px-2 py-1 text-slate-600 hover:bg-slate-100"
         >

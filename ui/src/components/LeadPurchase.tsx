@@ -3,12 +3,8 @@ import type { LeadCard } from "../lib/backend";
 import { PreviewDialog } from "./PreviewDialog";
 
 /** Preview / Buy state for a page that lists lead cards. */
-/** Preview and purchase dialogs for lead cards; `initialPreviewId` opens that lead's preview
- * at once (a `leadmart://lead/<id>` link). */
-export function useLeadPurchase(initialPreviewId?: string) {
-  const [open, setOpen] = useState<{ id: string; confirm: boolean } | null>(
-    initialPreviewId ? { id: initialPreviewId, confirm: false } : null,
-  );
+export function useLeadPurchase() {
+  const [open, setOpen] = useState<{ id: string; confirm: boolean } | null>(null);
   return {
     onPreview: (lead: LeadCard) => setOpen({ id: lead.id, confirm: false }),
     onBuy: (lead: LeadCard) => setOpen({ id: lead.id, confirm: true }),

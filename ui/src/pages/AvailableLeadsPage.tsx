@@ -276,11 +276,11 @@ function FilterBar({
   );
 }
 
-export function AvailableLeadsPage(props: { initialPreviewId?: string }) {
+export function AvailableLeadsPage() {
   const [filters, setFilters] = useState<BrowseFilters>({ sort: "newest" });
   const user = useQuery(currentUserQuery());
   const leads = useInfiniteQuery(browseQuery(filters));
-  const purchase = useLeadPurchase(props.initialPreviewId);
+  const purchase = useLeadPurchase();
   const pages = leads.data?.pages ?? [];
   const first = pages[0];
   const offline = first?.connection === "offline";

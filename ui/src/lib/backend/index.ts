@@ -1,7 +1,15 @@
 // The only door from the UI to Rust: wraps the generated bindings, turns their result unions into
 // thrown, typed errors, and exposes TanStack Query options. No other module imports bindings or
 // @tauri-apps/*.
-import { infiniteQueryOptions, queryOptions, useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
+import {
+  infiniteQueryOptions,
+  queryOptions,
+  useQuery,
+  useQueryClient,
+  type InfiniteData,
+  type QueryClient,
+} from "@tanstack/react-query";
 import {
   commands,
   events,
@@ -11,12 +19,15 @@ import {
   type CreditAmount_Serialize,
   type AutoRechargeDto,
   type BrowseFilters_Deserialize,
+  type BrowsePage_Serialize,
   type ContactChannel,
+  type EventPayload,
   type FileDragHover,
   type FilesDropped_Serialize,
   type ImportProblem,
   type ImportProgress_Serialize,
   type LeadField,
+  type NotificationOpened,
   type PipelineStage,
   type RefundReason,
   type UpdateStatus_Serialize,
@@ -107,14 +118,10 @@ export function errorCode(error: unknown): ErrorCode | undefined {
   return error.detail.code === "server" ? error.detail.apiCode : error.detail.code;
 }
 
-/** How often the feed refreshes while the window is open. */
-const FEED_REFRESH_MS = 30_000;
-
 export const marketplaceFeedQuery = () =>
   queryOptions({
     queryKey: ["marketplace", "feed"],
     queryFn: async () => unwrap(await commands.loadMarketplaceFeed()),
-    refetchInterval: FEED_REFRESH_MS,
   });
 
 export const currentUserQuery = () =>
@@ -272,7 +279,6 @@ export const dashboardQuery = () =>
   queryOptions({
     queryKey: ["dashboard"],
     queryFn: async () => unwrap(await commands.dashboardStats()),
-    refetchInterval: FEED_REFRESH_MS,
   });
 
 export const preferencesQuery = () =>
@@ -335,7 +341,6 @@ export const partnerDashboardQuery = () =>
   queryOptions({
     queryKey: ["partner", "dashboard"],
     queryFn: async () => unwrap(await commands.partnerDashboard()),
-    refetchInterval: FEED_REFRESH_MS,
   });
 
 /** The uploads the server holds (what became of their rows), newest first. */
@@ -349,7 +354,6 @@ export const partnerEarningsQuery = () =>
   queryOptions({
     queryKey: ["partner", "earnings"],
     queryFn: async () => unwrap(await commands.partnerEarnings()),
-    refetchInterval: FEED_REFRESH_MS,
   });
 
 /** Pays out the whole payable balance (refused below the minimum: `payout_below_minimum`). */
@@ -393,6 +397,64 @@ export async function updateStatus(): Promise<UpdateStatus_Serialize> {
 /** "Restart now": installs the verified update and restarts (resolves only on failure). */
 export async function restartToUpdate() {
   return unwrap(await commands.restartToUpdate());
+}
+
+// ---- Live events ----------------------------------------------------------------------------
+
+const onLiveUpdate: Listen<EventPayload> = listener(events.liveUpdate);
+
+/** The agent opened a native notification: the lead to preview (`null`: a summary). */
+export const onNotificationOpened: Listen<NotificationOpened> = listener(events.notificationOpened);
+
+/** Takes a lead that is no longer for sale out of every cached feed and browse page at once. */
+function dropLead(client: QueryClient, leadId: string) {
+  client.setQueryData(marketplaceFeedQuery().queryKey, (feed) =>
+    feed ? { ...feed, leads: feed.leads.filter((lead) => lead.id !== leadId) } : feed,
+  );
+  client.setQueriesData<InfiniteData<BrowsePage_Serialize>>({ queryKey: ["marketplace", "browse"] }, (data) =>
+    data
+      ? {
+          ...data,
+          pages: data.pages.map((page) => ({ ...page, leads: page.leads.filter((lead) => lead.id !== leadId) })),
+        }
+      : data,
+  );
+}
+
+/** What each live event makes stale. Invalidation refetches only what is on screen. */
+function applyLiveUpdate(client: QueryClient, event: EventPayload) {
+  const stale = (...keys: string[][]) => {
+    for (const queryKey of keys) void client.invalidateQueries({ queryKey });
+  };
+  switch (event.kind) {
+    case "lead.matched":
+      stale(["marketplace", "feed"], ["marketplace", "browse"], ["dashboard"]);
+      break;
+    case "lead.sold_out":
+      dropLead(client, event.leadId);
+      stale(["marketplace", "feed"], ["marketplace", "browse"], ["dashboard"]);
+      break;
+    case "lead.purchased":
+      stale(["marketplace", "feed"], ["marketplace", "browse"], ["my-leads"], ["dashboard"], ["credits"]);
+      break;
+    case "refund.decided":
+      stale(["my-leads"], ["dashboard"], ["credits"]);
+      break;
+    case "credits.changed":
+    case "credits.low":
+      stale(["credits"], ["dashboard"]);
+      break;
+  }
+}
+
+/** Keeps the feed, stats, balance and activity current from Rust's live events (no polling).
+ * Mounted once, at the top of the app. */
+export function useLiveUpdates() {
+  const client = useQueryClient();
+  useEffect(() => {
+    const stop = onLiveUpdate((event) => applyLiveUpdate(client, event));
+    return () => void stop.then((off) => off());
+  }, [client]);
 }
 
 /** A thrown error's import problem, when it is one. */

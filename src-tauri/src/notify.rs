@@ -1,0 +1,266 @@
+//! Native notifications of live events: a `lead.matched` becomes a notification (title and body
+//! from shared's [`AlertText`]) unless the agent's settings, their quiet hours (on their own
+//! clock) or a pause say otherwise; matches caught up together after an offline spell become one
+//! summary. Every matched lead's arrival, showing and opening is written to the speed-to-lead
+//! log in the user's cache.
+//!
+//! No tauri type in here: the OS's notifications come in through [`Notifications`], and the
+//! window's part (bringing it to the front on the lead) stays in the shell.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use leadmart_shared::local_time::{MARKETPLACE_TIME_ZONE, Tz, parse_time_zone};
+use leadmart_shared::notifications::{AlertText, NotificationSettings, caught_up, summarises};
+use leadmart_shared::wire::events::{EventKind, EventPayload};
+use leadmart_shared::wire::{LeadCard, NotificationSettingsDto};
+use tokio::sync::mpsc;
+
+use crate::api::Method;
+use crate::live::LiveEvent;
+use crate::session::SessionManager;
+
+/// One native notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// Reported back with a click or an action on it.
+    pub id: i32,
+    pub text: AlertText,
+    /// The lead it opens; `None` for a summary (it opens the feed).
+    pub lead_id: Option<String>,
+}
+
+/// The OS's notifications. `show` must not block (the plugin sends on a thread of its own).
+pub trait Notifications: Send + Sync {
+    fn show(&self, alert: &Alert);
+}
+
+/// How long caught-up matches may keep arriving before their batch is told (they come in a
+/// rush right after the stream reopens).
+const CATCH_UP_SETTLE: Duration = Duration::from_millis(300);
+/// The notifications remembered for a later "Snooze".
+const REMEMBERED: usize = 200;
+
+/// The agent's settings as last read, for whom (used while the API cannot be reached).
+struct KnownSettings {
+    user: String,
+    settings: NotificationSettings,
+    zone: Tz,
+}
+
+/// Turns live events into notifications; see the module docs.
+pub struct Notifier {
+    os: Arc<dyn Notifications>,
+    snooze: Duration,
+    settings: Mutex<Option<KnownSettings>>,
+    paused_until: Mutex<Option<DateTime<Utc>>>,
+    shown: Mutex<HashMap<i32, Alert>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing here is left half-done by a panic.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The notification id of the alert of event `event_id`.
+fn alert_id(event_id: i64) -> i32 {
+    i32::try_from(event_id.rem_euclid(i64::from(i32::MAX))).unwrap_or_default()
+}
+
+impl Notifier {
+    /// `snooze`: how much later a snoozed notification comes back.
+    pub fn new(os: Arc<dyn Notifications>, snooze: Duration) -> Self {
+        Self {
+            os,
+            snooze,
+            settings: Mutex::new(None),
+            paused_until: Mutex::new(None),
+            shown: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// No notifications until `until` (the tray's "Pause notifications for 1 hour").
+    pub fn pause_until(&self, until: DateTime<Utc>) {
+        *lock(&self.paused_until) = Some(until);
+    }
+
+    /// Handles `events` (from the live stream) until the channel closes.
+    pub async fn run(
+        &self,
+        session: &SessionManager,
+        mut events: mpsc::UnboundedReceiver<LiveEvent>,
+    ) {
+        let mut caught_up_batch: Vec<(i64, LeadCard)> = Vec::new();
+        loop {
+            let next = if caught_up_batch.is_empty() {
+                events.recv().await
+            } else {
+                match tokio::time::timeout(CATCH_UP_SETTLE, events.recv()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        self.tell_batch(session, std::mem::take(&mut caught_up_batch))
+                            .await;
+                        continue;
+                    }
+                }
+            };
+            let Some(event) = next else {
+                return;
+            };
+            let EventPayload::LeadMatched(matched) = event.payload else {
+                continue;
+            };
+            let now = Utc::now();
+            let card = *matched.lead;
+            if let Ok(cache) = session.cache().await
+                && let Err(err) = cache.alert_arrived(&card.id, event.id, now).await
+            {
+                tracing::warn!(error = %err, "the alert's arrival was not logged");
+            }
+            if !self.alerts_now(session, now).await {
+                continue;
+            }
+            if caught_up(card.listed_at, event.connected_at) {
+                caught_up_batch.push((event.id, card));
+                continue;
+            }
+            self.tell_batch(session, std::mem::take(&mut caught_up_batch))
+                .await;
+            self.tell(session, event.id, &card).await;
+        }
+    }
+
+    /// Whether a `lead.matched` alerts at `now`: the agent's settings and quiet hours, and no
+    /// pause.
+    async fn alerts_now(&self, session: &SessionManager, now: DateTime<Utc>) -> bool {
+        if lock(&self.paused_until).is_some_and(|until| now < until) {
+            return false;
+        }
+        let Ok(Some(user)) = session.current_user().await else {
+            return false;
+        };
+        // Read at each alert (one small request on a rare event): settings changed on another
+        // device, or quiet hours just set, apply to the very next lead.
+        let (settings, zone) = self.read_settings(session, &user.id).await;
+        settings.alerts(EventKind::LeadMatched, now, zone)
+    }
+
+    /// The agent's settings from the API; offline (or unreadable), the last known, else the
+    /// defaults.
+    async fn read_settings(
+        &self,
+        session: &SessionManager,
+        user: &str,
+    ) -> (NotificationSettings, Tz) {
+        let read = session
+            .request::<NotificationSettingsDto, ()>(
+                Method::GET,
+                "v1/me/notification-settings",
+                &[],
+                None,
+            )
+            .await;
+        let parsed = read.ok().and_then(|dto| {
+            let settings = NotificationSettings::from_dto(&dto).ok()?;
+            let zone = dto
+                .time_zone
+                .as_deref()
+                .and_then(|name| parse_time_zone(name).ok())
+                .unwrap_or(MARKETPLACE_TIME_ZONE);
+            Some((settings, zone))
+        });
+        let mut known = lock(&self.settings);
+        match parsed {
+            Some((settings, zone)) => {
+                *known = Some(KnownSettings {
+                    user: user.to_owned(),
+                    settings,
+                    zone,
+                });
+                (settings, zone)
+            }
+            None => known.as_ref().filter(|k| k.user == user).map_or(
+                (NotificationSettings::default(), MARKETPLACE_TIME_ZONE),
+                |k| (k.settings, k.zone),
+            ),
+        }
+    }
+
+    /// One lead's notification, logged as shown.
+    async fn tell(&self, session: &SessionManager, event_id: i64, card: &LeadCard) {
+        self.show(Alert {
+            id: alert_id(event_id),
+            text: AlertText::lead_matched(card),
+            lead_id: Some(card.id.clone()),
+        });
+        self.log_shown(session, std::slice::from_ref(&card.id))
+            .await;
+    }
+
+    /// Caught-up matches: one by one when alone, else one summary.
+    async fn tell_batch(&self, session: &SessionManager, batch: Vec<(i64, LeadCard)>) {
+        if !summarises(batch.len()) {
+            for (event_id, card) in &batch {
+                self.tell(session, *event_id, card).await;
+            }
+            return;
+        }
+        let last = batch.last().map_or(0, |(id, _)| *id);
+        self.show(Alert {
+            id: alert_id(last),
+            text: AlertText::summary(batch.len()),
+            lead_id: None,
+        });
+        let leads: Vec<String> = batch.into_iter().map(|(_, card)| card.id).collect();
+        self.log_shown(session, &leads).await;
+    }
+
+    fn show(&self, alert: Alert) {
+        self.os.show(&alert);
+        let mut shown = lock(&self.shown);
+        if shown.len() >= REMEMBERED
+            && let Some(oldest) = shown.keys().min().copied()
+        {
+            shown.remove(&oldest);
+        }
+        shown.insert(alert.id, alert);
+    }
+
+    async fn log_shown(&self, session: &SessionManager, leads: &[String]) {
+        let Ok(cache) = session.cache().await else {
+            return;
+        };
+        let now = Utc::now();
+        for lead in leads {
+            if let Err(err) = cache.alert_shown(lead, now).await {
+                tracing::warn!(error = %err, "the alert's showing was not logged");
+            }
+        }
+    }
+
+    /// The agent opened notification `id` (a click or "Open"): logged; answers the lead it is
+    /// about (`None`: a summary, or a notification this run did not show).
+    pub async fn opened(&self, session: &SessionManager, id: i32) -> Option<String> {
+        let lead = lock(&self.shown).get(&id).and_then(|a| a.lead_id.clone())?;
+        if let Ok(cache) = session.cache().await
+            && let Err(err) = cache.alert_opened(&lead, Utc::now()).await
+        {
+            tracing::warn!(error = %err, "the alert's opening was not logged");
+        }
+        Some(lead)
+    }
+
+    /// "Snooze": notification `id` comes back after the snooze time (unless paused by then).
+    pub async fn snoozed(&self, id: i32) {
+        let Some(alert) = lock(&self.shown).get(&id).cloned() else {
+            return;
+        };
+        tokio::time::sleep(self.snooze).await;
+        if lock(&self.paused_until).is_some_and(|until| Utc::now() < until) {
+            return;
+        }
+        self.os.show(&alert);
+    }
+}

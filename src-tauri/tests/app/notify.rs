@@ -1,0 +1,234 @@
+//! The notifier against a real server, the OS's notifications recorded: a live match is one
+//! notification with shared's words; matches caught up after a disconnection become one
+//! summary; every match is in the speed-to-lead log (arrived, shown, opened).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use leadmart_app::live::{self, LiveEvent, LiveSink};
+use leadmart_app::notify::{Alert, Notifications, Notifier};
+use tokio::sync::mpsc;
+
+use crate::live::Admin;
+use leadmart_app::cache::Cache;
+use leadmart_app::session::SessionManager;
+
+use crate::support::{Server, signed_in_agent, start_server};
+
+#[derive(Default)]
+struct Recorded(Mutex<Vec<Alert>>);
+
+impl Notifications for Recorded {
+    fn show(&self, alert: &Alert) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(alert.clone());
+    }
+}
+
+impl Recorded {
+    fn shown(&self) -> Vec<Alert> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Waits until `count` alerts were shown (or a generous while passed).
+    async fn wait_for(&self, count: usize) -> Vec<Alert> {
+        for _ in 0..100 {
+            if self.shown().len() >= count {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.shown()
+    }
+}
+
+struct ToNotifier(mpsc::UnboundedSender<LiveEvent>);
+
+impl LiveSink for ToNotifier {
+    fn event(&self, event: &LiveEvent) {
+        let _ = self.0.send(event.clone());
+    }
+}
+
+/// A signed-in demo agent on a fresh server, with a notifier (snoozing for `snooze`) whose
+/// notifications are recorded, fed by the live stream.
+struct Setup {
+    _dir: tempfile::TempDir,
+    server: Server,
+    cache: Cache,
+    session: Arc<SessionManager>,
+    admin: Admin,
+    recorded: Arc<Recorded>,
+    notifier: Arc<Notifier>,
+    to_notifier: mpsc::UnboundedSender<LiveEvent>,
+    notifying: tokio::task::JoinHandle<()>,
+}
+
+impl Setup {
+    async fn start(snooze: Duration) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let server = start_server(dir.path()).await;
+        let (cache, session) = signed_in_agent(dir.path(), &server).await;
+        let session = Arc::new(session);
+        let admin = Admin::of(&server);
+        let recorded = Arc::new(Recorded::default());
+        let notifier = Arc::new(Notifier::new(recorded.clone(), snooze));
+        let (to_notifier, events) = mpsc::unbounded_channel();
+        let notifying = {
+            let (session, notifier) = (session.clone(), notifier.clone());
+            tokio::spawn(async move { notifier.run(&session, events).await })
+        };
+        Self {
+            _dir: dir,
+            server,
+            cache,
+            session,
+            admin,
+            recorded,
+            notifier,
+            to_notifier,
+            notifying,
+        }
+    }
+
+    /// Follows the live events into the notifier on a task of its own (aborting it
+    /// disconnects).
+    fn follow(&self) -> tokio::task::JoinHandle<()> {
+        let session = self.session.clone();
+        let sink = ToNotifier(self.to_notifier.clone());
+        tokio::spawn(async move { live::follow(&session, &sink).await })
+    }
+
+    /// Lists leads from number `n` on until one is notified (the stream starts with what is
+    /// listed after it opens); answers that lead's id and number.
+    async fn first_notified_lead(&self, mut n: u32) -> (String, u32) {
+        loop {
+            n += 1;
+            let id = self.admin.list_plumbing_lead(n).await;
+            if !self.recorded.wait_for(1).await.is_empty() {
+                return (id, n);
+            }
+        }
+    }
+
+    async fn finish(self) {
+        self.notifying.abort();
+        self.server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_live_match_is_one_notification_and_a_burst_after_a_disconnection_one_summary() {
+    let setup = Setup::start(Duration::from_secs(600)).await;
+    let following = setup.follow();
+    let (live_lead, _) = setup.first_notified_lead(0).await;
+    let (cache, session, admin, recorded, notifier) = (
+        &setup.cache,
+        &setup.session,
+        &setup.admin,
+        &setup.recorded,
+        &setup.notifier,
+    );
+    let first = &recorded.shown()[0];
+    assert_eq!(first.lead_id.as_deref(), Some(live_lead.as_str()));
+    assert_eq!(
+        first.text.title, "Home services / Plumbing · Woodstock",
+        "category and area"
+    );
+    assert!(
+        first.text.body.starts_with("Score ") && first.text.body.contains("₹1,500 – ₹3,000"),
+        "score, budget, price: {}",
+        first.text.body
+    );
+    let logged = cache
+        .lead_alert(&live_lead)
+        .await
+        .expect("the log reads")
+        .expect("the match is logged");
+    assert!(
+        logged
+            .shown_at
+            .is_some_and(|shown| shown >= logged.arrived_at),
+        "arrived, then shown: {logged:?}"
+    );
+    assert_eq!(
+        notifier.opened(session, first.id).await.as_deref(),
+        Some(live_lead.as_str()),
+        "a click opens the lead"
+    );
+    let opened = cache
+        .lead_alert(&live_lead)
+        .await
+        .expect("reads")
+        .expect("logged");
+    assert!(
+        opened.opened_at.is_some(),
+        "and the opening is logged: {opened:?}"
+    );
+
+    following.abort();
+    let _ = following.await;
+    let mut missed = Vec::new();
+    for k in 1..=7 {
+        missed.push(admin.list_plumbing_lead(100 + k).await);
+    }
+    // Listed a second earlier than the stream reopens, on the server's clock (its `Date` has
+    // whole seconds).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let resumed = setup.follow();
+    let shown = recorded.wait_for(2).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let shown_after = recorded.shown();
+    assert_eq!(
+        shown_after.len(),
+        2,
+        "one summary for the seven caught up, not seven notifications: {shown:?}"
+    );
+    assert_eq!(shown_after[1].text.title, "7 new matching leads");
+    assert_eq!(shown_after[1].lead_id, None, "a summary opens the feed");
+    for lead in &missed {
+        let logged = cache
+            .lead_alert(lead)
+            .await
+            .expect("reads")
+            .expect("logged");
+        assert!(logged.shown_at.is_some(), "told in the summary: {logged:?}");
+    }
+    resumed.abort();
+    setup.finish().await;
+}
+
+#[tokio::test]
+async fn snooze_shows_a_notification_again_and_a_pause_holds_new_ones_back() {
+    let setup = Setup::start(Duration::from_millis(300)).await;
+    let following = setup.follow();
+    let (_, n) = setup.first_notified_lead(200).await;
+    let (cache, admin, recorded, notifier) =
+        (&setup.cache, &setup.admin, &setup.recorded, &setup.notifier);
+    let first = recorded.shown()[0].clone();
+
+    notifier.snoozed(first.id).await;
+    assert_eq!(
+        recorded.shown(),
+        vec![first.clone(), first.clone()],
+        "snoozed: the same notification again, later"
+    );
+
+    notifier.pause_until(chrono::Utc::now() + chrono::Duration::hours(1));
+    let held = admin.list_plumbing_lead(n + 1).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(recorded.shown().len(), 2, "paused: no notification");
+    let logged = cache
+        .lead_alert(&held)
+        .await
+        .expect("reads")
+        .expect("logged");
+    assert_eq!(
+        logged.shown_at, None,
+        "its arrival is logged, not a showing: {logged:?}"
+    );
+    following.abort();
+    setup.finish().await;
+}
