@@ -18,8 +18,14 @@ use crate::{StatusOk, setup};
 /// the app's keyring and notifications, and ImageMagick's `import` for the screenshot.
 const PROOF_PACKAGES: &[&str] = &["xvfb", "xauth", "x11-utils", "dbus", "imagemagick"];
 
-/// Libraries the installed app cannot start without; the `.deb` must declare each.
-const REQUIRED_DEPENDS: &[&str] = &["libwebkit2gtk-4.1-0", "libgtk-3-0", "libdbus-1-3"];
+/// Libraries the installed app needs; the `.deb` must declare each (the tray icon loads
+/// libayatana-appindicator at run time, so nothing else would pull it in).
+const REQUIRED_DEPENDS: &[&str] = &[
+    "libwebkit2gtk-4.1-0",
+    "libgtk-3-0",
+    "libdbus-1-3",
+    "libayatana-appindicator3-1",
+];
 
 /// The hidden step that runs inside the virtual display (see [`launch_installed`]).
 pub const LAUNCH_STEP: &str = "bundle-launch";
