@@ -174,6 +174,16 @@ fn most_common(widths: impl Iterator<Item = usize>) -> Agreement {
     }
 }
 
+/// Whether `quote` starts a field somewhere in `text`: at the start of a line or right after
+/// `delimiter`.
+fn opens_fields(text: &str, delimiter: u8, quote: u8) -> bool {
+    let bytes = text.as_bytes();
+    bytes.first() == Some(&quote)
+        || bytes
+            .windows(2)
+            .any(|w| w[1] == quote && (w[0] == delimiter || w[0] == b'\n' || w[0] == b'\r'))
+}
+
 /// The dialect whose records agree best on one width (of at least two cells). A space is a
 /// separator only when no other one gives at least half the records one width: names and
 /// addresses hold spaces, so splitting on them often looks regular. Backslash escaping wins a
@@ -192,13 +202,22 @@ pub fn sniff_dialect(text: &str, complete: bool) -> Dialect {
                         backslash_escape,
                     };
                     let score = consistency_of(text, &dialect, complete);
+                    let ties = !score.beats(&best.1) && !best.1.beats(&score);
                     let ties_with_evidence = backslash_escape
                         && escaped
                         && best.0.delimiter == delimiter
                         && best.0.quote == quote
-                        && !score.beats(&best.1)
-                        && !best.1.beats(&score);
-                    if score.width >= 2 && (score.beats(&best.1) || ties_with_evidence) {
+                        && ties;
+                    // A quote character that opens fields beats one the text never holds: read
+                    // unquoted, `'a,b'` lines can agree on a width just as well by accident.
+                    let quotes_with_evidence = ties
+                        && best.0.delimiter == delimiter
+                        && best.0.quote != quote
+                        && !text.as_bytes().contains(&best.0.quote)
+                        && opens_fields(text, delimiter, quote);
+                    if score.width >= 2
+                        && (score.beats(&best.1) || ties_with_evidence || quotes_with_evidence)
+                    {
                         best = (dialect, score);
                     }
                 }
