@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { FileText, Search, User } from "lucide-react";
 import { NAV, type PageId } from "../app/Shell";
@@ -22,7 +22,8 @@ export function CommandPalette(props: { onClose: () => void; navigate: Navigate 
   const feed = useQuery(marketplaceFeedQuery()).data;
   useEffect(() => input.current?.focus(), []);
 
-  const entries = useMemo(() => {
+  // A few dozen entries at most: filtered on each render, nothing worth memoising.
+  const entries = (() => {
     const go = (page: PageId, lead?: string) => () => {
       props.onClose();
       props.navigate(page, lead);
@@ -57,7 +58,7 @@ export function CommandPalette(props: { onClose: () => void; navigate: Navigate 
         return words.every((word) => text.includes(word));
       })
       .slice(0, SHOWN);
-  }, [query, mine, feed, user, props]);
+  })();
 
   const chosen = Math.min(active, Math.max(entries.length - 1, 0));
   const onKeyDown = (event: KeyboardEvent) => {
