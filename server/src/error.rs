@@ -156,14 +156,11 @@ impl From<RefundDenied> for ApiError {
 
 impl From<TransitionError> for ApiError {
     fn from(err: TransitionError) -> Self {
-        let code = match err {
-            TransitionError::Illegal { .. } | TransitionError::OutOfOrder => {
-                ApiErrorCode::IllegalTransition
-            }
-            TransitionError::DealValueRequired => ApiErrorCode::DealValueRequired,
-            TransitionError::DealValueNotAllowed => ApiErrorCode::DealValueNotAllowed,
-        };
-        Self::coded(StatusCode::CONFLICT, code, err.to_string())
+        Self::coded(
+            StatusCode::CONFLICT,
+            ApiErrorCode::from(&err),
+            err.to_string(),
+        )
     }
 }
 

@@ -22,6 +22,7 @@ pub mod preferences;
 pub mod purchases;
 pub mod refunds;
 pub mod router;
+pub mod sync;
 pub mod uploads;
 
 use std::sync::Arc;
@@ -144,6 +145,7 @@ pub fn api() -> OpenApiRouter<AppState> {
                 .merge(notification_settings::routes())
                 .merge(uploads::routes())
                 .merge(partners::routes())
+                .merge(sync::routes())
                 .routes(routes!(openapi::openapi_json)),
         )
         .routes(routes!(healthz))

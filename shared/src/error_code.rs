@@ -5,6 +5,7 @@
 //! misspelt code is a compile error on every side. A code the app does not know yet (a newer
 //! server) reads as [`ApiErrorCode::Unknown`] instead of failing the whole answer.
 
+use crate::pipeline::TransitionError;
 use crate::purchase::PurchaseDenied;
 use crate::refund::RefundDenied;
 use serde::{Deserialize, Serialize};
@@ -88,6 +89,9 @@ api_error_codes! {
     IllegalTransition => "illegal_transition",
     DealValueRequired => "deal_value_required",
     DealValueNotAllowed => "deal_value_not_allowed",
+    /// A device's change older than a later change of the same thing made elsewhere: the
+    /// later one stands.
+    StaleChange => "stale_change",
     // ---- Refunds (`RefundDenied`)
     RefundWindowClosed => "refund_window_closed",
     RefundAlreadyRequested => "refund_already_requested",
@@ -123,6 +127,17 @@ impl<'de> Deserialize<'de> for ApiErrorCode {
 impl std::fmt::Display for ApiErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl From<&TransitionError> for ApiErrorCode {
+    fn from(err: &TransitionError) -> Self {
+        match err {
+            TransitionError::Illegal { .. } => Self::IllegalTransition,
+            TransitionError::DealValueRequired => Self::DealValueRequired,
+            TransitionError::DealValueNotAllowed => Self::DealValueNotAllowed,
+            TransitionError::OutOfOrder => Self::StaleChange,
+        }
     }
 }
 

@@ -68,7 +68,7 @@ pub enum TransitionError {
     DealValueRequired,
     #[error("only a won lead has a deal value")]
     DealValueNotAllowed,
-    #[error("a change cannot be dated before the previous one")]
+    #[error("the lead's stage was changed later than this change was made")]
     OutOfOrder,
 }
 
@@ -116,6 +116,11 @@ impl Pipeline {
         at: DateTime<Utc>,
         deal_value: Option<Money>,
     ) -> Result<(), TransitionError> {
+        // First: a change dated before the current stage was set was overtaken by a later
+        // one (made on another device); that it would also be illegal now is beside the point.
+        if at < self.since {
+            return Err(TransitionError::OutOfOrder);
+        }
         if !self.stage.can_move_to(to) {
             return Err(TransitionError::Illegal {
                 from: self.stage,
@@ -126,9 +131,6 @@ impl Pipeline {
             (PipelineStage::Won, None) => return Err(TransitionError::DealValueRequired),
             (PipelineStage::Won, Some(_)) | (_, None) => {}
             (_, Some(_)) => return Err(TransitionError::DealValueNotAllowed),
-        }
-        if at < self.since {
-            return Err(TransitionError::OutOfOrder);
         }
         self.history.push(StageChange {
             from: self.stage,

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 
 pub mod events;
 pub mod partner;
+pub mod sync;
 
 /// A listed lead as a buyer sees it before buying. This type has no contact fields at all, so a
 /// handler that serialises it cannot leak a name, email, phone or address by mistake.

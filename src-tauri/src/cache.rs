@@ -15,9 +15,11 @@
 //! replaced by sync; device-owned ones (the outbox, later) are never overwritten by the server.
 
 mod alerts;
+mod outbox;
 mod uploads;
 
 pub use alerts::LeadAlert;
+pub use outbox::{OutboxEntry, SyncProblem};
 pub use uploads::{MappingProfile, NewUpload, UploadRecord, header_set};
 
 use std::path::{Path, PathBuf};
@@ -255,35 +257,10 @@ impl Cache {
     pub async fn save_purchased(&self, leads: &[PurchasedLead]) -> Result<(), CacheError> {
         let mut tx = self.personal()?.begin().await?;
         for lead in leads {
-            sqlx::query(
-                "INSERT INTO purchased_leads (lead_id, purchase_id, purchased_at, body) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (lead_id) DO UPDATE SET \
-                 purchase_id = excluded.purchase_id, purchased_at = excluded.purchased_at, \
-                 body = excluded.body",
-            )
-            .bind(&lead.lead.card.id)
-            .bind(&lead.purchase_id)
-            .bind(lead.purchased_at.to_rfc3339())
-            .bind(serde_json::to_string(lead)?)
-            .execute(&mut *tx)
-            .await?;
+            outbox::save_lead(&mut tx, lead).await?;
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Replaces every purchased lead with the server's full list, seen at `synced_at`.
-    pub async fn replace_purchased(
-        &self,
-        leads: &[PurchasedLead],
-        synced_at: DateTime<Utc>,
-    ) -> Result<(), CacheError> {
-        sqlx::query("DELETE FROM purchased_leads")
-            .execute(self.personal()?)
-            .await?;
-        self.save_purchased(leads).await?;
-        self.set_state("my_leads_synced_at", &synced_at.to_rfc3339())
-            .await
     }
 
     /// Every cached purchased lead, newest purchase first, and when the list was last synced.

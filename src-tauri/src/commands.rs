@@ -133,7 +133,23 @@ pub async fn add_lead_note(
     body: String,
 ) -> Result<PurchasedLead, AppError> {
     let cache = core.session.cache().await?;
-    my_leads::add_note(&core.session, &cache, &lead_id, body).await
+    my_leads::add_note(&core.session, &cache, &lead_id, body, chrono::Utc::now()).await
+}
+
+/// Sends an edit the marketplace refused once more (it goes to the end of the outbox).
+#[tauri::command]
+#[specta::specta]
+pub async fn retry_sync_edit(core: State<'_, AppCore>, seq: u32) -> Result<(), AppError> {
+    let cache = core.session.cache().await?;
+    my_leads::retry_edit(&core.session, &cache, seq, chrono::Utc::now()).await
+}
+
+/// Drops an edit the marketplace refused.
+#[tauri::command]
+#[specta::specta]
+pub async fn discard_sync_edit(core: State<'_, AppCore>, seq: u32) -> Result<(), AppError> {
+    let cache = core.session.cache().await?;
+    my_leads::discard_edit(&cache, seq).await
 }
 
 #[tauri::command]

@@ -41,7 +41,7 @@ pub fn contact_url(contact: &ContactDto, channel: ContactChannel) -> Result<Stri
 #[serde(rename_all = "camelCase")]
 pub struct ContactOpened {
     pub url: String,
-    /// The lead with the attempt in its contact log; `None` when offline (not logged).
+    /// The lead with the attempt in its contact log (pending while offline).
     pub lead: Option<PurchasedLead>,
 }
 
@@ -69,13 +69,10 @@ pub async fn open_contact(
             ),
         }
     })?;
-    let logged = my_leads::log_contact(session, cache, lead_id, channel, None, now).await;
-    match logged {
-        Ok(lead) => Ok(ContactOpened {
-            url,
-            lead: Some(lead),
-        }),
-        Err(AppError::Offline { .. }) => Ok(ContactOpened { url, lead: None }),
-        Err(other) => Err(other),
-    }
+    // Logged in the outbox even offline: sent with the next sync.
+    let lead = my_leads::log_contact(session, cache, lead_id, channel, None, now).await?;
+    Ok(ContactOpened {
+        url,
+        lead: Some(lead),
+    })
 }

@@ -22,6 +22,7 @@ pub mod preferences;
 pub mod purchases;
 pub mod secrets;
 pub mod session;
+pub mod sync;
 pub mod tray;
 pub mod updates;
 
@@ -293,6 +294,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::preview_lead,
             commands::purchase_lead,
             commands::my_leads,
+            commands::retry_sync_edit,
+            commands::discard_sync_edit,
             commands::my_lead,
             commands::change_lead_stage,
             commands::add_lead_note,

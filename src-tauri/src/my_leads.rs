@@ -1,33 +1,38 @@
 //! My Leads: the leads this agent bought, with full contact details, their pipeline, notes,
-//! contact log and refund requests. Reads come from the API when it answers (and are saved to the
-//! cache) and from the cache when it does not; changes go to the API, and its answer replaces the
-//! cached lead.
+//! contact log and refund requests — the offline briefcase. Reads come from the cache, brought
+//! up to date by [`crate::sync`] when the API answers. Edits (stage, note, contact log) are
+//! checked with the shared rules, written to the outbox, shown at once over the cached lead
+//! (pending), and sent by the sync engine now or whenever the API answers again: an edit made
+//! offline is never lost. Refunds need the network.
 
 use chrono::{DateTime, Utc};
-use leadmart_shared::pipeline::{ContactChannel, PipelineStage};
+use leadmart_shared::money::Money;
+use leadmart_shared::pipeline::{ContactChannel, Pipeline, PipelineStage};
 use leadmart_shared::refund::RefundReason;
+use leadmart_shared::wire::sync::LeadChange;
 use leadmart_shared::wire::{
-    MyLeadsPage, NewContactLog, NewNote, PurchasedLead, RefundDto, RefundRequest, StageUpdate,
+    ContactLogEntry, LeadNote, PurchasedLead, RefundDto, RefundRequest, StageChangeDto,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
 use specta::Type;
 
 use crate::api::Method;
-use crate::cache::Cache;
+use crate::cache::{Cache, OutboxEntry};
 use crate::error::AppError;
 use crate::marketplace::{Connection, path_segment};
 use crate::session::SessionManager;
 
-/// The largest page the API serves; My Leads asks for whole pages until the last.
-const PAGE: u32 = 200;
-
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct MyLeadsView {
+    /// Newest purchase first, with edits still in the outbox applied.
     pub leads: Vec<PurchasedLead>,
     pub connection: Connection,
     pub last_synced_at: Option<DateTime<Utc>>,
+    /// Edits made on this computer the server has not taken yet: waiting (`problem` empty) or
+    /// refused. A note or contact-log entry shown from here has the id `pending-<seq>`.
+    pub outbox: Vec<OutboxEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
@@ -35,118 +40,144 @@ pub struct MyLeadsView {
 pub struct MyLeadView {
     pub lead: PurchasedLead,
     pub connection: Connection,
+    /// This lead's edits still in the outbox (see [`MyLeadsView::outbox`]).
+    pub outbox: Vec<OutboxEntry>,
 }
 
-/// Every purchased lead, newest first: live (and saved) or, offline, as saved.
+/// Syncs when the API answers and says whether it did: `Offline` is not an error here.
+async fn try_sync(
+    session: &SessionManager,
+    cache: &Cache,
+    now: DateTime<Utc>,
+) -> Result<Connection, AppError> {
+    match crate::sync::run(session, cache, now).await {
+        Ok(_) => Ok(Connection::Online),
+        Err(AppError::Offline { .. }) => Ok(Connection::Offline),
+        Err(other) => Err(other),
+    }
+}
+
+/// Every purchased lead, newest first, synced first when the API answers.
 pub async fn list(
     session: &SessionManager,
     cache: &Cache,
     now: DateTime<Utc>,
 ) -> Result<MyLeadsView, AppError> {
-    match fetch_all(session).await {
-        Ok(leads) => {
-            cache.replace_purchased(&leads, now).await?;
-            Ok(MyLeadsView {
-                leads,
-                connection: Connection::Online,
-                last_synced_at: Some(now),
-            })
+    let connection = try_sync(session, cache, now).await?;
+    let (mut leads, last_synced_at) = cache.purchased().await?;
+    let outbox = cache.outbox().await?;
+    for lead in &mut leads {
+        overlay(lead, &outbox);
+    }
+    Ok(MyLeadsView {
+        leads,
+        connection,
+        last_synced_at,
+        outbox,
+    })
+}
+
+/// Applies the waiting edits of `outbox` to `lead`, as the server will once it has them.
+fn overlay(lead: &mut PurchasedLead, outbox: &[OutboxEntry]) {
+    let mine = outbox
+        .iter()
+        .filter(|e| e.problem.is_none() && e.lead_id == lead.lead.card.id);
+    for entry in mine {
+        let id = format!("pending-{}", entry.seq);
+        match &entry.change {
+            LeadChange::Stage {
+                stage,
+                deal_value,
+                at,
+            } => {
+                lead.stage_history.push(StageChangeDto {
+                    from: lead.stage,
+                    to: *stage,
+                    at: *at,
+                });
+                lead.stage = *stage;
+                lead.deal_value = *deal_value;
+            }
+            LeadChange::Note { body, at } => lead.notes.push(LeadNote {
+                id,
+                body: body.clone(),
+                created_at: *at,
+            }),
+            LeadChange::Contact { channel, at, note } => {
+                lead.contact_log.push(ContactLogEntry {
+                    id,
+                    channel: *channel,
+                    at: *at,
+                    note: note.clone(),
+                });
+            }
         }
-        Err(AppError::Offline { .. }) => {
-            let (leads, last_synced_at) = cache.purchased().await?;
-            Ok(MyLeadsView {
-                leads,
-                connection: Connection::Offline,
-                last_synced_at,
-            })
-        }
-        Err(other) => Err(other),
     }
 }
 
-async fn fetch_all(session: &SessionManager) -> Result<Vec<PurchasedLead>, AppError> {
-    let mut leads = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut query = vec![("limit", PAGE.to_string())];
-        if let Some(cursor) = &cursor {
-            query.push(("cursor", cursor.clone()));
-        }
-        let page: MyLeadsPage = session
-            .request(Method::GET, "v1/my/leads", &query, None::<&()>)
-            .await?;
-        leads.extend(page.leads);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(leads),
-        }
-    }
-}
-
-/// One purchased lead: live (and saved) or, offline, as saved.
+/// One purchased lead: live (and saved) or, offline, as saved; with its waiting edits.
 pub async fn detail(
     session: &SessionManager,
     cache: &Cache,
     lead_id: &str,
 ) -> Result<MyLeadView, AppError> {
     let path = format!("v1/my/leads/{}", path_segment(lead_id)?);
-    match session
+    let (mut lead, connection) = match session
         .request::<PurchasedLead, ()>(Method::GET, &path, &[], None)
         .await
     {
         Ok(lead) => {
             cache.save_purchased(std::slice::from_ref(&lead)).await?;
-            Ok(MyLeadView {
-                lead,
-                connection: Connection::Online,
-            })
+            (lead, Connection::Online)
         }
         Err(AppError::Offline { .. }) => match cache.purchased_lead(lead_id).await? {
-            Some(lead) => Ok(MyLeadView {
-                lead,
-                connection: Connection::Offline,
-            }),
+            Some(lead) => (lead, Connection::Offline),
             // `cache` is the signed-in user's own: another user's purchases are never in it.
-            None => Err(AppError::Offline {
+            None => return Err(AppError::Offline {
                 message: "This lead is not saved on this computer for your account. Connect to the marketplace to open it.".to_owned(),
             }),
         },
-        Err(other) => Err(other),
-    }
+        Err(other) => return Err(other),
+    };
+    let outbox: Vec<OutboxEntry> = cache
+        .outbox()
+        .await?
+        .into_iter()
+        .filter(|e| e.lead_id == lead_id)
+        .collect();
+    overlay(&mut lead, &outbox);
+    Ok(MyLeadView {
+        lead,
+        connection,
+        outbox,
+    })
 }
 
-fn mutation_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// Sends one change of a purchased lead and saves the lead as the server answers it.
-async fn change<B: Serialize>(
-    session: &SessionManager,
-    cache: &Cache,
-    method: Method,
-    lead_id: &str,
-    suffix: &str,
-    body: &B,
-) -> Result<PurchasedLead, AppError> {
-    let path = format!("v1/my/leads/{}{suffix}", path_segment(lead_id)?);
-    let lead: PurchasedLead = session
-        .request(method, &path, &[], Some(body))
-        .await
-        .map_err(needs_network)?;
-    cache.save_purchased(std::slice::from_ref(&lead)).await?;
+/// The lead as the agent sees it now (cached, with waiting edits).
+async fn current(cache: &Cache, lead_id: &str) -> Result<PurchasedLead, AppError> {
+    let mut lead = cache.purchased_lead(lead_id).await?.ok_or_else(|| AppError::Invalid {
+        message: "This lead is not in your leads on this computer. Open My Leads while online to bring it here.".to_owned(),
+    })?;
+    overlay(&mut lead, &cache.outbox().await?);
     Ok(lead)
 }
 
-fn needs_network(err: AppError) -> AppError {
-    match err {
-        AppError::Offline { .. } => AppError::Offline {
-            message: "This change needs a connection to the marketplace; nothing was saved. Try again when you are back online.".to_owned(),
-        },
-        other => other,
-    }
+/// Writes `change` to the outbox, tries to send it at once, and answers the lead as the agent
+/// sees it now (with the edit, sent or still waiting).
+async fn edit(
+    session: &SessionManager,
+    cache: &Cache,
+    lead_id: &str,
+    change: LeadChange,
+    now: DateTime<Utc>,
+) -> Result<PurchasedLead, AppError> {
+    cache.enqueue(lead_id, &change, now).await?;
+    try_sync(session, cache, now).await?;
+    current(cache, lead_id).await
 }
 
-/// Moves the lead along the pipeline; `won` needs the deal value.
+/// Moves the lead along the pipeline; `won` needs the deal value. The shared pipeline rules
+/// decide here too, so an offline edit the server would refuse is refused at once.
 pub async fn change_stage(
     session: &SessionManager,
     cache: &Cache,
@@ -155,13 +186,34 @@ pub async fn change_stage(
     deal_value: Option<Decimal>,
     now: DateTime<Utc>,
 ) -> Result<PurchasedLead, AppError> {
-    let update = StageUpdate {
-        client_mutation_id: mutation_id(),
+    let lead = current(cache, lead_id).await?;
+    let mut pipeline = Pipeline::start(lead.purchased_at);
+    for change in &lead.stage_history {
+        let deal = match change.to {
+            PipelineStage::Won => lead.deal_value.map(Money::new).transpose().ok().flatten(),
+            _ => None,
+        };
+        // The history is the server's (and this device's own checked edits): replayed as is.
+        let _ = pipeline.move_to(change.to, change.at, deal);
+    }
+    let deal = deal_value
+        .map(Money::new)
+        .transpose()
+        .map_err(|e| AppError::Invalid {
+            message: format!("The deal value is not valid: {e}."),
+        })?;
+    pipeline
+        .move_to(stage, now.max(lead.purchased_at), deal)
+        .map_err(|err| AppError::Server {
+            api_code: (&err).into(),
+            message: err.to_string(),
+        })?;
+    let change = LeadChange::Stage {
         stage,
         deal_value,
         at: now,
     };
-    change(session, cache, Method::PATCH, lead_id, "", &update).await
+    edit(session, cache, lead_id, change, now).await
 }
 
 pub async fn add_note(
@@ -169,12 +221,23 @@ pub async fn add_note(
     cache: &Cache,
     lead_id: &str,
     body: String,
+    now: DateTime<Utc>,
 ) -> Result<PurchasedLead, AppError> {
-    let note = NewNote {
-        client_mutation_id: mutation_id(),
-        body,
-    };
-    change(session, cache, Method::POST, lead_id, "/notes", &note).await
+    let body = body.trim().to_owned();
+    if body.is_empty() {
+        return Err(AppError::Invalid {
+            message: "Write something in the note first.".to_owned(),
+        });
+    }
+    current(cache, lead_id).await?;
+    edit(
+        session,
+        cache,
+        lead_id,
+        LeadChange::Note { body, at: now },
+        now,
+    )
+    .await
 }
 
 pub async fn log_contact(
@@ -185,13 +248,40 @@ pub async fn log_contact(
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<PurchasedLead, AppError> {
-    let entry = NewContactLog {
-        client_mutation_id: mutation_id(),
+    current(cache, lead_id).await?;
+    let change = LeadChange::Contact {
         channel,
         at: now,
         note,
     };
-    change(session, cache, Method::POST, lead_id, "/contacts", &entry).await
+    edit(session, cache, lead_id, change, now).await
+}
+
+/// Sends a refused edit again (at the end of the outbox) and syncs.
+pub async fn retry_edit(
+    session: &SessionManager,
+    cache: &Cache,
+    seq: u32,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    cache.retry(seq).await?;
+    try_sync(session, cache, now).await?;
+    Ok(())
+}
+
+/// Drops a refused edit.
+pub async fn discard_edit(cache: &Cache, seq: u32) -> Result<(), AppError> {
+    cache.discard(seq).await?;
+    Ok(())
+}
+
+fn needs_network(err: AppError) -> AppError {
+    match err {
+        AppError::Offline { .. } => AppError::Offline {
+            message: "A refund request needs a connection to the marketplace; nothing was sent. Try again when you are back online.".to_owned(),
+        },
+        other => other,
+    }
 }
 
 /// Asks for a refund (within the window, with a reason); answers the lead with its refund.

@@ -20,6 +20,10 @@ export const commands = {
 	/**  Buys a lead (retries reuse the attempt's Idempotency-Key); answers the full lead. */
 	purchaseLead: (leadId: string) => typedError<PurchaseResponse_Serialize, AppError>(__TAURI_INVOKE("purchase_lead", { leadId })),
 	myLeads: () => typedError<MyLeadsView_Serialize, AppError>(__TAURI_INVOKE("my_leads")),
+	/**  Sends an edit the marketplace refused once more (it goes to the end of the outbox). */
+	retrySyncEdit: (seq: number) => typedError<null, AppError>(__TAURI_INVOKE("retry_sync_edit", { seq })),
+	/**  Drops an edit the marketplace refused. */
+	discardSyncEdit: (seq: number) => typedError<null, AppError>(__TAURI_INVOKE("discard_sync_edit", { seq })),
 	myLead: (leadId: string) => typedError<MyLeadView_Serialize, AppError>(__TAURI_INVOKE("my_lead", { leadId })),
 	/**  Moves a purchased lead along the pipeline; `won` needs `dealValue`. */
 	changeLeadStage: (leadId: string, stage: PipelineStage, dealValue: string | null) => typedError<PurchasedLead_Serialize, AppError>(__TAURI_INVOKE("change_lead_stage", { leadId, stage, dealValue })),
@@ -204,7 +208,12 @@ export type ApiErrorCode =
 /**  An `Idempotency-Key` sent again with a different body. */
 "idempotency_key_reused" | 
 /**  A failure on the server's side (logged there). */
-"internal" | "email_taken" | "invalid_credentials" | "not_an_agent" | "agent_not_verified" | "agent_inactive" | "lead_not_listed" | "lead_expired" | "lead_sold_out" | "already_purchased" | "category_not_served" | "outside_service_area" | "per_lead_max_exceeded" | "daily_limit_reached" | "insufficient_credits" | "illegal_transition" | "deal_value_required" | "deal_value_not_allowed" | "refund_window_closed" | "refund_already_requested" | "refund_note_required" | "refund_already_decided" | 
+"internal" | "email_taken" | "invalid_credentials" | "not_an_agent" | "agent_not_verified" | "agent_inactive" | "lead_not_listed" | "lead_expired" | "lead_sold_out" | "already_purchased" | "category_not_served" | "outside_service_area" | "per_lead_max_exceeded" | "daily_limit_reached" | "insufficient_credits" | "illegal_transition" | "deal_value_required" | "deal_value_not_allowed" | 
+/**
+ *  A device's change older than a later change of the same thing made elsewhere: the
+ *  later one stands.
+ */
+"stale_change" | "refund_window_closed" | "refund_already_requested" | "refund_note_required" | "refund_already_decided" | 
 /**  The server runs without a payment provider; credit purchases are refused. */
 "payments_not_configured" | 
 /**  The payment provider could not be reached; nothing was charged. */
@@ -437,14 +446,14 @@ export type ContactOpened = ContactOpened_Serialize | ContactOpened_Deserialize;
 /**  What the contact button did. */
 export type ContactOpened_Deserialize = {
 	url: string,
-	/**  The lead with the attempt in its contact log; `None` when offline (not logged). */
+	/**  The lead with the attempt in its contact log (pending while offline). */
 	lead?: PurchasedLead_Deserialize | null,
 };
 
 /**  What the contact button did. */
 export type ContactOpened_Serialize = {
 	url: string,
-	/**  The lead with the attempt in its contact log; `None` when offline (not logged). */
+	/**  The lead with the attempt in its contact log (pending while offline). */
 	lead: PurchasedLead_Serialize | null,
 };
 
@@ -886,6 +895,24 @@ export type LeadCard = {
 	listedAt: string,
 };
 
+/**
+ *  What a device did to a purchased lead, dated when it was done (offline edits keep their
+ *  time).
+ */
+export type LeadChange = LeadChange_Serialize | LeadChange_Deserialize;
+
+/**
+ *  What a device did to a purchased lead, dated when it was done (offline edits keep their
+ *  time).
+ */
+export type LeadChange_Deserialize = { type: "stage"; stage: PipelineStage; dealValue?: string | null; at: string } | { type: "note"; body: string; at: string } | { type: "contact"; channel: ContactChannel; at: string; note?: string | null };
+
+/**
+ *  What a device did to a purchased lead, dated when it was done (offline edits keep their
+ *  time).
+ */
+export type LeadChange_Serialize = { type: "stage"; stage: PipelineStage; dealValue: string | null; at: string } | { type: "note"; body: string; at: string } | { type: "contact"; channel: ContactChannel; at: string; note: string | null };
+
 /**  A field of a lead a column can map to. */
 export type LeadField = "full_name" | "first_name" | "last_name" | "email" | "phone" | "company" | "job_title" | "company_domain" | "company_size" | "address" | "area" | "city" | "region" | "country" | "postal_code" | "category" | "title" | "description" | "budget_min" | "budget_max" | "urgency";
 
@@ -1013,25 +1040,41 @@ export type MyLeadView = MyLeadView_Serialize | MyLeadView_Deserialize;
 export type MyLeadView_Deserialize = {
 	lead: PurchasedLead_Deserialize,
 	connection: Connection,
+	/**  This lead's edits still in the outbox (see [`MyLeadsView::outbox`]). */
+	outbox: OutboxEntry_Deserialize[],
 };
 
 export type MyLeadView_Serialize = {
 	lead: PurchasedLead_Serialize,
 	connection: Connection,
+	/**  This lead's edits still in the outbox (see [`MyLeadsView::outbox`]). */
+	outbox: OutboxEntry_Serialize[],
 };
 
 export type MyLeadsView = MyLeadsView_Serialize | MyLeadsView_Deserialize;
 
 export type MyLeadsView_Deserialize = {
+	/**  Newest purchase first, with edits still in the outbox applied. */
 	leads: PurchasedLead_Deserialize[],
 	connection: Connection,
 	lastSyncedAt?: string | null,
+	/**
+	 *  Edits made on this computer the server has not taken yet: waiting (`problem` empty) or
+	 *  refused. A note or contact-log entry shown from here has the id `pending-<seq>`.
+	 */
+	outbox: OutboxEntry_Deserialize[],
 };
 
 export type MyLeadsView_Serialize = {
+	/**  Newest purchase first, with edits still in the outbox applied. */
 	leads: PurchasedLead_Serialize[],
 	connection: Connection,
 	lastSyncedAt: string | null,
+	/**
+	 *  Edits made on this computer the server has not taken yet: waiting (`problem` empty) or
+	 *  refused. A note or contact-log entry shown from here has the id `pending-<seq>`.
+	 */
+	outbox: OutboxEntry_Serialize[],
 };
 
 /**
@@ -1058,6 +1101,29 @@ export type NotificationOpened_Serialize = {
 
 /**  A `leadmart://` link asked for a lead: the window takes it with `take_open_request`. */
 export type OpenRequested = null;
+
+/**  An edit in the outbox. */
+export type OutboxEntry = OutboxEntry_Serialize | OutboxEntry_Deserialize;
+
+/**  An edit in the outbox. */
+export type OutboxEntry_Deserialize = {
+	seq: number,
+	leadId: string,
+	change: LeadChange_Deserialize,
+	createdAt: string,
+	/**  `None` while it waits; the server's refusal once it was refused. */
+	problem?: SyncProblem | null,
+};
+
+/**  An edit in the outbox. */
+export type OutboxEntry_Serialize = {
+	seq: number,
+	leadId: string,
+	change: LeadChange_Serialize,
+	createdAt: string,
+	/**  `None` while it waits; the server's refusal once it was refused. */
+	problem: SyncProblem | null,
+};
 
 /**  `GET /v1/partner/dashboard`. */
 export type PartnerDashboard = {
@@ -1408,6 +1474,11 @@ export type StageChangeDto = {
 	from: PipelineStage,
 	to: PipelineStage,
 	at: string,
+};
+
+export type SyncProblem = {
+	code: ApiErrorCode,
+	message: string,
 };
 
 /**  What the window shows about updates. */

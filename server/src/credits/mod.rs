@@ -370,6 +370,20 @@ struct PageQuery {
 }
 
 /// What a statement line says, from its reason and reference (`purchase:12`, `payment:3`).
+/// A statement line of the buyer's wallet, as the statement and sync send it.
+pub fn ledger_line(row: store::StatementRow) -> Result<LedgerLine, ApiError> {
+    let reason = enum_from_column::<LedgerReason>(&row.reason)?;
+    Ok(LedgerLine {
+        id: row.id.to_string(),
+        at: row.created_at,
+        reason,
+        description: describe(reason, &row.reference),
+        reference: row.reference,
+        credits: row.delta.0,
+        balance_after: row.balance_after.map_or(Decimal::ZERO, |b| b.0),
+    })
+}
+
 fn describe(reason: LedgerReason, reference: &str) -> String {
     let number = reference.rsplit(':').next().unwrap_or(reference);
     match reason {
@@ -419,18 +433,7 @@ async fn transactions(
     };
     let lines = rows
         .into_iter()
-        .map(|row| {
-            let reason = enum_from_column::<LedgerReason>(&row.reason)?;
-            Ok(LedgerLine {
-                id: row.id.to_string(),
-                at: row.created_at,
-                reason,
-                description: describe(reason, &row.reference),
-                reference: row.reference,
-                credits: row.delta.0,
-                balance_after: row.balance_after.map_or(Decimal::ZERO, |b| b.0),
-            })
-        })
+        .map(ledger_line)
         .collect::<Result<_, ApiError>>()?;
     Ok(Json(LedgerPage { lines, next_cursor }))
 }

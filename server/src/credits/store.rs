@@ -322,3 +322,28 @@ pub async fn wallet_entries(
     });
     Ok(rows)
 }
+
+/// Up to `limit` of the wallet's entries with an id above `after_id`, oldest first (sync: a
+/// wallet's entries are written under its row lock, so their ids commit in order).
+pub async fn wallet_entries_after(
+    tx: &mut Tx,
+    user: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<StatementRow>, ApiError> {
+    let key = account_key(Account::BuyerWallet(user_id(user)?));
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT e.id, t.created_at, t.reason, t.reference, e.delta, e.balance_after \
+             FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id \
+             JOIN ledger_accounts a ON a.id = e.account_id \
+             WHERE a.account = $1 AND e.id > $2 ORDER BY e.id LIMIT $3",
+        )
+        .bind(&key)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+    });
+    Ok(rows)
+}

@@ -14,10 +14,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use leadmart_shared::account::Role;
 use leadmart_shared::money::Money;
 use leadmart_shared::pipeline::PipelineStage;
+use leadmart_shared::wire::sync::LeadChange;
 use leadmart_shared::wire::{
     ApiErrorBody, MyLeadsPage, NewContactLog, NewNote, PurchasedLead, StageUpdate,
 };
@@ -29,6 +30,7 @@ use crate::db::Tx;
 use crate::error::{ApiError, QueryParams};
 use crate::idempotency::{self, Claim};
 use crate::marketplace::parse_id;
+use crate::sync::{self, store::Changed};
 use store::PurchaseRow;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -121,55 +123,84 @@ async fn detail(
     Ok(Json(dto))
 }
 
-/// A change of a purchased lead under way: its transaction, the purchase row (locked), and
-/// the client mutation id it will be stored under.
-struct Mutation {
-    tx: Tx,
-    purchase: PurchaseRow,
-    key: String,
-}
-
-/// Opens a change under its client mutation id: `Err(response)` is the stored answer of an
-/// earlier run of the same change (a replay), which must not be applied again.
-async fn begin_mutation(
+/// A change through the REST endpoints: replayed by its client mutation id, answered with the
+/// lead as it is now (that answer is stored for replays).
+async fn mutate(
     state: &AppState,
     user: &AuthUser,
     lead_id: i64,
     mutation_id: &str,
     action: &str,
     body: &[u8],
-) -> Result<Result<Mutation, Response>, ApiError> {
+    change: &LeadChange,
+) -> Result<Response, ApiError> {
     user.require(Role::Agent)?;
     let key = format!("mutation:{mutation_id}");
     let hash = idempotency::request_hash(&format!("{action} {lead_id}"), body);
+    let now = Utc::now();
     let mut tx = state.db.begin_write().await?;
-    if let Claim::Replay(stored) =
-        idempotency::claim(&mut tx, user.id, &key, &hash, Utc::now()).await?
-    {
-        return Ok(Err(json_response(StatusCode::OK, stored)));
+    if let Claim::Replay(stored) = idempotency::claim(&mut tx, user.id, &key, &hash, now).await? {
+        return Ok(json_response(StatusCode::OK, stored));
     }
     let purchase = store::find_purchase(&mut tx, user.id, lead_id)
         .await?
         .ok_or_else(|| ApiError::not_found("purchased lead"))?;
-    Ok(Ok(Mutation { tx, purchase, key }))
-}
-
-/// Closes a change: answers with the lead as it is now and stores that answer for replays.
-async fn finish_mutation(
-    state: &AppState,
-    user: &AuthUser,
-    mut m: Mutation,
-) -> Result<Response, ApiError> {
-    let now = Utc::now();
-    store::touch(&mut m.tx, m.purchase.id, now).await?;
-    let purchase = store::find_purchase(&mut m.tx, user.id, m.purchase.lead_id)
+    apply(&mut tx, &purchase, change, now).await?;
+    let purchase = store::find_purchase(&mut tx, user.id, lead_id)
         .await?
         .ok_or_else(|| ApiError::not_found("purchased lead"))?;
-    let dto = store::purchased_lead(&mut m.tx, &purchase, &state.market, now).await?;
+    let dto = store::purchased_lead(&mut tx, &purchase, &state.market, now).await?;
     let json = serde_json::to_string(&dto).map_err(ApiError::corrupt)?;
-    idempotency::store(&mut m.tx, user.id, &m.key, &json).await?;
-    m.tx.commit().await?;
+    idempotency::store(&mut tx, user.id, &key, &json).await?;
+    tx.commit().await?;
     Ok(json_response(StatusCode::OK, json))
+}
+
+const MAX_NOTE_CHARS: usize = 5_000;
+
+/// Applies one change to the buyer's `purchase` inside `tx`, and logs it for sync: the one path
+/// of the REST endpoints and of the devices' outboxes ([`crate::sync`]). A time in the future
+/// is taken as now, one before the purchase as the purchase's (clocks differ); a stage change
+/// dated before the lead's current stage was set loses to that later change (`stale_change`).
+pub async fn apply(
+    tx: &mut Tx,
+    purchase: &PurchaseRow,
+    change: &LeadChange,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let dated = |at: DateTime<Utc>| at.min(now).max(purchase.purchased_at);
+    match change {
+        LeadChange::Stage {
+            stage,
+            deal_value,
+            at,
+        } => {
+            let deal_value = deal_value
+                .map(Money::new)
+                .transpose()
+                .map_err(|e| ApiError::validation(format!("dealValue: {e}")))?;
+            let mut pipeline = store::pipeline(tx, purchase).await?;
+            let from = pipeline.stage();
+            let at = dated(*at);
+            pipeline.move_to(*stage, at, deal_value)?;
+            store::record_stage_change(tx, purchase.id, from, *stage, at, deal_value).await?;
+        }
+        LeadChange::Note { body, at } => {
+            let text = body.trim();
+            if text.is_empty() || text.chars().count() > MAX_NOTE_CHARS {
+                return Err(ApiError::validation(format!(
+                    "a note has 1 to {MAX_NOTE_CHARS} characters"
+                )));
+            }
+            store::add_note(tx, purchase.id, text, dated(*at)).await?;
+        }
+        LeadChange::Contact { channel, at, note } => {
+            let note = note.as_deref().map(str::trim);
+            store::log_contact(tx, purchase.id, *channel, dated(*at), note).await?;
+        }
+    }
+    store::touch(tx, purchase.id, now).await?;
+    sync::store::record(tx, purchase.buyer_id, &Changed::Lead(purchase.lead_id)).await
 }
 
 pub fn json_response(status: StatusCode, json: String) -> Response {
@@ -207,34 +238,22 @@ async fn change_stage(
 ) -> Result<Response, ApiError> {
     let lead_id = parse_id(&id, "purchased lead")?;
     let update: StageUpdate = parse_body(&body)?;
-    let at = update.at.min(Utc::now());
-    let deal_value = update
-        .deal_value
-        .map(Money::new)
-        .transpose()
-        .map_err(|e| ApiError::validation(format!("dealValue: {e}")))?;
-    let mut m = match begin_mutation(
+    let change = LeadChange::Stage {
+        stage: update.stage,
+        deal_value: update.deal_value,
+        at: update.at,
+    };
+    mutate(
         &state,
         &user,
         lead_id,
         &update.client_mutation_id,
         "stage",
         &body,
+        &change,
     )
-    .await?
-    {
-        Ok(m) => m,
-        Err(replay) => return Ok(replay),
-    };
-    let mut pipeline = store::pipeline(&mut m.tx, &m.purchase).await?;
-    let from = pipeline.stage();
-    pipeline.move_to(update.stage, at, deal_value)?;
-    store::record_stage_change(&mut m.tx, m.purchase.id, from, update.stage, at, deal_value)
-        .await?;
-    finish_mutation(&state, &user, m).await
+    .await
 }
-
-const MAX_NOTE_CHARS: usize = 5_000;
 
 /// Adds a note (replayable by `clientMutationId`).
 #[utoipa::path(
@@ -257,28 +276,20 @@ async fn add_note(
 ) -> Result<Response, ApiError> {
     let lead_id = parse_id(&id, "purchased lead")?;
     let note: NewNote = parse_body(&body)?;
-    let text = note.body.trim().to_owned();
-    if text.is_empty() || text.chars().count() > MAX_NOTE_CHARS {
-        return Err(ApiError::validation(format!(
-            "a note has 1 to {MAX_NOTE_CHARS} characters"
-        )));
-    }
-    let now = Utc::now();
-    let mut m = match begin_mutation(
+    let change = LeadChange::Note {
+        body: note.body,
+        at: Utc::now(),
+    };
+    mutate(
         &state,
         &user,
         lead_id,
         &note.client_mutation_id,
         "note",
         &body,
+        &change,
     )
-    .await?
-    {
-        Ok(m) => m,
-        Err(replay) => return Ok(replay),
-    };
-    store::add_note(&mut m.tx, m.purchase.id, &text, now).await?;
-    finish_mutation(&state, &user, m).await
+    .await
 }
 
 /// Logs a call, email, WhatsApp or SMS (replayable by `clientMutationId`).
@@ -302,21 +313,19 @@ async fn log_contact(
 ) -> Result<Response, ApiError> {
     let lead_id = parse_id(&id, "purchased lead")?;
     let entry: NewContactLog = parse_body(&body)?;
-    let at = entry.at.min(Utc::now());
-    let mut m = match begin_mutation(
+    let change = LeadChange::Contact {
+        channel: entry.channel,
+        at: entry.at,
+        note: entry.note,
+    };
+    mutate(
         &state,
         &user,
         lead_id,
         &entry.client_mutation_id,
         "contact",
         &body,
+        &change,
     )
-    .await?
-    {
-        Ok(m) => m,
-        Err(replay) => return Ok(replay),
-    };
-    let note = entry.note.as_deref().map(str::trim);
-    store::log_contact(&mut m.tx, m.purchase.id, entry.channel, at, note).await?;
-    finish_mutation(&state, &user, m).await
+    .await
 }

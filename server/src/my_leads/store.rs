@@ -79,6 +79,32 @@ pub async fn purchases_page(
     Ok(rows)
 }
 
+/// The buyer's purchases of the leads in `lead_ids` (those they bought), in any order.
+pub async fn purchases_of_leads(
+    tx: &mut Tx,
+    buyer: i64,
+    lead_ids: &[i64],
+) -> Result<Vec<PurchaseRow>, ApiError> {
+    if lead_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (2..lead_ids.len() + 2)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {PURCHASE_COLUMNS} FROM purchases WHERE buyer_id = $1 AND lead_id IN ({list})"
+    ));
+    let rows = with_tx!(tx, conn => {
+        let mut query = sqlx::query_as(sql).bind(buyer);
+        for id in lead_ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(conn).await?
+    });
+    Ok(rows)
+}
+
 /// The shared pipeline of a purchase, rebuilt from its recorded changes.
 pub async fn pipeline(tx: &mut Tx, purchase: &PurchaseRow) -> Result<Pipeline, ApiError> {
     let rows: Vec<(String, DateTime<Utc>)> = with_tx!(tx, conn => {

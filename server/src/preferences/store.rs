@@ -8,7 +8,7 @@ use leadmart_shared::wire::AgentPreferencesDto;
 use super::empty;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::with_pool;
+use crate::{with_pool, with_tx};
 
 pub(super) fn parse_stored(body: Option<String>) -> Result<AgentPreferencesDto, ApiError> {
     body.map(|b| serde_json::from_str(&b).map_err(ApiError::corrupt))
@@ -27,9 +27,11 @@ pub async fn load(db: &Db, user: i64) -> Result<AgentPreferencesDto, ApiError> {
     parse_stored(body)
 }
 
+/// Saves the agent's preferences and logs the change for sync, in one transaction.
 pub async fn save(db: &Db, user: i64, prefs: &AgentPreferencesDto) -> Result<(), ApiError> {
     let body = serde_json::to_string(prefs).map_err(ApiError::corrupt)?;
-    with_pool!(db, pool => {
+    let mut tx = db.begin_write().await?;
+    with_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO agent_preferences (user_id, body, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
@@ -37,8 +39,10 @@ pub async fn save(db: &Db, user: i64, prefs: &AgentPreferencesDto) -> Result<(),
         .bind(user)
         .bind(body)
         .bind(Utc::now())
-        .execute(pool)
+        .execute(conn)
         .await?;
     });
+    crate::sync::store::record(&mut tx, user, &crate::sync::store::Changed::Preferences).await?;
+    tx.commit().await?;
     Ok(())
 }

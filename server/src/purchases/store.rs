@@ -306,6 +306,11 @@ pub async fn apply(
             b.bind(purchase.stage.as_str()),
         )
     });
+    crate::sync::store::record_into(
+        &mut batch,
+        buyer,
+        &crate::sync::store::Changed::Lead(lead_id),
+    );
 
     let reference = format!("purchase:{purchase_id}");
     let buyer_id = UserId::new(buyer).map_err(ApiError::corrupt)?;

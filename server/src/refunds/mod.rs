@@ -76,6 +76,8 @@ async fn request_refund(
         credits: purchase.price,
     };
     let refund_id = store::insert_request(&mut tx, &new, now).await?;
+    let lead_changed = crate::sync::store::Changed::Lead(lead_id);
+    crate::sync::store::record(&mut tx, user.id, &lead_changed).await?;
     let dto = store::written_refund(&mut tx, refund_id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(dto)))
@@ -117,6 +119,9 @@ pub async fn decide(
     )
     .await?;
     let dto = store::written_refund(&mut tx, refund_id).await?;
+    let lead_id = parse_id(&dto.lead_id, "lead")?;
+    let lead_changed = crate::sync::store::Changed::Lead(lead_id);
+    crate::sync::store::record(&mut tx, pending.buyer, &lead_changed).await?;
     let balance_after = if effects.credit_buyer.is_zero() {
         None
     } else {

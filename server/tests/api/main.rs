@@ -16,5 +16,6 @@ mod partners;
 mod payments;
 mod purchases;
 mod refunds;
+mod sync;
 mod time_zone;
 mod uploads;

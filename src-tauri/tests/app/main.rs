@@ -2,6 +2,7 @@
 //! against a real server.
 
 mod bindings;
+mod briefcase;
 mod feed;
 mod import;
 mod live;

@@ -134,6 +134,7 @@ async fn contact_stage_and_refund_go_through_the_api() {
         &cache,
         &lead_id,
         "Wants a viewing on Saturday".to_owned(),
+        chrono::Utc::now(),
     )
     .await
     .expect("note");

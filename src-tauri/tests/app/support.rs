@@ -32,6 +32,28 @@ impl Server {
         let _ = self.stop.send(());
         self.task.await.expect("server stops");
     }
+
+    /// Stops the server, keeping its database, for [`Server::start_again`].
+    pub async fn stop_keeping(self) -> StoppedServer {
+        let url = self.url.clone();
+        let db = self.db.clone();
+        self.stop().await;
+        StoppedServer { url, db }
+    }
+}
+
+/// A stopped server's address and database.
+pub struct StoppedServer {
+    pub url: String,
+    pub db: Db,
+}
+
+impl StoppedServer {
+    /// Starts the server again on the same address and database (no new demo data).
+    pub async fn start_again(self) -> Server {
+        let address = self.url.trim_start_matches("http://").to_owned();
+        serve(self.db, TokenConfig::default(), &address).await
+    }
 }
 
 /// The demo server with the default token lifetimes.
@@ -58,6 +80,10 @@ async fn start(dir: &std::path::Path, tokens: TokenConfig, generated: usize) -> 
     demo::seed_demo_with(&db, chrono::Utc::now(), generated)
         .await
         .expect("demo data");
+    serve(db, tokens, "127.0.0.1:0").await
+}
+
+async fn serve(db: Db, tokens: TokenConfig, address: &str) -> Server {
     // Credits and partner payouts settle at once, no money moves (as in `cargo xtask run`).
     let mut state = AppState::new(db.clone())
         .with_payments(Payments::Dev)
@@ -66,7 +92,7 @@ async fn start(dir: &std::path::Path, tokens: TokenConfig, generated: usize) -> 
         tokens,
         ..MarketConfig::default()
     });
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("free port");
+    let listener = TcpListener::bind(address).await.expect("free port");
     let url = format!("http://{}", listener.local_addr().expect("address"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let counts = Arc::new(Counts::default());

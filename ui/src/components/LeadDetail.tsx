@@ -9,7 +9,10 @@ import {
   errorMessage,
   myLeadQuery,
   openContact,
+  discardSyncEdit,
   requestRefund,
+  retrySyncEdit,
+  type OutboxEntry,
   type ContactChannel,
   type PipelineStage,
   type PurchasedLead,
@@ -49,9 +52,10 @@ function useLeadUpdate() {
   const queryClient = useQueryClient();
   return (lead: PurchasedLead) => {
     queryClient.setQueryData(myLeadQuery(lead.lead.card.id).queryKey, (old) =>
-      old ? { ...old, lead } : { lead, connection: "online" as const },
+      old ? { ...old, lead } : old,
     );
-    void queryClient.invalidateQueries({ queryKey: ["my-leads", "list"] });
+    // The outbox changed too (an edit waits or was sent): every My Leads view reads it again.
+    void queryClient.invalidateQueries({ queryKey: ["my-leads"] });
     void queryClient.invalidateQueries({ queryKey: ["dashboard"] });
   };
 }
@@ -61,11 +65,52 @@ export function LeadDetail({ leadId }: { leadId: string }) {
   const detail = useQuery(myLeadQuery(leadId));
   if (detail.isPending) return <Loading label="Opening the lead…" />;
   if (detail.isError) return <ErrorAlert message={errorMessage(detail.error)} />;
-  const { lead, connection } = detail.data;
-  return <LeadDetailBody lead={lead} offline={connection === "offline"} />;
+  const { lead, connection, outbox } = detail.data;
+  return <LeadDetailBody lead={lead} offline={connection === "offline"} outbox={outbox} />;
 }
 
-function LeadDetailBody({ lead, offline }: { lead: PurchasedLead; offline: boolean }) {
+/** Edits of this lead the marketplace refused: why, and retry or discard (nothing is dropped silently). */
+function SyncProblems({ outbox }: { outbox: OutboxEntry[] }) {
+  const queryClient = useQueryClient();
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: ["my-leads"] });
+  const retry = useMutation({ mutationFn: retrySyncEdit, onSettled: refresh });
+  const discard = useMutation({ mutationFn: discardSyncEdit, onSettled: refresh });
+  const refused = outbox.filter((entry) => entry.problem);
+  if (refused.length === 0) return null;
+  return (
+    <section data-testid="sync-problems" className="rounded-lg border border-red-200 bg-red-50 p-3 text-sm text-red-900">
+      <h3 className="mb-1 font-semibold">
+        {refused.length === 1 ? "1 change was not saved" : `${refused.length} changes were not saved`}
+      </h3>
+      <ul className="flex flex-col gap-2">
+        {refused.map((entry) => (
+          <li key={entry.seq} className="flex items-center gap-3">
+            <span className="flex-1">
+              {describeEdit(entry)} ({formatDateTime(entry.createdAt)}): {entry.problem?.message}
+            </span>
+            <Button variant="secondary" className="py-1" onClick={() => retry.mutate(entry.seq)}>Retry</Button>
+            <Button variant="secondary" className="py-1" onClick={() => discard.mutate(entry.seq)}>Discard</Button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function describeEdit(entry: OutboxEntry): string {
+  const change = entry.change;
+  switch (change.type) {
+    case "stage":
+      return `Status → ${STAGE_LABELS[change.stage]}`;
+    case "note":
+      return `Note “${change.body.length > 40 ? `${change.body.slice(0, 40)}…` : change.body}”`;
+    case "contact":
+      return `${CHANNEL_LABELS[change.channel]} logged`;
+  }
+}
+
+function LeadDetailBody({ lead, offline, outbox }: { lead: PurchasedLead; offline: boolean; outbox: OutboxEntry[] }) {
+  const waiting = outbox.filter((entry) => !entry.problem).length;
   const c = lead.contact;
   const card = lead.lead.card;
   const cost = formatWorth(useCreditAmount(lead.pricePaid));
@@ -73,9 +118,16 @@ function LeadDetailBody({ lead, offline }: { lead: PurchasedLead; offline: boole
     <div data-testid="lead-detail" data-lead-id={card.id} className="flex flex-col gap-6">
       {offline && (
         <p className="rounded-lg bg-amber-50 p-3 text-sm text-amber-900">
-          Offline: showing this lead as saved on this computer. Changes need a connection.
+          Offline: showing this lead as saved on this computer. Your changes are kept here and
+          sent when you are back online.
         </p>
       )}
+      {waiting > 0 && (
+        <p data-testid="lead-pending" className="text-sm text-slate-600">
+          {waiting === 1 ? "1 change waiting to sync" : `${waiting} changes waiting to sync`}
+        </p>
+      )}
+      <SyncProblems outbox={outbox} />
       <section className="grid grid-cols-[1fr_auto] gap-4">
         <div>
           <h3 className="mb-2 text-sm font-semibold text-slate-700">Contact info</h3>
@@ -277,7 +329,10 @@ function Notes({ lead }: { lead: PurchasedLead }) {
           {lead.notes.map((note) => (
             <li key={note.id} className="rounded-lg bg-slate-50 p-3 text-sm">
               <p className="whitespace-pre-wrap">{note.body}</p>
-              <p className="mt-1 text-xs text-slate-500">{formatDateTime(note.createdAt)}</p>
+              <p className="mt-1 text-xs text-slate-500">
+                {formatDateTime(note.createdAt)}
+                {note.id.startsWith("pending-") && <span data-testid="note-pending"> · waiting to sync</span>}
+              </p>
             </li>
           ))}
         </ul>

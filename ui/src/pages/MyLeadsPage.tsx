@@ -31,7 +31,7 @@ const TABS: Tab[] = [
 const column = createColumnHelper<PurchasedLead>();
 
 /** What a row's buttons can do, passed through the table's `meta`. */
-type RowActions = { open: (leadId: string) => void };
+type RowActions = { open: (leadId: string) => void; pending: Set<string> };
 
 const columns = [
     column.accessor((l) => l.contact.name, {
@@ -52,9 +52,16 @@ const columns = [
     column.accessor("stage", {
       header: "Status",
       cell: (info) => (
-        <Badge className={STAGE_STYLES[info.getValue()] ?? ""}>
-          <span data-testid="row-stage">{STAGE_LABELS[info.getValue()]}</span>
-        </Badge>
+        <span className="flex items-center gap-1.5 whitespace-nowrap">
+          <Badge className={STAGE_STYLES[info.getValue()] ?? ""}>
+            <span data-testid="row-stage">{STAGE_LABELS[info.getValue()]}</span>
+          </Badge>
+          {(info.table.options.meta as RowActions).pending.has(info.row.original.lead.card.id) && (
+            <span data-testid="row-pending" title="Changed on this computer; waiting to sync" className="text-xs text-slate-500">
+              pending
+            </span>
+          )}
+        </span>
       ),
     }),
     column.accessor((l) => l.lead.card.score, { id: "score", header: "Score" }),
@@ -88,6 +95,10 @@ export function MyLeadsPage({ initialLeadId }: { initialLeadId?: string }) {
   const [selected, setSelected] = useState<string | null>(initialLeadId ?? null);
   const [sorting, setSorting] = useState<SortingState>([]);
   const all = useMemo(() => leads.data?.leads ?? [], [leads.data]);
+  const pending = useMemo(
+    () => new Set((leads.data?.outbox ?? []).filter((entry) => !entry.problem).map((entry) => entry.leadId)),
+    [leads.data],
+  );
   const stages = TABS.find((t) => t.id === tab)?.stages ?? null;
   const rows = useMemo(
     () => (stages ? all.filter((lead) => stages.includes(lead.stage)) : all),
@@ -97,7 +108,7 @@ export function MyLeadsPage({ initialLeadId }: { initialLeadId?: string }) {
   // oxlint-disable-next-line react/incompatible-library
   const table = useReactTable({
     data: rows,
-    meta: { open: setSelected } satisfies RowActions,
+    meta: { open: setSelected, pending } satisfies RowActions,
     columns,
     state: { sorting },
     onSortingChange: setSorting,
@@ -135,7 +146,8 @@ export function MyLeadsPage({ initialLeadId }: { initialLeadId?: string }) {
         <output className="flex items-center gap-2 rounded-lg border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900">
           <WifiOff aria-hidden size={16} /> Offline: your leads as saved
           {leads.data.lastSyncedAt ? ` ${timeAgo(leads.data.lastSyncedAt)}` : ""}. Contact details
-          work; status changes need a connection.
+          work; status changes, notes and calls you log are kept here and sent when you are back
+          online.
         </output>
       )}
       {leads.isPending && <Loading label="Loading your leads…" />}

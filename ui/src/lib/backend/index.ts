@@ -38,6 +38,7 @@ export type {
   AgentPreferencesDto_Serialize as AgentPreferences,
   ApiErrorCode,
   AppError,
+  OutboxEntry_Serialize as OutboxEntry,
   AutoRechargeDto,
   BrowsePage_Serialize as BrowsePage,
   Connection,
@@ -185,6 +186,16 @@ export async function changeLeadStage(
 
 export async function addLeadNote(leadId: string, body: string) {
   return unwrap(await commands.addLeadNote(leadId, body));
+}
+
+/** Sends an edit the marketplace refused once more (it goes to the end of the outbox). */
+export async function retrySyncEdit(seq: number) {
+  return unwrap(await commands.retrySyncEdit(seq));
+}
+
+/** Drops an edit the marketplace refused. */
+export async function discardSyncEdit(seq: number) {
+  return unwrap(await commands.discardSyncEdit(seq));
 }
 
 export async function requestRefund(leadId: string, reason: RefundReason, note: string) {

@@ -1,0 +1,164 @@
+//! The offline briefcase against a real server: edits made with the server down wait in the
+//! outbox (shown at once, pending), survive the app stopping in the middle of their replay, and
+//! reach the server exactly once; the cache then equals the server's view of the agent.
+
+use leadmart_app::api::Method;
+use leadmart_app::marketplace::Connection;
+use leadmart_app::my_leads;
+use leadmart_app::purchases::purchase;
+use leadmart_shared::error_code::ApiErrorCode;
+use leadmart_shared::pipeline::{ContactChannel, PipelineStage};
+use leadmart_shared::wire::sync::{
+    DeviceMutation, MutationBatch, MutationOutcome, MutationResults,
+};
+use leadmart_shared::wire::{MyLeadsPage, PurchasedLead};
+
+use crate::support::{andheri_lead, session_for, signed_in_agent, start_server};
+
+#[tokio::test]
+async fn offline_edits_survive_a_stop_mid_replay_and_apply_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start_server(dir.path()).await;
+    let url = server.url.clone();
+    let (cache, session) = signed_in_agent(dir.path(), &server).await;
+    let lead_id = andheri_lead(&session, &cache).await;
+    purchase(&session, &cache, &lead_id, chrono::Utc::now())
+        .await
+        .expect("bought");
+    let online = my_leads::list(&session, &cache, chrono::Utc::now())
+        .await
+        .expect("My Leads");
+    assert_eq!(online.connection, Connection::Online);
+    assert!(online.outbox.is_empty());
+
+    let stopped = server.stop_keeping().await;
+    let now = chrono::Utc::now();
+    let moved = my_leads::change_stage(
+        &session,
+        &cache,
+        &lead_id,
+        PipelineStage::Contacted,
+        None,
+        now,
+    )
+    .await
+    .expect("a stage change offline is kept");
+    assert_eq!(moved.stage, PipelineStage::Contacted, "shown at once");
+    let noted = my_leads::add_note(&session, &cache, &lead_id, "Call after 6".to_owned(), now)
+        .await
+        .expect("a note offline is kept");
+    assert_eq!(noted.notes.last().map(|n| n.id.as_str()), Some("pending-2"));
+    my_leads::log_contact(&session, &cache, &lead_id, ContactChannel::Call, None, now)
+        .await
+        .expect("a contact offline is kept");
+    let refused = my_leads::change_stage(&session, &cache, &lead_id, PipelineStage::New, None, now)
+        .await
+        .expect_err("the pipeline rules hold offline too");
+    assert!(
+        matches!(&refused, leadmart_app::error::AppError::Server { api_code, .. } if *api_code == ApiErrorCode::IllegalTransition),
+        "{refused:?}"
+    );
+    let offline = my_leads::list(&session, &cache, now)
+        .await
+        .expect("offline list");
+    assert_eq!(offline.connection, Connection::Offline);
+    assert_eq!(offline.outbox.len(), 3, "three edits wait");
+    assert!(offline.outbox.iter().all(|e| e.problem.is_none()));
+    let shown = offline
+        .leads
+        .iter()
+        .find(|l| l.lead.card.id == lead_id)
+        .expect("the lead");
+    assert_eq!(
+        (shown.stage, shown.notes.len(), shown.contact_log.len()),
+        (PipelineStage::Contacted, 1, 1)
+    );
+
+    // The server comes back; the app sends the first two edits and stops before it hears the
+    // answer (what a crash mid-replay leaves: applied on the server, still in the outbox).
+    let server = stopped.start_again().await;
+    let waiting = cache.pending(2).await.expect("outbox");
+    let install_id = cache.install_id(String::new).await.expect("install id");
+    let batch = MutationBatch {
+        install_id,
+        mutations: waiting
+            .into_iter()
+            .map(|e| DeviceMutation {
+                seq: e.seq,
+                lead_id: e.lead_id,
+                change: e.change,
+            })
+            .collect(),
+    };
+    let answer: MutationResults = session
+        .request(Method::POST, "v1/sync/mutations", &[], Some(&batch))
+        .await
+        .expect("the server takes them");
+    assert!(
+        answer
+            .results
+            .iter()
+            .all(|r| r.outcome == MutationOutcome::Applied)
+    );
+    drop((session, cache));
+
+    // The app starts again: its outbox still holds all three; the sync sends them, the server
+    // applies the third and knows the first two.
+    let restarted = session_for(&url, dir.path()).await;
+    let cache = restarted.cache().await.expect("the agent's cache");
+    assert_eq!(
+        cache.outbox().await.expect("outbox").len(),
+        3,
+        "nothing was lost"
+    );
+    let synced = my_leads::list(&restarted, &cache, chrono::Utc::now())
+        .await
+        .expect("synced");
+    assert_eq!(synced.connection, Connection::Online);
+    assert!(
+        synced.outbox.is_empty(),
+        "every edit was taken: {:?}",
+        synced.outbox
+    );
+
+    let on_server: MyLeadsPage = restarted
+        .request(
+            Method::GET,
+            "v1/my/leads",
+            &[("limit", "200".to_owned())],
+            None::<&()>,
+        )
+        .await
+        .expect("the server's view");
+    let (cached, _) = cache.purchased().await.expect("the cache's view");
+    let comparable = |leads: &[PurchasedLead]| {
+        leads
+            .iter()
+            .map(|l| {
+                (
+                    l.lead.card.id.clone(),
+                    l.stage,
+                    l.stage_history.clone(),
+                    l.notes.clone(),
+                    l.contact_log.clone(),
+                    l.contact.clone(),
+                    l.refund.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        comparable(&cached),
+        comparable(&on_server.leads),
+        "the cache equals the server"
+    );
+    let worked = on_server
+        .leads
+        .iter()
+        .find(|l| l.lead.card.id == lead_id)
+        .expect("the lead");
+    assert_eq!(worked.notes.len(), 1, "the note once");
+    assert_eq!(worked.contact_log.len(), 1, "the call once");
+    assert_eq!(worked.stage_history.len(), 1, "the move once");
+    server.stop().await;
+}
