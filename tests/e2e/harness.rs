@@ -95,28 +95,37 @@ pub fn start_xvfb() -> Result<(Process, String)> {
 /// The demo server; `generated_leads` generated leads of the demo partner beside the
 /// hand-written ones (with them, the partner has a past upload and leads to sell).
 pub fn start_server(dir: &Path, generated_leads: usize) -> Result<(Process, String)> {
+    start_server_at(dir, generated_leads, "127.0.0.1:0", true)
+}
+
+/// The server on `bind`, over the database in `dir`, seeding the demo only when `seed`.
+fn start_server_at(
+    dir: &Path,
+    generated_leads: usize,
+    bind: &str,
+    seed: bool,
+) -> Result<(Process, String)> {
     let database_url = format!("sqlite://{}", dir.join("server.db").display());
     let generated_leads = generated_leads.to_string();
+    let mut args = vec!["--database-url", &database_url, "serve", "--bind", bind];
+    if seed {
+        args.push("--seed-demo");
+    }
+    args.extend([
+        // Credits settle at once, no money moves: the tests buy credits.
+        "--payments",
+        "dev",
+        // Partner payouts likewise; uploaded emails are checked locally.
+        "--payouts",
+        "dev",
+        "--email-verification",
+        "local",
+        // Only the hand-written demo leads unless asked: the tests count them.
+        "--demo-generated-leads",
+        &generated_leads,
+    ]);
     let mut child = Command::new(binary("leadmart-server")?)
-        .args([
-            "--database-url",
-            &database_url,
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--seed-demo",
-            // Credits settle at once, no money moves: the tests buy credits.
-            "--payments",
-            "dev",
-            // Partner payouts likewise; uploaded emails are checked locally.
-            "--payouts",
-            "dev",
-            "--email-verification",
-            "local",
-            // Only the hand-written demo leads unless asked: the tests count them.
-            "--demo-generated-leads",
-            &generated_leads,
-        ])
+        .args(&args)
         .stdout(Stdio::piped())
         .spawn()
         .context("start leadmart-server")?;
@@ -258,6 +267,14 @@ impl Desktop {
     /// Stops the API, as a lost connection would.
     pub fn stop_server(&mut self) {
         self.server = None;
+    }
+
+    /// Starts the API again where it was, over the same database (the connection is back).
+    pub fn restart_server(&mut self) -> Result<()> {
+        let bind = self.env.api_url.trim_start_matches("http://").to_owned();
+        let (server, _) = start_server_at(self.home.path(), 0, &bind, false)?;
+        self.server = Some(server);
+        Ok(())
     }
 }
 

@@ -4,6 +4,7 @@
 //! Run by `cargo xtask test` inside `dbus-run-session` and `keyctl session -`, after building both
 //! binaries (this test does not rebuild them). Screenshots go to `target/e2e-artifacts/`.
 
+mod briefcase;
 mod buyer_flow;
 mod desktop;
 mod harness;

@@ -7,18 +7,20 @@ export function ConnectionStatus() {
   const feed = useQuery(marketplaceFeedQuery());
   const agent = useQuery(currentUserQuery()).data?.role === "agent";
   // The agent's briefcase: edits waiting for the marketplace, and those it refused.
-  const outbox = useQuery({ ...myLeadsQuery(), enabled: agent }).data?.outbox ?? [];
+  const briefcase = useQuery({ ...myLeadsQuery(), enabled: agent }).data;
+  const outbox = briefcase?.outbox ?? [];
   const waiting = outbox.filter((entry) => !entry.problem).length;
   const refused = outbox.length - waiting;
   const data = feed.data;
   const syncing = feed.isFetching;
-  const online = data?.connection === "online";
+  // Offline as soon as either read found the marketplace gone (an edit's sync notices first).
+  const online = data?.connection === "online" && briefcase?.connection !== "offline";
   const label = !data ? "Connecting…" : syncing ? "Syncing…" : online ? "Online" : "Offline";
   const dot = !data || syncing ? "bg-sky-500" : online ? "bg-emerald-500" : "bg-amber-500";
   return (
     <output
       data-testid="connection-status"
-      data-connection={data?.connection ?? "unknown"}
+      data-connection={data ? (online ? "online" : "offline") : "unknown"}
       className="flex items-center gap-2 text-sm text-slate-600"
     >
       <span aria-hidden className={`h-2.5 w-2.5 rounded-full ${dot}`} />

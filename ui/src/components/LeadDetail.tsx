@@ -352,7 +352,7 @@ function Notes({ lead }: { lead: PurchasedLead }) {
           value={body}
           onChange={(e) => setBody(e.target.value)}
         />
-        <Button type="submit" variant="secondary" disabled={!body.trim() || add.isPending}>
+        <Button type="submit" data-testid="note-submit" variant="secondary" disabled={!body.trim() || add.isPending}>
           Add note
         </Button>
       </form>
