@@ -11,27 +11,36 @@
 //! files stay on disk (a user's unsynced offline edits must survive their sign-out); no other
 //! user's session ever opens them.
 //!
+//! A user's file is encrypted with SQLCipher, its key in the keychain ([`encryption`]); the
+//! signed-out file holds nothing personal and stays plain.
+//!
 //! Ownership of each table is written next to it in the migrations: server-owned tables are
 //! replaced by sync; device-owned ones (the outbox, later) are never overwritten by the server.
 
 mod alerts;
+mod encryption;
 mod outbox;
+mod search;
 mod uploads;
 
 pub use alerts::LeadAlert;
+pub use encryption::{CacheReset, ResetReason};
 pub use outbox::{OutboxEntry, SyncProblem};
+pub use search::{BriefcaseQuery, SEARCH_LIMIT, SearchHit, TextRun};
 pub use uploads::{MappingProfile, NewUpload, UploadRecord, header_set};
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use leadmart_shared::wire::{LeadCard, MeDto, PurchasedLead};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 const UPSERT_STATE: &str = "INSERT INTO sync_state (key, value) VALUES ($1, $2) \
      ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+/// `sync_state` key of the [`CacheReset`] not yet dismissed.
+const CACHE_RESET: &str = "cache_reset";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/local");
 
@@ -42,6 +51,13 @@ pub enum CacheError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("could not move the cache file {path}: {source}")]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the cache key: {0}")]
+    Keychain(#[from] crate::secrets::SecretsError),
     #[error("local database: {0}")]
     Database(sqlx::Error),
     #[error("local database migration: {0}")]
@@ -111,11 +127,21 @@ impl CacheFolder {
         }
     }
 
-    /// Opens (creating if needed) `owner`'s cache file. Only the session manager calls this for
-    /// a user, as that user's session starts.
+    /// Opens (creating if needed) `owner`'s cache file, a user's with its key from the keychain.
+    /// Only the session manager calls this for a user, as that user's session starts.
     pub async fn open(&self, owner: Owner) -> Result<Cache, CacheError> {
         let path = self.path_of(&owner)?;
-        Cache::open(&path, owner).await
+        if owner == Owner::SignedOut {
+            return Cache::open(&path, owner, None).await;
+        }
+        let (key, reset) = encryption::unlock(&path, Utc::now()).await?;
+        let cache = Cache::open(&path, owner, Some(&key)).await?;
+        if let Some(reset) = reset {
+            cache
+                .set_state(CACHE_RESET, &serde_json::to_string(&reset)?)
+                .await?;
+        }
+        Ok(cache)
     }
 }
 
@@ -127,8 +153,13 @@ pub struct CachedFeed {
 }
 
 impl Cache {
-    /// Opens (creating if needed) the cache at `path` and brings its schema up to date.
-    async fn open(path: &Path, owner: Owner) -> Result<Self, CacheError> {
+    /// Opens (creating if needed) the cache at `path`, with `key` when it is encrypted, and
+    /// brings its schema up to date.
+    async fn open(
+        path: &Path,
+        owner: Owner,
+        key: Option<&crate::secrets::Sensitive<String>>,
+    ) -> Result<Self, CacheError> {
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder).map_err(|source| CacheError::Folder {
                 path: folder.to_owned(),
@@ -136,8 +167,7 @@ impl Cache {
             })?;
         }
         let existed = path.exists();
-        let options = SqliteConnectOptions::from_str("sqlite://")?
-            .filename(path)
+        let options = encryption::options(path, key)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(5))
@@ -175,7 +205,8 @@ impl Cache {
     }
 
     /// Copies the database aside (`cache.db.bak-vN`) when migrations newer than its schema are
-    /// about to run, so a bad migration never costs a user their offline edits.
+    /// about to run, so a bad migration never costs a user their offline edits. A copy of the
+    /// file after a checkpoint: its pages stay encrypted with the same key.
     async fn backup_before_migrating(&self, path: &Path) -> Result<(), CacheError> {
         let applied: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
@@ -187,11 +218,13 @@ impl Cache {
             && applied < latest
         {
             let backup = path.with_extension(format!("db.bak-v{applied}"));
-            let _ = std::fs::remove_file(&backup);
-            sqlx::query("VACUUM INTO $1")
-                .bind(backup.to_string_lossy().into_owned())
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&self.pool)
                 .await?;
+            std::fs::copy(path, &backup).map_err(|source| CacheError::File {
+                path: backup.clone(),
+                source,
+            })?;
         }
         Ok(())
     }
@@ -319,6 +352,24 @@ impl Cache {
     pub async fn finish_purchase_attempt(&self, lead_id: &str) -> Result<(), CacheError> {
         sqlx::query("DELETE FROM purchase_attempts WHERE lead_id = $1")
             .bind(lead_id)
+            .execute(self.personal()?)
+            .await?;
+        Ok(())
+    }
+
+    /// The cache file this one replaced because it could not be unlocked, until the agent has
+    /// read that it was.
+    pub async fn cache_reset(&self) -> Result<Option<CacheReset>, CacheError> {
+        self.personal()?;
+        match self.state(CACHE_RESET).await? {
+            Some(json) => Ok(Some(serde_json::from_str(&json)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn dismiss_cache_reset(&self) -> Result<(), CacheError> {
+        sqlx::query("DELETE FROM sync_state WHERE key = $1")
+            .bind(CACHE_RESET)
             .execute(self.personal()?)
             .await?;
         Ok(())

@@ -20,6 +20,7 @@ use rust_decimal::Decimal;
 
 use crate::AppCore;
 use crate::billing;
+use crate::cache::{BriefcaseQuery, SearchHit};
 use crate::contact::{self, ContactOpened};
 use crate::dashboard::{self, DashboardView};
 use crate::error::AppError;
@@ -150,6 +151,25 @@ pub async fn retry_sync_edit(core: State<'_, AppCore>, seq: u32) -> Result<(), A
 pub async fn discard_sync_edit(core: State<'_, AppCore>, seq: u32) -> Result<(), AppError> {
     let cache = core.session.cache().await?;
     my_leads::discard_edit(&cache, seq).await
+}
+
+/// Searches the purchased leads on this computer: works offline, answers in milliseconds.
+#[tauri::command]
+#[specta::specta]
+pub async fn search_my_leads(
+    core: State<'_, AppCore>,
+    query: BriefcaseQuery,
+) -> Result<Vec<SearchHit>, AppError> {
+    let cache = core.session.cache().await?;
+    Ok(cache.search_purchased(&query).await?)
+}
+
+/// The agent has read that their offline copy was set aside and downloaded again.
+#[tauri::command]
+#[specta::specta]
+pub async fn dismiss_cache_reset(core: State<'_, AppCore>) -> Result<(), AppError> {
+    let cache = core.session.cache().await?;
+    Ok(cache.dismiss_cache_reset().await?)
 }
 
 #[tauri::command]

@@ -95,9 +95,11 @@ impl From<crate::api::ApiError> for AppError {
 
 impl From<crate::cache::CacheError> for AppError {
     fn from(err: crate::cache::CacheError) -> Self {
-        if matches!(err, crate::cache::CacheError::SignedOut) {
+        match err {
             // The session that owned the data ended (or never began): not a fault of the cache.
-            return AppError::signed_out();
+            crate::cache::CacheError::SignedOut => return AppError::signed_out(),
+            crate::cache::CacheError::Keychain(err) => return err.into(),
+            _ => {}
         }
         tracing::error!(error = %err, "local cache error");
         AppError::Cache {

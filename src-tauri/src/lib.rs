@@ -295,6 +295,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::purchase_lead,
             commands::my_leads,
             commands::retry_sync_edit,
+            commands::dismiss_cache_reset,
+            commands::search_my_leads,
             commands::discard_sync_edit,
             commands::my_lead,
             commands::change_lead_stage,

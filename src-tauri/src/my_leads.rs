@@ -18,7 +18,7 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::api::Method;
-use crate::cache::{Cache, OutboxEntry};
+use crate::cache::{Cache, CacheReset, OutboxEntry};
 use crate::error::AppError;
 use crate::marketplace::{Connection, path_segment};
 use crate::session::SessionManager;
@@ -33,6 +33,9 @@ pub struct MyLeadsView {
     /// Edits made on this computer the server has not taken yet: waiting (`problem` empty) or
     /// refused. A note or contact-log entry shown from here has the id `pending-<seq>`.
     pub outbox: Vec<OutboxEntry>,
+    /// Set when this computer's copy could not be unlocked and was downloaded again, until
+    /// the agent dismisses it.
+    pub cache_reset: Option<CacheReset>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
@@ -74,6 +77,7 @@ pub async fn list(
         connection,
         last_synced_at,
         outbox,
+        cache_reset: cache.cache_reset().await?,
     })
 }
 

@@ -49,6 +49,10 @@ pub enum SecretsError {
     Keychain(#[from] keyring::Error),
     #[error("the stored session is unreadable: {0}")]
     Corrupt(#[from] serde_json::Error),
+    #[error("the system's random source failed: {0}")]
+    Random(String),
+    #[error("the keychain task failed: {0}")]
+    Task(String),
 }
 
 /// Which keychain this process uses; chosen once at start-up by [`choose_backend`].
@@ -90,43 +94,115 @@ fn secret_service_available() -> bool {
     }
 }
 
-/// The keychain entry holding the session for one API (one entry per server URL, so a demo
-/// server and production never share tokens).
+/// Keychain calls block (D-Bus, Security framework): runs one off the async runtime's threads.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, SecretsError> + Send + 'static,
+) -> Result<T, SecretsError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| SecretsError::Task(err.to_string()))?
+}
+
+/// One keychain entry of this app: a secret string under an account name.
 #[derive(Debug, Clone)]
-pub struct TokenStore {
+struct KeychainEntry {
     account: String,
 }
 
-impl TokenStore {
-    pub fn for_api(api_url: &str) -> Self {
-        Self {
-            account: format!("session:{api_url}"),
-        }
-    }
-
+impl KeychainEntry {
     fn entry(&self) -> Result<keyring::Entry, SecretsError> {
         Ok(keyring::Entry::new(SERVICE, &self.account)?)
     }
 
-    pub fn save(&self, session: &StoredSession) -> Result<(), SecretsError> {
-        let json = Sensitive::new(serde_json::to_string(session)?);
-        self.entry()?.set_password(json.expose())?;
+    fn save(&self, secret: &str) -> Result<(), SecretsError> {
+        self.entry()?.set_password(secret)?;
         Ok(())
     }
 
-    /// The stored session, or `None` when signed out.
-    pub fn load(&self) -> Result<Option<StoredSession>, SecretsError> {
+    fn load(&self) -> Result<Option<Sensitive<String>>, SecretsError> {
         match self.entry()?.get_password() {
-            Ok(json) => Ok(Some(serde_json::from_str(&json)?)),
+            Ok(secret) => Ok(Some(Sensitive::new(secret))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(err) => Err(err.into()),
         }
     }
 
-    pub fn clear(&self) -> Result<(), SecretsError> {
+    fn clear(&self) -> Result<(), SecretsError> {
         match self.entry()?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(err) => Err(err.into()),
         }
     }
+}
+
+/// The keychain entry holding the session for one API (one entry per server URL, so a demo
+/// server and production never share tokens).
+#[derive(Debug, Clone)]
+pub struct TokenStore {
+    entry: KeychainEntry,
+}
+
+impl TokenStore {
+    pub fn for_api(api_url: &str) -> Self {
+        Self {
+            entry: KeychainEntry {
+                account: format!("session:{api_url}"),
+            },
+        }
+    }
+
+    pub fn save(&self, session: &StoredSession) -> Result<(), SecretsError> {
+        let json = Sensitive::new(serde_json::to_string(session)?);
+        self.entry.save(json.expose())
+    }
+
+    /// The stored session, or `None` when signed out.
+    pub fn load(&self) -> Result<Option<StoredSession>, SecretsError> {
+        match self.entry.load()? {
+            Some(json) => Ok(Some(serde_json::from_str(json.expose())?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn clear(&self) -> Result<(), SecretsError> {
+        self.entry.clear()
+    }
+}
+
+/// The key of one encrypted cache file (one entry per file path): 256 random bits, as the 64 hex
+/// digits SQLCipher takes as a raw key. It lives only in the keychain, never beside the file.
+#[derive(Debug, Clone)]
+pub struct CacheKeyStore {
+    entry: KeychainEntry,
+}
+
+impl CacheKeyStore {
+    pub fn for_file(path: &std::path::Path) -> Self {
+        Self {
+            entry: KeychainEntry {
+                account: format!("cache-key:{}", path.display()),
+            },
+        }
+    }
+
+    pub fn load(&self) -> Result<Option<Sensitive<String>>, SecretsError> {
+        self.entry.load()
+    }
+
+    pub fn save(&self, key: &Sensitive<String>) -> Result<(), SecretsError> {
+        self.entry.save(key.expose())
+    }
+
+    /// Forgets the key (its file becomes unreadable): what a keychain reset does.
+    pub fn clear(&self) -> Result<(), SecretsError> {
+        self.entry.clear()
+    }
+}
+
+/// A new cache key from the OS's random source.
+pub fn new_cache_key() -> Result<Sensitive<String>, SecretsError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|err| SecretsError::Random(err.to_string()))?;
+    let hex = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    Ok(Sensitive::new(hex))
 }

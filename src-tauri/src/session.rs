@@ -41,16 +41,10 @@ pub struct SessionManager {
     signed_in: tokio::sync::watch::Sender<Option<String>>,
 }
 
-/// Keychain calls block (D-Bus, Security framework): keep them off the async runtime's threads.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, crate::secrets::SecretsError> + Send + 'static,
 ) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|err| AppError::Keychain {
-            message: format!("The keychain task failed: {err}"),
-        })?
-        .map_err(AppError::from)
+    Ok(crate::secrets::blocking(work).await?)
 }
 
 fn tokens_of(session: &AuthSession) -> Tokens {

@@ -22,6 +22,10 @@ export const commands = {
 	myLeads: () => typedError<MyLeadsView_Serialize, AppError>(__TAURI_INVOKE("my_leads")),
 	/**  Sends an edit the marketplace refused once more (it goes to the end of the outbox). */
 	retrySyncEdit: (seq: number) => typedError<null, AppError>(__TAURI_INVOKE("retry_sync_edit", { seq })),
+	/**  The agent has read that their offline copy was set aside and downloaded again. */
+	dismissCacheReset: () => typedError<null, AppError>(__TAURI_INVOKE("dismiss_cache_reset")),
+	/**  Searches the purchased leads on this computer: works offline, answers in milliseconds. */
+	searchMyLeads: (query: BriefcaseQuery_Deserialize) => typedError<SearchHit_Serialize[], AppError>(__TAURI_INVOKE("search_my_leads", { query })),
 	/**  Drops an edit the marketplace refused. */
 	discardSyncEdit: (seq: number) => typedError<null, AppError>(__TAURI_INVOKE("discard_sync_edit", { seq })),
 	myLead: (leadId: string) => typedError<MyLeadView_Serialize, AppError>(__TAURI_INVOKE("my_lead", { leadId })),
@@ -262,6 +266,29 @@ export type AutoRechargeDto = {
 	packageCode: string,
 };
 
+/**  What the agent searches for in their briefcase. Empty text lists by the filters alone. */
+export type BriefcaseQuery = BriefcaseQuery_Serialize | BriefcaseQuery_Deserialize;
+
+/**  What the agent searches for in their briefcase. Empty text lists by the filters alone. */
+export type BriefcaseQuery_Deserialize = {
+	/**  Words to find; each matches words starting with it ("raj" finds "Rajesh"). */
+	text: string,
+	minScore?: number | null,
+	category?: string | null,
+	/**  Bought at or after this time. */
+	purchasedSince?: string | null,
+};
+
+/**  What the agent searches for in their briefcase. Empty text lists by the filters alone. */
+export type BriefcaseQuery_Serialize = {
+	/**  Words to find; each matches words starting with it ("raj" finds "Rajesh"). */
+	text: string,
+	minScore: number | null,
+	category: string | null,
+	/**  Bought at or after this time. */
+	purchasedSince: string | null,
+};
+
 /**
  *  The Available Leads filter bar (seed 000) and sort, as the UI sends it. Every field is
  *  optional; empty lists and `None` mean "any".
@@ -347,6 +374,14 @@ export type BrowsePage_Serialize = {
 	lastSyncedAt: string | null,
 	/**  Offline with filters set: the saved page is shown unfiltered. */
 	filtersIgnored: boolean,
+};
+
+/**  A cache file that could not be unlocked and was replaced by an empty one. */
+export type CacheReset = {
+	at: string,
+	reason: ResetReason,
+	/**  Where the unreadable file now is (kept: a restored keychain could still open it). */
+	setAsideAs: string,
 };
 
 /**  A problem of a preview row; `column` when it is about one cell. */
@@ -1063,6 +1098,11 @@ export type MyLeadsView_Deserialize = {
 	 *  refused. A note or contact-log entry shown from here has the id `pending-<seq>`.
 	 */
 	outbox: OutboxEntry_Deserialize[],
+	/**
+	 *  Set when this computer's copy could not be unlocked and was downloaded again, until
+	 *  the agent dismisses it.
+	 */
+	cacheReset?: CacheReset | null,
 };
 
 export type MyLeadsView_Serialize = {
@@ -1075,6 +1115,11 @@ export type MyLeadsView_Serialize = {
 	 *  refused. A note or contact-log entry shown from here has the id `pending-<seq>`.
 	 */
 	outbox: OutboxEntry_Serialize[],
+	/**
+	 *  Set when this computer's copy could not be unlocked and was downloaded again, until
+	 *  the agent dismisses it.
+	 */
+	cacheReset: CacheReset | null,
 };
 
 /**
@@ -1382,6 +1427,13 @@ export type RefundReason = "wrong_number" | "fake" | "duplicate" | "not_interest
 
 export type RefundStatus = "requested" | "approved" | "denied";
 
+/**  Why a cache file was moved aside and started again. */
+export type ResetReason = 
+/**  The keychain no longer holds the file's key. */
+"keyMissing" | 
+/**  The keychain's key does not open the file. */
+"wrongKey";
+
 /**  A user's role. Agents buy leads, partners supply them, admins run the marketplace. */
 export type Role = "agent" | "partner" | "admin";
 
@@ -1395,6 +1447,37 @@ export type SavedFile = {
 export type ScoreSignal = {
 	label: string,
 	points: number,
+};
+
+/**  One lead the search found. */
+export type SearchHit = SearchHit_Serialize | SearchHit_Deserialize;
+
+/**  One lead the search found. */
+export type SearchHit_Deserialize = {
+	leadId: string,
+	/**  The customer's name, matched words marked. */
+	name: TextRun[],
+	/**  Area, city and postal code, matched words marked. */
+	area: TextRun[],
+	/**
+	 *  The best passage of the company, requirements or notes holding a match, if the match
+	 *  was there.
+	 */
+	excerpt?: TextRun[] | null,
+};
+
+/**  One lead the search found. */
+export type SearchHit_Serialize = {
+	leadId: string,
+	/**  The customer's name, matched words marked. */
+	name: TextRun[],
+	/**  Area, city and postal code, matched words marked. */
+	area: TextRun[],
+	/**
+	 *  The best passage of the company, requirements or notes holding a match, if the match
+	 *  was there.
+	 */
+	excerpt: TextRun[] | null,
 };
 
 export type ServiceAreaDto = ServiceAreaDto_Serialize | ServiceAreaDto_Deserialize;
@@ -1479,6 +1562,12 @@ export type StageChangeDto = {
 export type SyncProblem = {
 	code: ApiErrorCode,
 	message: string,
+};
+
+/**  A stretch of text, `hit` when the search matched it. */
+export type TextRun = {
+	text: string,
+	hit: boolean,
 };
 
 /**  What the window shows about updates. */

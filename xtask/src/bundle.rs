@@ -19,12 +19,14 @@ use crate::{StatusOk, setup};
 const PROOF_PACKAGES: &[&str] = &["xvfb", "xauth", "x11-utils", "dbus", "imagemagick"];
 
 /// Libraries the installed app needs; the `.deb` must declare each (the tray icon loads
-/// libayatana-appindicator at run time, so nothing else would pull it in).
+/// libayatana-appindicator at run time, so nothing else would pull it in; the encrypted cache
+/// links the system's libcrypto).
 const REQUIRED_DEPENDS: &[&str] = &[
     "libwebkit2gtk-4.1-0",
     "libgtk-3-0",
     "libdbus-1-3",
     "libayatana-appindicator3-1",
+    "libssl3",
 ];
 
 /// The hidden step that runs inside the virtual display (see [`launch_installed`]).

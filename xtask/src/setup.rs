@@ -6,7 +6,8 @@ use anyhow::{Context, Result, bail};
 
 use crate::StatusOk;
 
-/// Building and running the desktop app (WebKitGTK, D-Bus for the keyring, tray support).
+/// Building and running the desktop app (WebKitGTK, D-Bus for the keyring, tray support,
+/// OpenSSL's libcrypto for the encrypted cache).
 pub const RUN_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -14,6 +15,7 @@ pub const RUN_PACKAGES: &[&str] = &[
     "libdbus-1-dev",
     "libayatana-appindicator3-dev",
     "librsvg2-dev",
+    "libssl-dev",
 ];
 
 /// What the tests need on top of [`RUN_PACKAGES`]: the headless display, WebDriver, a private

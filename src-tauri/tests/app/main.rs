@@ -3,6 +3,7 @@
 
 mod bindings;
 mod briefcase;
+mod encryption;
 mod feed;
 mod import;
 mod live;
@@ -10,5 +11,6 @@ mod my_leads;
 mod notify;
 mod partner;
 mod purchase;
+mod search;
 mod session;
 mod support;

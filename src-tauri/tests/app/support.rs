@@ -215,6 +215,20 @@ pub async fn andheri_lead(session: &SessionManager, cache: &Cache) -> String {
         .expect("the Andheri West 3BHK is listed")
 }
 
+/// The demo agent signed in on `server` (app data folder in `dir`), having bought the Andheri
+/// West 3BHK: their cache, session and the purchase as the server described it.
+pub async fn agent_with_andheri(
+    dir: &Path,
+    server: &Server,
+) -> (Cache, SessionManager, leadmart_shared::wire::PurchasedLead) {
+    let (cache, session) = signed_in_agent(dir, server).await;
+    let lead_id = andheri_lead(&session, &cache).await;
+    let bought = leadmart_app::purchases::purchase(&session, &cache, &lead_id, chrono::Utc::now())
+        .await
+        .expect("bought");
+    (cache, session, bought.purchase)
+}
+
 /// Records the links the app asked the OS to open.
 #[derive(Default)]
 pub struct RecordingOpener {
