@@ -115,6 +115,14 @@ pub enum RefundStatus {
     Denied,
 }
 
+impl RefundStatus {
+    /// Whether the buyer still holds the lead's contact details: an approved refund gives the
+    /// lead back, so its contact is no longer theirs (some lead sellers require it erased).
+    pub fn buyer_keeps_contact(self) -> bool {
+        self != RefundStatus::Approved
+    }
+}
+
 /// What a decision does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RefundEffects {

@@ -345,7 +345,11 @@ pub struct PurchasedLead {
     #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
     pub purchase_id: String,
     pub lead: LeadPreviewDto,
-    pub contact: ContactDto,
+    /// `None` once a refund of this purchase is approved
+    /// ([`RefundStatus::buyer_keeps_contact`](crate::refund::RefundStatus::buyer_keeps_contact)):
+    /// the details are then erased from the app's cache too; `refund.decidedAt` says when.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub contact: Option<ContactDto>,
     #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub price_paid: Decimal,
     pub purchased_at: DateTime<Utc>,

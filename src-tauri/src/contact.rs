@@ -58,14 +58,19 @@ pub async fn open_contact(
         Some(lead) => lead,
         None => my_leads::detail(session, cache, lead_id).await?.lead,
     };
-    let url = contact_url(&lead.contact, channel)?;
+    let Some(contact) = lead.contact.as_ref() else {
+        return Err(AppError::Invalid {
+            message: "This lead was refunded: its contact details were removed.".to_owned(),
+        });
+    };
+    let url = contact_url(contact, channel)?;
     opener.open(&url).map_err(|detail| {
         tracing::warn!(%detail, "the OS could not open a contact link");
         AppError::CannotOpen {
             message: format!(
                 "No app on this computer opens {} links. Contact {} directly.",
                 url.split(':').next().unwrap_or("these"),
-                lead.contact.name
+                contact.name
             ),
         }
     })?;

@@ -14,8 +14,9 @@ use crate::harness::{
     wait_until_online,
 };
 
-/// Buys a lead for the demo agent through the API (the buying screens have their own test).
-async fn buy_a_lead(api: &str) -> Result<(String, String)> {
+/// Buys a lead for the demo agent through the API (the buying screens have their own test):
+/// its id, the customer's name, and the agent's access token.
+async fn buy_a_lead(api: &str) -> Result<(String, String, String)> {
     let http = reqwest::Client::new();
     let session: AuthSession = http
         .post(format!("{api}/v1/auth/signin"))
@@ -40,7 +41,12 @@ async fn buy_a_lead(api: &str) -> Result<(String, String)> {
             .send()
             .await?;
         if bought.status() == 201 {
-            return Ok((lead.id, token));
+            let body: serde_json::Value = bought.json().await?;
+            let name = body["purchase"]["contact"]["name"]
+                .as_str()
+                .context("the purchase names the customer")?
+                .to_owned();
+            return Ok((lead.id, name, token));
         }
     }
     bail!("the demo agent could buy none of the listed leads")
@@ -50,14 +56,24 @@ async fn buy_a_lead(api: &str) -> Result<(String, String)> {
 async fn edits_made_offline_wait_survive_a_restart_and_sync() -> Result<()> {
     let mut desktop = Desktop::start()?;
     let api = desktop.api_url().to_owned();
-    let (lead_id, token) = buy_a_lead(&api).await?;
+    let (lead_id, customer, token) = buy_a_lead(&api).await?;
     let app = desktop.driver.launch_app().await?;
     sign_in(&app, DEMO_AGENT_EMAIL, DEMO_PASSWORD, "Asha").await?;
     click(&app, "[data-testid=nav-my-leads]").await?;
+    wait_for_text(&app, "[data-testid=row-stage]", "New").await?;
+
+    // Offline, the briefcase is searched on this computer: the first letters of the name.
+    desktop.stop_server();
+    let first_name = customer.split_whitespace().next().context("a name")?;
+    let typed: String = first_name.chars().take(3).collect();
+    app.find(fantoccini::Locator::Css("[data-testid=briefcase-search]"))
+        .await?
+        .send_keys(&typed)
+        .await?;
+    wait_for_text(&app, "[data-testid=search-match]", first_name).await?;
+    save_screenshot(&app, "briefcase-00-searched-offline").await?;
     click(&app, "[data-testid=my-lead-row] td").await?;
     wait_for_text(&app, "[data-testid=detail-stage]", "New").await?;
-
-    desktop.stop_server();
     select_value(&app, "[data-testid=stage-select]", "contacted").await?;
     click(&app, "[data-testid=stage-submit]").await?;
     wait_for_text(&app, "[data-testid=detail-stage]", "Contacted").await?;

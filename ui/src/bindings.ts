@@ -1344,7 +1344,12 @@ export type PurchasedLead = PurchasedLead_Serialize | PurchasedLead_Deserialize;
 export type PurchasedLead_Deserialize = {
 	purchaseId: string,
 	lead: LeadPreviewDto_Deserialize,
-	contact: ContactDto_Deserialize,
+	/**
+	 *  `None` once a refund of this purchase is approved
+	 *  ([`RefundStatus::buyer_keeps_contact`](crate::refund::RefundStatus::buyer_keeps_contact)):
+	 *  the details are then erased from the app's cache too; `refund.decidedAt` says when.
+	 */
+	contact?: ContactDto_Deserialize | null,
 	pricePaid: string,
 	purchasedAt: string,
 	refundDeadline: string,
@@ -1363,7 +1368,12 @@ export type PurchasedLead_Deserialize = {
 export type PurchasedLead_Serialize = {
 	purchaseId: string,
 	lead: LeadPreviewDto_Serialize,
-	contact: ContactDto_Serialize,
+	/**
+	 *  `None` once a refund of this purchase is approved
+	 *  ([`RefundStatus::buyer_keeps_contact`](crate::refund::RefundStatus::buyer_keeps_contact)):
+	 *  the details are then erased from the app's cache too; `refund.decidedAt` says when.
+	 */
+	contact: ContactDto_Serialize | null,
 	pricePaid: string,
 	purchasedAt: string,
 	refundDeadline: string,

@@ -131,10 +131,14 @@ pub fn assemble(
                 changes_of.remove(&purchase.id).unwrap_or_default(),
             )?;
             let preview = lead.preview(now, &market.pricing, &market.freshness);
+            let refund = refund_of.remove(&purchase.id);
+            let keeps_contact = refund
+                .as_ref()
+                .is_none_or(|refund| refund.status.buyer_keeps_contact());
             Ok(PurchasedLead {
                 purchase_id: purchase.id.to_string(),
                 lead: LeadPreviewDto::from_preview(&preview, &currency),
-                contact: ContactDto::from(&lead.contact),
+                contact: keeps_contact.then(|| ContactDto::from(&lead.contact)),
                 price_paid: purchase.price.0,
                 purchased_at: purchase.purchased_at,
                 refund_deadline: refund_deadline(purchase.purchased_at, &market.refunds),
@@ -152,7 +156,7 @@ pub fn assemble(
                         at: c.at,
                     })
                     .collect(),
-                refund: refund_of.remove(&purchase.id),
+                refund,
             })
         })
         .collect()

@@ -43,7 +43,7 @@ async fn a_bought_lead_is_worked_through_the_pipeline(engine: Engine) {
         .await
         .expect("PurchasedLead");
     assert_eq!(
-        detail.contact.email.as_deref(),
+        detail.contact.as_ref().and_then(|c| c.email.as_deref()),
         Some("priya.nair@example.in"),
         "full contact in My Leads"
     );

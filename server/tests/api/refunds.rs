@@ -145,5 +145,22 @@ async fn refunds_follow_the_window_and_the_admin(engine: Engine) {
         detail["refund"]["status"], "approved",
         "My Leads shows the decision"
     );
+    assert!(
+        detail["contact"].is_null(),
+        "an approved refund takes the contact back: {}",
+        detail["contact"]
+    );
+    let synced = app.get_json("/v1/sync", &agent.token).await;
+    let lead = synced["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|change| change["kind"] == "lead" && change["lead"]["lead"]["card"]["id"] == powai)
+        .expect("sync sends the refunded lead");
+    assert!(
+        lead["lead"]["contact"].is_null(),
+        "and sync tells the app to erase it"
+    );
+    assert_eq!(lead["lead"]["refund"]["status"], "approved");
     app.finish().await;
 }

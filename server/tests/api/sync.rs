@@ -113,7 +113,10 @@ async fn a_first_sync_has_everything_and_later_ones_only_what_changed(engine: En
         "the agent's purchases, and nobody else's"
     );
     assert_eq!(
-        device.leads[&powai].contact.email.as_deref(),
+        device.leads[&powai]
+            .contact
+            .as_ref()
+            .and_then(|c| c.email.as_deref()),
         Some("priya.nair@example.in"),
         "with the full contact"
     );

@@ -66,13 +66,13 @@ fn lead(id: u32, b: &Bought) -> PurchasedLead {
             phone_verified: true,
             expires_at: None,
         },
-        contact: ContactDto {
+        contact: Some(ContactDto {
             name: "Rajesh".into(),
             email: None,
             phone: Some("+919820012345".into()),
             phone_display: None,
             address: None,
-        },
+        }),
         price_paid: b.price,
         purchased_at: b.at,
         refund_deadline: b.at + Duration::days(7),

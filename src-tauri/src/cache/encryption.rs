@@ -103,7 +103,9 @@ pub(super) fn options(
         options = options
             .pragma("key", format!("\"x'{}'\"", key.expose()))
             // Sorting and temporary tables stay in memory, never in clear in a temp file.
-            .pragma("temp_store", "MEMORY");
+            .pragma("temp_store", "MEMORY")
+            // Erased data (a refunded lead's contact) is overwritten, not left in free pages.
+            .pragma("secure_delete", "ON");
     }
     Ok(options)
 }

@@ -1,17 +1,24 @@
-//! The briefcase encrypted at rest: no customer's contact details or notes in clear on disk, a
-//! cache from before encryption encrypted with its unsynced edits, and a file whose key the
-//! keychain lost moved aside and downloaded again.
+//! Customers' personal data at rest: the briefcase is encrypted (no contact details or notes in
+//! clear on disk), a cache from before encryption is encrypted with its unsynced edits, a file
+//! whose key the keychain lost is moved aside and downloaded again, and an approved refund
+//! erases the lead's contact from the cache.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use leadmart_app::cache::ResetReason;
+use leadmart_app::contact::open_contact;
 use leadmart_app::my_leads;
 use leadmart_app::secrets::CacheKeyStore;
+use leadmart_shared::pipeline::ContactChannel;
+use leadmart_shared::refund::{RefundReason, RefundStatus};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
-use crate::support::{agent_with_andheri, app_folder, session_for, signed_in_agent, start_server};
+use crate::support::{
+    Admin, RecordingOpener, agent_with_andheri, app_folder, session_for, signed_in_agent,
+    start_server,
+};
 
 /// The agent's cache file in the test's app data folder.
 fn cache_file(dir: &Path, user_id: &str) -> PathBuf {
@@ -89,18 +96,10 @@ async fn the_cache_file_holds_no_contact_or_note_in_clear() {
         .find(|l| l.lead.card.id == lead_id)
         .expect("the lead is in the briefcase");
     assert!(lead.notes.iter().any(|n| n.body == note), "the note synced");
-    let email = bought
-        .contact
-        .email
-        .clone()
-        .expect("the seed lead has an email");
-    let phone = bought.contact.phone.clone().expect("and a phone");
-    let secrets = [
-        email.as_str(),
-        phone.as_str(),
-        bought.contact.name.as_str(),
-        note,
-    ];
+    let contact = bought.contact.clone().expect("buying reveals the contact");
+    let email = contact.email.clone().expect("the seed lead has an email");
+    let phone = contact.phone.clone().expect("and a phone");
+    let secrets = [email.as_str(), phone.as_str(), contact.name.as_str(), note];
 
     let file = cache_file(dir.path(), &user.id);
     // While open (WAL and all) and after the session closes it.
@@ -240,5 +239,73 @@ async fn a_file_whose_key_is_lost_is_set_aside_and_downloaded_again() {
         .await
         .expect("My Leads");
     assert!(again.cache_reset.is_none());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_approved_refund_erases_the_contact_from_the_cache() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start_server(dir.path()).await;
+    let (cache, session, bought) = agent_with_andheri(dir.path(), &server).await;
+    let user = session.current_user().await.expect("user").expect("agent");
+    let lead_id = bought.lead.card.id.clone();
+    let contact = bought.contact.clone().expect("buying reveals the contact");
+    let requested = my_leads::request_refund(
+        &session,
+        &cache,
+        &lead_id,
+        RefundReason::WrongNumber,
+        "The number rings a pharmacy".to_owned(),
+    )
+    .await
+    .expect("refund requested");
+    assert!(requested.contact.is_some(), "a request alone keeps it");
+    let refund_id = requested.refund.expect("the refund").id;
+    Admin::of(&server).decide_refund(&refund_id, true).await;
+
+    let view = my_leads::list(&session, &cache, chrono::Utc::now())
+        .await
+        .expect("My Leads");
+    let lead = view
+        .leads
+        .iter()
+        .find(|l| l.lead.card.id == lead_id)
+        .expect("the refunded lead stays in the briefcase");
+    assert!(lead.contact.is_none(), "its contact is erased");
+    let refund = lead.refund.as_ref().expect("marked refunded");
+    assert_eq!(refund.status, RefundStatus::Approved);
+    assert!(refund.decided_at.is_some(), "with the time it happened");
+    let refused = open_contact(
+        &session,
+        &cache,
+        &RecordingOpener::default(),
+        &lead_id,
+        ContactChannel::Call,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect_err("nothing left to call");
+    assert!(format!("{refused:?}").contains("refunded"), "{refused:?}");
+
+    session.sign_out().await.expect("sign out");
+    let file = cache_file(dir.path(), &user.id);
+    let mut conn = SqliteConnectOptions::from_str("sqlite://")
+        .expect("options")
+        .filename(&file)
+        .pragma("key", format!("\"x'{}'\"", key_of(&file)))
+        .connect()
+        .await
+        .expect("the key opens the file");
+    let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM purchased_leads")
+        .fetch_all(&mut conn)
+        .await
+        .expect("rows");
+    let phone = contact.phone.expect("a phone");
+    for body in bodies {
+        assert!(
+            !body.contains(&phone) && !body.contains(&contact.name),
+            "{body}"
+        );
+    }
     server.stop().await;
 }

@@ -5,16 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use leadmart_app::api::{ApiClient, Method};
 use leadmart_app::live::{self, LiveEvent, LiveSink};
 use leadmart_app::session::SessionManager;
 use leadmart_server::auth::tokens::TokenConfig;
-use leadmart_server::demo;
 use leadmart_shared::wire::events::EventPayload;
-use leadmart_shared::wire::{IntakeAccepted, SignInRequest};
 use tokio::sync::mpsc;
 
-use crate::support::{Server, signed_in_agent, start_server, start_server_with};
+use crate::support::{Admin, Server, signed_in_agent, start_server, start_server_with};
 
 /// Hands the stream's events to the test.
 struct ChannelSink(mpsc::UnboundedSender<LiveEvent>);
@@ -22,49 +19,6 @@ struct ChannelSink(mpsc::UnboundedSender<LiveEvent>);
 impl LiveSink for ChannelSink {
     fn event(&self, event: &LiveEvent) {
         let _ = self.0.send(event.clone());
-    }
-}
-
-/// The demo admin, listing leads through `POST /v1/admin/leads` (intake routes them).
-pub struct Admin {
-    api: ApiClient,
-}
-
-impl Admin {
-    pub fn of(server: &Server) -> Self {
-        Self {
-            api: ApiClient::new(&server.url).expect("client"),
-        }
-    }
-
-    /// A fresh token for each listing: some tests' tokens live a second.
-    async fn token(&self) -> String {
-        self.api
-            .sign_in(&SignInRequest {
-                email: demo::DEMO_ADMIN_EMAIL.to_owned(),
-                password: demo::DEMO_PASSWORD.to_owned(),
-            })
-            .await
-            .expect("the demo admin signs in")
-            .access_token
-    }
-
-    /// Lists plumbing lead number `n` in Woodstock, Cape Town, which the demo agent serves
-    /// (contacts differ per `n`, so no lead is a duplicate of another). Answers its id.
-    pub async fn list_plumbing_lead(&self, n: u32) -> String {
-        let lead = demo::woodstock_plumbing_lead(n);
-        let accepted: IntakeAccepted = self
-            .api
-            .send(
-                Method::POST,
-                "v1/admin/leads",
-                Some(&self.token().await),
-                &[],
-                Some(&lead),
-            )
-            .await
-            .expect("the admin lists the lead");
-        accepted.lead_id
     }
 }
 

@@ -9,7 +9,7 @@ use leadmart_app::live::{self, LiveEvent, LiveSink};
 use leadmart_app::notify::{Alert, Notifications, Notifier};
 use tokio::sync::mpsc;
 
-use crate::live::Admin;
+use crate::support::Admin;
 use leadmart_app::cache::Cache;
 use leadmart_app::session::SessionManager;
 

@@ -49,6 +49,8 @@ async fn the_briefcase_is_searched_offline_with_matches_marked() {
 
     let first_name = bought
         .contact
+        .as_ref()
+        .expect("contact")
         .name
         .split_whitespace()
         .next()

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use leadmart_app::api::ApiClient;
+use leadmart_app::api::{ApiClient, Method};
 use leadmart_app::cache::{Cache, CacheFolder};
 use leadmart_app::contact::LinkOpener;
 use leadmart_app::secrets::{TokenStore, use_kernel_keyring};
@@ -14,6 +14,7 @@ use leadmart_server::auth::tokens::TokenConfig;
 use leadmart_server::credits::provider::Payments;
 use leadmart_server::partners::payout::Payouts;
 use leadmart_server::{AppState, Db, MarketConfig, demo};
+use leadmart_shared::wire::{IntakeAccepted, SignInRequest};
 use tokio::net::TcpListener;
 
 pub struct Server {
@@ -242,5 +243,68 @@ impl LinkOpener for RecordingOpener {
             .map_err(|_| "poisoned".to_owned())?
             .push(url.to_owned());
         Ok(())
+    }
+}
+
+/// The demo admin: lists leads through `POST /v1/admin/leads` (intake routes them) and decides
+/// refunds.
+pub struct Admin {
+    api: ApiClient,
+}
+
+impl Admin {
+    pub fn of(server: &Server) -> Self {
+        Self {
+            api: ApiClient::new(&server.url).expect("client"),
+        }
+    }
+
+    /// A fresh token for each listing: some tests' tokens live a second.
+    async fn token(&self) -> String {
+        self.api
+            .sign_in(&SignInRequest {
+                email: demo::DEMO_ADMIN_EMAIL.to_owned(),
+                password: demo::DEMO_PASSWORD.to_owned(),
+            })
+            .await
+            .expect("the demo admin signs in")
+            .access_token
+    }
+
+    /// Lists plumbing lead number `n` in Woodstock, Cape Town, which the demo agent serves
+    /// (contacts differ per `n`, so no lead is a duplicate of another). Answers its id.
+    pub async fn list_plumbing_lead(&self, n: u32) -> String {
+        let lead = demo::woodstock_plumbing_lead(n);
+        let accepted: IntakeAccepted = self
+            .api
+            .send(
+                Method::POST,
+                "v1/admin/leads",
+                Some(&self.token().await),
+                &[],
+                Some(&lead),
+            )
+            .await
+            .expect("the admin lists the lead");
+        accepted.lead_id
+    }
+
+    /// Approves (or denies) refund `refund_id`.
+    pub async fn decide_refund(&self, refund_id: &str, approve: bool) {
+        let decision = leadmart_shared::wire::RefundDecision {
+            approve,
+            note: None,
+        };
+        let _: leadmart_shared::wire::RefundDto = self
+            .api
+            .send(
+                Method::POST,
+                &format!("v1/admin/refunds/{refund_id}/decision"),
+                Some(&self.token().await),
+                &[],
+                Some(&decision),
+            )
+            .await
+            .expect("the admin decides the refund");
     }
 }

@@ -4,7 +4,7 @@ import { FileText, Search, User } from "lucide-react";
 import { NAV, type PageId } from "../app/Shell";
 import type { Navigate } from "../app/navigation";
 import { currentUserQuery, marketplaceFeedQuery, myLeadsQuery } from "../lib/backend";
-import { STAGE_LABELS, categoryLabel } from "../lib/format";
+import { STAGE_LABELS, categoryLabel, customerName } from "../lib/format";
 import { Modal } from "./Modal";
 
 type Entry = { key: string; label: string; hint: string; kind: "page" | "mine" | "market"; go: () => void };
@@ -34,7 +34,7 @@ export function CommandPalette(props: { onClose: () => void; navigate: Navigate 
     for (const lead of mine ?? []) {
       all.push({
         key: `mine-${lead.lead.card.id}`,
-        label: `${lead.contact.name} · ${lead.lead.card.title}`,
+        label: `${customerName(lead.contact)} · ${lead.lead.card.title}`,
         hint: `My lead · ${STAGE_LABELS[lead.stage] ?? lead.stage} · ${lead.lead.card.area}`,
         kind: "mine",
         go: go("my-leads", lead.lead.card.id),

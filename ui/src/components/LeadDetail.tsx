@@ -14,6 +14,7 @@ import {
   retrySyncEdit,
   type OutboxEntry,
   type ContactChannel,
+  type ContactDto,
   type PipelineStage,
   type PurchasedLead,
   type RefundReason,
@@ -129,19 +130,29 @@ function LeadDetailBody({ lead, offline, outbox }: { lead: PurchasedLead; offlin
       )}
       <SyncProblems outbox={outbox} />
       <section className="grid grid-cols-[1fr_auto] gap-4">
-        <div>
-          <h3 className="mb-2 text-sm font-semibold text-slate-700">Contact info</h3>
-          <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1.5 text-sm">
-            <dt className="text-slate-500">Name</dt>
-            <dd className="font-semibold" data-testid="contact-name">{c.name}</dd>
-            <dt><Phone aria-label="Phone" size={16} className="text-slate-500" /></dt>
-            <dd data-testid="contact-phone" className="whitespace-nowrap">{c.phoneDisplay ?? c.phone ?? "—"}</dd>
-            <dt><Mail aria-label="Email" size={16} className="text-slate-500" /></dt>
-            <dd data-testid="contact-email" className="min-w-0 wrap-anywhere" title={c.email ?? undefined}>{c.email ?? "—"}</dd>
-            <dt><MapPin aria-label="Address" size={16} className="text-slate-500" /></dt>
-            <dd className="min-w-0 break-words">{c.address ?? "—"}</dd>
-          </dl>
-        </div>
+        {c ? (
+          <div>
+            <h3 className="mb-2 text-sm font-semibold text-slate-700">Contact info</h3>
+            <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1.5 text-sm">
+              <dt className="text-slate-500">Name</dt>
+              <dd className="font-semibold" data-testid="contact-name">{c.name}</dd>
+              <dt><Phone aria-label="Phone" size={16} className="text-slate-500" /></dt>
+              <dd data-testid="contact-phone" className="whitespace-nowrap">{c.phoneDisplay ?? c.phone ?? "—"}</dd>
+              <dt><Mail aria-label="Email" size={16} className="text-slate-500" /></dt>
+              <dd data-testid="contact-email" className="min-w-0 wrap-anywhere" title={c.email ?? undefined}>{c.email ?? "—"}</dd>
+              <dt><MapPin aria-label="Address" size={16} className="text-slate-500" /></dt>
+              <dd className="min-w-0 break-words">{c.address ?? "—"}</dd>
+            </dl>
+          </div>
+        ) : (
+          <div data-testid="contact-erased" className="rounded-lg bg-slate-50 p-3 text-sm text-slate-600">
+            <h3 className="mb-1 font-semibold text-slate-700">Contact details removed</h3>
+            The refund was approved
+            {lead.refund?.decidedAt ? ` on ${formatDateTime(lead.refund.decidedAt)}` : ""}, so this
+            lead's contact details were removed from Leadmart and from this computer. Your notes and
+            history stay.
+          </div>
+        )}
         <div className="text-right text-sm">
           <Badge className={STAGE_STYLES[lead.stage] ?? ""}>
             <span data-testid="detail-stage">{STAGE_LABELS[lead.stage]}</span>
@@ -154,7 +165,7 @@ function LeadDetailBody({ lead, offline, outbox }: { lead: PurchasedLead; offlin
           <p className="text-slate-500">Bought {timeAgo(lead.purchasedAt)}</p>
         </div>
       </section>
-      <ContactActions lead={lead} />
+      {c && <ContactActions contact={c} leadId={card.id} />}
       <section className="grid grid-cols-2 gap-6">
         <div>
           <h3 className="mb-2 text-sm font-semibold text-slate-700">Requirements</h3>
@@ -188,10 +199,10 @@ function LeadDetailBody({ lead, offline, outbox }: { lead: PurchasedLead; offlin
   );
 }
 
-function ContactActions({ lead }: { lead: PurchasedLead }) {
+function ContactActions({ contact: details, leadId }: { contact: ContactDto; leadId: string }) {
   const update = useLeadUpdate();
   const contact = useMutation({
-    mutationFn: (channel: ContactChannel) => openContact(lead.lead.card.id, channel),
+    mutationFn: (channel: ContactChannel) => openContact(leadId, channel),
     onSuccess: (opened) => opened.lead && update(opened.lead),
   });
   return (
@@ -202,7 +213,7 @@ function ContactActions({ lead }: { lead: PurchasedLead }) {
             key={channel}
             variant={channel === "call" ? "primary" : "secondary"}
             data-testid={`contact-${channel}`}
-            disabled={!lead.contact[needs] || contact.isPending}
+            disabled={!details[needs] || contact.isPending}
             onClick={() => contact.mutate(channel)}
           >
             <Icon aria-hidden size={16} /> {label}

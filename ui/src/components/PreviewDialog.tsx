@@ -305,6 +305,7 @@ function PurchaseError({ error, onNavigate }: { error: unknown; onNavigate: Navi
 function Revealed({ bought, onClose }: { bought: PurchasedLead; onClose: () => void }) {
   const navigate = useNavigate();
   const c = bought.contact;
+  if (!c) return null;
   return (
     <div data-testid="revealed-contact" className="flex flex-col gap-4">
       <p className="flex items-center gap-2 rounded-lg bg-emerald-50 p-3 text-sm font-medium text-emerald-800">

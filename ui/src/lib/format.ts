@@ -180,3 +180,8 @@ export function formatDateTime(iso: string): string {
     minute: "2-digit",
   });
 }
+
+/** The customer's name, or what stands in once an approved refund removed the contact. */
+export function customerName(contact: { name: string } | null): string {
+  return contact?.name ?? "Refunded lead";
+}

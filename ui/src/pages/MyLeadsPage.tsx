@@ -1,5 +1,5 @@
-import { useMemo, useState } from "react";
-import { useQuery } from "@tanstack/react-query";
+import { useDeferredValue, useMemo, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   createColumnHelper,
   flexRender,
@@ -8,9 +8,27 @@ import {
   useReactTable,
   type SortingState,
 } from "@tanstack/react-table";
-import { ArrowUpDown, WifiOff } from "lucide-react";
-import { errorMessage, myLeadsQuery, type PipelineStage, type PurchasedLead } from "../lib/backend";
-import { STAGE_LABELS, STAGE_STYLES, formatBudget, timeAgo } from "../lib/format";
+import { ArrowUpDown, Search, WifiOff, X } from "lucide-react";
+import {
+  briefcaseSearchQuery,
+  dismissCacheReset,
+  errorMessage,
+  myLeadsQuery,
+  type CacheReset,
+  type PipelineStage,
+  type PurchasedLead,
+  type SearchHit,
+  type TextRun,
+} from "../lib/backend";
+import {
+  STAGE_LABELS,
+  STAGE_STYLES,
+  categoryLabel,
+  customerName,
+  formatBudget,
+  formatDateTime,
+  timeAgo,
+} from "../lib/format";
 import { useNavigate } from "../app/navigation";
 import { LeadDetail } from "../components/LeadDetail";
 import { Modal } from "../components/Modal";
@@ -30,17 +48,55 @@ const TABS: Tab[] = [
 
 const column = createColumnHelper<PurchasedLead>();
 
-/** What a row's buttons can do, passed through the table's `meta`. */
-type RowActions = { open: (leadId: string) => void; pending: Set<string> };
+/** What a row's buttons can do and what the search matched, passed through the table's `meta`. */
+type RowActions = { open: (leadId: string) => void; pending: Set<string>; hits: Map<string, SearchHit> | null };
+
+const meta = (info: { table: { options: { meta?: unknown } } }) => info.table.options.meta as RowActions;
+
+/** Text with the words the search matched marked. */
+function Marked({ runs }: { runs: TextRun[] }) {
+  return (
+    <>
+      {runs.map((run, index) =>
+        run.hit ? (
+          <mark key={index} data-testid="search-match" className="rounded-sm bg-amber-200 px-0.5 text-inherit">
+            {run.text}
+          </mark>
+        ) : (
+          <span key={index}>{run.text}</span>
+        ),
+      )}
+    </>
+  );
+}
 
 const columns = [
-    column.accessor((l) => l.contact.name, {
+    column.accessor((l) => customerName(l.contact), {
       id: "name",
       header: "Name",
-      cell: (info) => <span className="font-medium text-slate-900">{info.getValue()}</span>,
+      cell: (info) => {
+        const hit = meta(info).hits?.get(info.row.original.lead.card.id);
+        return (
+          <div className="min-w-0">
+            <span className="font-medium text-slate-900">{hit ? <Marked runs={hit.name} /> : info.getValue()}</span>
+            {hit?.excerpt && (
+              <p data-testid="search-excerpt" className="mt-0.5 line-clamp-2 max-w-xs text-xs text-slate-500">
+                <Marked runs={hit.excerpt} />
+              </p>
+            )}
+          </div>
+        );
+      },
     }),
     column.accessor((l) => l.lead.card.title, { id: "type", header: "Type" }),
-    column.accessor((l) => `${l.lead.card.area || l.lead.card.city}`, { id: "area", header: "Area" }),
+    column.accessor((l) => `${l.lead.card.area || l.lead.card.city}`, {
+      id: "area",
+      header: "Area",
+      cell: (info) => {
+        const hit = meta(info).hits?.get(info.row.original.lead.card.id);
+        return hit && hit.area.some((run) => run.hit) ? <Marked runs={hit.area} /> : info.getValue();
+      },
+    }),
     column.display({
       id: "budget",
       header: "Budget",
@@ -56,7 +112,7 @@ const columns = [
           <Badge className={STAGE_STYLES[info.getValue()] ?? ""}>
             <span data-testid="row-stage">{STAGE_LABELS[info.getValue()]}</span>
           </Badge>
-          {(info.table.options.meta as RowActions).pending.has(info.row.original.lead.card.id) && (
+          {meta(info).pending.has(info.row.original.lead.card.id) && (
             <span data-testid="row-pending" title="Changed on this computer; waiting to sync" className="text-xs text-slate-500">
               pending
             </span>
@@ -78,7 +134,7 @@ const columns = [
           className="py-1"
           onClick={(event) => {
             event.stopPropagation();
-            (table.options.meta as RowActions).open(row.original.lead.card.id);
+            meta({ table }).open(row.original.lead.card.id);
           }}
         >
           {row.original.stage === "new" ? "Contact now" : "Details"}
@@ -88,27 +144,146 @@ const columns = [
 ];
 
 
+const SCORE_FILTERS = [
+  { value: "", label: "Any score" },
+  { value: "60", label: "Score 60+" },
+  { value: "75", label: "Score 75+" },
+  { value: "90", label: "Score 90+" },
+];
+
+const DATE_FILTERS = [
+  { value: "", label: "Bought any time" },
+  { value: "7", label: "Last 7 days" },
+  { value: "30", label: "Last 30 days" },
+  { value: "90", label: "Last 90 days" },
+];
+
+type Filters = { text: string; minScore: string; category: string; days: string };
+
+const NO_FILTERS: Filters = { text: "", minScore: "", category: "", days: "" };
+
+const isFiltered = (f: Filters) => f.text.trim() !== "" || f.minScore !== "" || f.category !== "" || f.days !== "";
+
+/** The search box and filters over the briefcase (searched on this computer, offline too). */
+function BriefcaseSearch({
+  filters,
+  onChange,
+  categories,
+}: {
+  filters: Filters;
+  onChange: (filters: Filters) => void;
+  categories: string[];
+}) {
+  const select = "rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm text-slate-700";
+  return (
+    <search className="flex flex-wrap items-center gap-2">
+      <label className="relative min-w-64 flex-1">
+        <span className="sr-only">Search your leads</span>
+        <Search aria-hidden size={16} className="pointer-events-none absolute top-2.5 left-2.5 text-slate-400" />
+        <input
+          type="search"
+          data-testid="briefcase-search"
+          value={filters.text}
+          onChange={(event) => onChange({ ...filters, text: event.target.value })}
+          onKeyDown={(event) => event.key === "Escape" && onChange({ ...filters, text: "" })}
+          placeholder="Search names, companies, areas, requirements and notes"
+          className="w-full rounded-lg border border-slate-300 py-2 pr-3 pl-8 text-sm"
+        />
+      </label>
+      <select aria-label="Score" className={select} value={filters.minScore}
+        onChange={(event) => onChange({ ...filters, minScore: event.target.value })}>
+        {SCORE_FILTERS.map((f) => <option key={f.value} value={f.value}>{f.label}</option>)}
+      </select>
+      <select aria-label="Category" className={select} value={filters.category}
+        onChange={(event) => onChange({ ...filters, category: event.target.value })}>
+        <option value="">All categories</option>
+        {categories.map((c) => <option key={c} value={c}>{categoryLabel(c)}</option>)}
+      </select>
+      <select aria-label="Bought" className={select} value={filters.days}
+        onChange={(event) => onChange({ ...filters, days: event.target.value })}>
+        {DATE_FILTERS.map((f) => <option key={f.value} value={f.value}>{f.label}</option>)}
+      </select>
+      {isFiltered(filters) && (
+        <Button variant="secondary" className="py-1.5" onClick={() => onChange(NO_FILTERS)}>
+          <X aria-hidden size={14} /> Clear
+        </Button>
+      )}
+    </search>
+  );
+}
+
+/** This computer's copy could not be unlocked and was downloaded again: say so, once. */
+function CacheResetNotice({ reset }: { reset: CacheReset }) {
+  const client = useQueryClient();
+  const why =
+    reset.reason === "keyMissing"
+      ? "its key is no longer in your system keychain"
+      : "the key in your system keychain does not open it";
+  return (
+    <output data-testid="cache-reset" className="flex items-start justify-between gap-4 rounded-lg border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900">
+      <span>
+        On {formatDateTime(reset.at)} Leadmart could not open the copy of your leads saved on this
+        computer ({why}), so it downloaded them again from the marketplace. Edits made offline that
+        had not synced yet stay in the old copy, kept at <span className="break-all font-mono text-xs">{reset.setAsideAs}</span>.
+      </span>
+      <Button
+        variant="secondary"
+        className="shrink-0 py-1"
+        onClick={async () => {
+          await dismissCacheReset();
+          await client.invalidateQueries({ queryKey: ["my-leads", "list"] });
+        }}
+      >
+        Got it
+      </Button>
+    </output>
+  );
+}
+
 export function MyLeadsPage({ initialLeadId }: { initialLeadId?: string }) {
   const leads = useQuery(myLeadsQuery());
   const navigate = useNavigate();
   const [tab, setTab] = useState("all");
   const [selected, setSelected] = useState<string | null>(initialLeadId ?? null);
   const [sorting, setSorting] = useState<SortingState>([]);
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const deferred = useDeferredValue(filters);
+  const searching = isFiltered(deferred);
+  const search = useQuery({
+    ...briefcaseSearchQuery({
+      text: deferred.text,
+      minScore: deferred.minScore ? Number(deferred.minScore) : null,
+      category: deferred.category || null,
+      purchasedSince: deferred.days ? new Date(Date.now() - Number(deferred.days) * 86_400_000).toISOString() : null,
+    }),
+    enabled: searching,
+  });
   const all = useMemo(() => leads.data?.leads ?? [], [leads.data]);
+  const categories = useMemo(() => [...new Set(all.map((lead) => lead.lead.card.category))].sort(), [all]);
   const pending = useMemo(
     () => new Set((leads.data?.outbox ?? []).filter((entry) => !entry.problem).map((entry) => entry.leadId)),
     [leads.data],
   );
+  const hits = useMemo(
+    () => (searching && search.data ? new Map(search.data.map((hit) => [hit.leadId, hit])) : null),
+    [searching, search.data],
+  );
+  // Found leads in the order the search ranked them; every lead when nothing is searched.
+  const found = useMemo(() => {
+    if (!hits) return all;
+    const byId = new Map(all.map((lead) => [lead.lead.card.id, lead]));
+    return [...hits.keys()].flatMap((id) => byId.get(id) ?? []);
+  }, [all, hits]);
   const stages = TABS.find((t) => t.id === tab)?.stages ?? null;
   const rows = useMemo(
-    () => (stages ? all.filter((lead) => stages.includes(lead.stage)) : all),
-    [all, stages],
+    () => (stages ? found.filter((lead) => stages.includes(lead.stage)) : found),
+    [found, stages],
   );
   // TanStack Table returns a new table object each render; the React compiler must not memoise it.
   // oxlint-disable-next-line react/incompatible-library
   const table = useReactTable({
     data: rows,
-    meta: { open: setSelected, pending } satisfies RowActions,
+    meta: { open: setSelected, pending, hits } satisfies RowActions,
     columns,
     state: { sorting },
     onSortingChange: setSorting,
@@ -116,7 +291,7 @@ export function MyLeadsPage({ initialLeadId }: { initialLeadId?: string }) {
     getSortedRowModel: getSortedRowModel(),
     getRowId: (lead) => lead.lead.card.id,
   });
-  const count = (t: Tab) => (t.stages ? all.filter((l) => t.stages?.includes(l.stage)).length : all.length);
+  const count = (t: Tab) => (t.stages ? found.filter((l) => t.stages?.includes(l.stage)).length : found.length);
   const chosen = all.find((lead) => lead.lead.card.id === selected);
   return (
     <div className="flex flex-col gap-4">
@@ -150,6 +325,8 @@ export function MyLeadsPage({ initialLeadId }: { initialLeadId?: string }) {
           online.
         </output>
       )}
+      {leads.data?.cacheReset && <CacheResetNotice reset={leads.data.cacheReset} />}
+      {all.length > 0 && <BriefcaseSearch filters={filters} onChange={setFilters} categories={categories} />}
       {leads.isPending && <Loading label="Loading your leads…" />}
       {leads.isError && <ErrorAlert message={errorMessage(leads.error)} />}
       {leads.data && all.length === 0 && (
@@ -207,7 +384,11 @@ export function MyLeadsPage({ initialLeadId }: { initialLeadId?: string }) {
               {rows.length === 0 && (
                 <tr>
                   <td colSpan={columns.length} className="px-4 py-8 text-center text-slate-500">
-                    No leads with this status.
+                    {searching
+                      ? filters.text.trim()
+                        ? `No leads match “${filters.text.trim()}”${stages ? " with this status" : ""}.`
+                        : "No leads match these filters."
+                      : "No leads with this status."}
                   </td>
                 </tr>
               )}
@@ -224,7 +405,7 @@ export function MyLeadsPage({ initialLeadId }: { initialLeadId?: string }) {
             <div>
               <p className="text-xs font-medium text-slate-500">Lead #{selected}</p>
               <h2 className="text-lg font-semibold">
-                {chosen ? `${chosen.contact.name} · ${chosen.lead.card.title}` : "Lead details"}
+                {chosen ? `${customerName(chosen.contact)} · ${chosen.lead.card.title}` : "Lead details"}
               </h2>
             </div>
           }

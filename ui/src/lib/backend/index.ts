@@ -4,6 +4,7 @@
 import { useEffect } from "react";
 import {
   infiniteQueryOptions,
+  keepPreviousData,
   queryOptions,
   useQuery,
   useQueryClient,
@@ -18,6 +19,7 @@ import {
   type AppError,
   type CreditAmount_Serialize,
   type AutoRechargeDto,
+  type BriefcaseQuery_Deserialize,
   type BrowseFilters_Deserialize,
   type BrowsePage_Serialize,
   type ContactChannel,
@@ -39,10 +41,14 @@ export type {
   ApiErrorCode,
   AppError,
   OutboxEntry_Serialize as OutboxEntry,
+  CacheReset,
+  SearchHit_Serialize as SearchHit,
+  TextRun,
   AutoRechargeDto,
   BrowsePage_Serialize as BrowsePage,
   Connection,
   ContactChannel,
+  ContactDto,
   CreditBalance,
   CreditPackageDto,
   CreditAmount_Serialize as CreditAmount,
@@ -175,6 +181,19 @@ export const myLeadQuery = (leadId: string) =>
     queryKey: ["my-leads", "detail", leadId],
     queryFn: async () => unwrap(await commands.myLead(leadId)),
   });
+
+/** The purchased leads on this computer matching `query`, best first; works offline. */
+export const briefcaseSearchQuery = (query: BriefcaseQuery_Deserialize) =>
+  queryOptions({
+    queryKey: ["my-leads", "search", query],
+    queryFn: async () => unwrap(await commands.searchMyLeads(query)),
+    placeholderData: keepPreviousData,
+  });
+
+/** The agent has read that their offline copy was set aside and downloaded again. */
+export async function dismissCacheReset() {
+  return unwrap(await commands.dismissCacheReset());
+}
 
 export async function changeLeadStage(
   leadId: string,
