@@ -61,6 +61,17 @@ async fn opens_plain(file: &Path) -> bool {
     read.is_ok()
 }
 
+/// The file opened as the app opens it, with its key from the keychain.
+async fn open_with_key(file: &Path) -> sqlx::SqliteConnection {
+    SqliteConnectOptions::from_str("sqlite://")
+        .expect("options")
+        .filename(file)
+        .pragma("key", format!("\"x'{}'\"", key_of(file)))
+        .connect()
+        .await
+        .expect("the key opens the file")
+}
+
 fn key_of(file: &Path) -> String {
     CacheKeyStore::for_file(file)
         .load()
@@ -119,13 +130,7 @@ async fn the_cache_file_holds_no_contact_or_note_in_clear() {
     assert!(!opens_plain(&file).await, "the file is not plain SQLite");
 
     // The control: the same file, opened with its key, holds them.
-    let mut conn = SqliteConnectOptions::from_str("sqlite://")
-        .expect("options")
-        .filename(&file)
-        .pragma("key", format!("\"x'{}'\"", key_of(&file)))
-        .connect()
-        .await
-        .expect("the key opens the file");
+    let mut conn = open_with_key(&file).await;
     let body: String = sqlx::query_scalar("SELECT body FROM purchased_leads WHERE lead_id = $1")
         .bind(&lead_id)
         .fetch_one(&mut conn)
@@ -289,13 +294,7 @@ async fn an_approved_refund_erases_the_contact_from_the_cache() {
 
     session.sign_out().await.expect("sign out");
     let file = cache_file(dir.path(), &user.id);
-    let mut conn = SqliteConnectOptions::from_str("sqlite://")
-        .expect("options")
-        .filename(&file)
-        .pragma("key", format!("\"x'{}'\"", key_of(&file)))
-        .connect()
-        .await
-        .expect("the key opens the file");
+    let mut conn = open_with_key(&file).await;
     let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM purchased_leads")
         .fetch_all(&mut conn)
         .await
