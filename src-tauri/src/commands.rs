@@ -28,6 +28,7 @@ use crate::events::ImportProgressEvent;
 use crate::import::{self, ImportDraft, ImportSummary, KeptUpload, SavedFile, UploadView};
 use crate::marketplace::{self, BrowseFilters, BrowsePage, MarketplaceFeed};
 use crate::my_leads::{self, MyLeadView, MyLeadsView};
+use crate::sync::SyncStatus;
 use crate::{partner, preferences, purchases};
 
 /// Who is signed in (restored from the keychain), or `null`.
@@ -151,6 +152,26 @@ pub async fn retry_sync_edit(core: State<'_, AppCore>, seq: u32) -> Result<(), A
 pub async fn discard_sync_edit(core: State<'_, AppCore>, seq: u32) -> Result<(), AppError> {
     let cache = core.session.cache().await?;
     my_leads::discard_edit(&cache, seq).await
+}
+
+/// What the briefcase sync is doing (then follow `SyncStatusChanged`).
+#[tauri::command]
+#[specta::specta]
+pub fn sync_status(core: State<'_, AppCore>) -> SyncStatus {
+    core.session.sync().status()
+}
+
+/// Stops a long sync after its current page; nothing syncs until [`resume_sync`].
+#[tauri::command]
+#[specta::specta]
+pub fn pause_sync(core: State<'_, AppCore>) {
+    core.session.sync().pause();
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn resume_sync(core: State<'_, AppCore>) {
+    core.session.sync().resume();
 }
 
 /// Searches the purchased leads on this computer: works offline, answers in milliseconds.

@@ -36,3 +36,8 @@ pub struct LiveUpdate(pub leadmart_shared::wire::events::EventPayload);
 pub struct NotificationOpened {
     pub lead_id: Option<String>,
 }
+
+/// The briefcase sync's status changed (syncing with progress, offline since, paused, last
+/// synced): the status bar shows it.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+pub struct SyncStatusChanged(pub crate::sync::SyncStatus);

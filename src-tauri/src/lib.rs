@@ -187,6 +187,27 @@ fn follow_live_events(app: &tauri::AppHandle) {
     });
 }
 
+/// Keeps the briefcase in sync for the app's lifetime ([`sync::keep_in_sync`]) and tells the
+/// window each status change.
+fn keep_briefcase_in_sync(app: &tauri::AppHandle) {
+    let sync_app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let core = sync_app.state::<AppCore>();
+        sync::keep_in_sync(&core.session).await;
+    });
+    let status_app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let core = status_app.state::<AppCore>();
+        let mut status = core.session.sync().watch();
+        while status.changed().await.is_ok() {
+            let now = status.borrow_and_update().clone();
+            if let Err(err) = events::SyncStatusChanged(now).emit(&status_app) {
+                tracing::warn!(error = %err, "sync status not sent");
+            }
+        }
+    });
+}
+
 /// The action type of a lead's notification: "Open" and "Snooze" (a click opens too).
 const LEAD_ACTIONS: &str = "lead";
 /// How much later a snoozed notification comes back.
@@ -334,6 +355,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::take_open_request,
             commands::launch_at_login,
             commands::set_launch_at_login,
+            commands::sync_status,
+            commands::pause_sync,
+            commands::resume_sync,
         ])
         .events(tauri_specta::collect_events![
             events::ImportProgressEvent,
@@ -343,6 +367,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             desktop::OpenRequested,
             events::LiveUpdate,
             events::NotificationOpened,
+            events::SyncStatusChanged,
         ])
 }
 
@@ -456,6 +481,7 @@ pub fn run() {
                 tracing::warn!(error = %err, "no tray icon; closing the window quits");
             }
             follow_live_events(app.handle());
+            keep_briefcase_in_sync(app.handle());
             Ok(())
         })
         .run(context);

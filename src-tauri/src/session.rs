@@ -39,6 +39,8 @@ pub struct SessionManager {
     /// Who is signed in (their user id), for work that lives as long as a session does (the
     /// live events stream): it changes when a session starts or ends, never with a renewal.
     signed_in: tokio::sync::watch::Sender<Option<String>>,
+    /// The signed-in agent's briefcase sync ([`crate::sync`]).
+    sync: crate::sync::SyncEngine,
 }
 
 async fn blocking<T: Send + 'static>(
@@ -70,6 +72,7 @@ impl SessionManager {
             signed_out,
             current: Mutex::new(None),
             signed_in: tokio::sync::watch::Sender::new(None),
+            sync: crate::sync::SyncEngine::default(),
         })
     }
 
@@ -83,11 +86,18 @@ impl SessionManager {
     /// that changed). Called wherever the session changes hands, with its lock held.
     fn announce(&self, current: &Option<Active>) {
         let user = current.as_ref().map(|active| active.user.id.clone());
-        self.signed_in.send_if_modified(|was| {
+        let changed = self.signed_in.send_if_modified(|was| {
             let changed = *was != user;
             *was = user;
             changed
         });
+        if changed {
+            self.sync.reset();
+        }
+    }
+
+    pub fn sync(&self) -> &crate::sync::SyncEngine {
+        &self.sync
     }
 
     pub fn api(&self) -> &ApiClient {

@@ -92,6 +92,11 @@ export const commands = {
 	launchAtLogin: () => typedError<boolean, AppError>(__TAURI_INVOKE("launch_at_login")),
 	/**  Opt in to (or out of) opening at login; answers the new state. */
 	setLaunchAtLogin: (on: boolean) => typedError<boolean, AppError>(__TAURI_INVOKE("set_launch_at_login", { on })),
+	/**  What the briefcase sync is doing (then follow `SyncStatusChanged`). */
+	syncStatus: () => __TAURI_INVOKE<SyncStatus_Serialize>("sync_status"),
+	/**  Stops a long sync after its current page; nothing syncs until [`resume_sync`]. */
+	pauseSync: () => __TAURI_INVOKE<void>("pause_sync"),
+	resumeSync: () => __TAURI_INVOKE<void>("resume_sync"),
 };
 
 /** Events */
@@ -102,6 +107,7 @@ export const events = {
 	liveUpdate: makeEvent<LiveUpdate, LiveUpdate>("live-update"),
 	notificationOpened: makeEvent<NotificationOpened_Serialize, NotificationOpened_Deserialize>("notification-opened"),
 	openRequested: makeEvent<OpenRequested, OpenRequested>("open-requested"),
+	syncStatusChanged: makeEvent<SyncStatusChanged_Serialize, SyncStatusChanged_Deserialize>("sync-status-changed"),
 	updateStatus: makeEvent<UpdateStatus_Serialize, UpdateStatus_Deserialize>("update-status"),
 };
 
@@ -1569,9 +1575,57 @@ export type StageChangeDto = {
 	at: string,
 };
 
+/**  What the sync engine is doing. */
+export type SyncPhase = 
+/**  Up to date as of `last_synced_at`, or not run yet. */
+{ state: "idle" } | 
+/**  Receiving changes: `received` so far in this run, about `remaining` after them. */
+{ state: "syncing"; received: number; remaining: number } | 
+/**  The API did not answer; since this time (the first failure in a row). */
+{ state: "offline"; since: string } | 
+/**  The agent stopped syncing; nothing is sent or received until they resume. */
+{ state: "paused" };
+
 export type SyncProblem = {
 	code: ApiErrorCode,
 	message: string,
+};
+
+/**  The engine's phase and when a run last finished. */
+export type SyncStatus = SyncStatus_Serialize | SyncStatus_Deserialize;
+
+/**
+ *  The briefcase sync's status changed (syncing with progress, offline since, paused, last
+ *  synced): the status bar shows it.
+ */
+export type SyncStatusChanged = SyncStatusChanged_Serialize | SyncStatusChanged_Deserialize;
+
+/**
+ *  The briefcase sync's status changed (syncing with progress, offline since, paused, last
+ *  synced): the status bar shows it.
+ */
+export type SyncStatusChanged_Deserialize = SyncStatus_Deserialize;
+
+/**
+ *  The briefcase sync's status changed (syncing with progress, offline since, paused, last
+ *  synced): the status bar shows it.
+ */
+export type SyncStatusChanged_Serialize = SyncStatus_Serialize;
+
+/**  The engine's phase and when a run last finished. */
+export type SyncStatus_Deserialize = {
+	phase: SyncPhase,
+	lastSyncedAt?: string | null,
+	/**  Changes the last finished run brought: when not 0, what the window shows is stale. */
+	lastRunReceived: number,
+};
+
+/**  The engine's phase and when a run last finished. */
+export type SyncStatus_Serialize = {
+	phase: SyncPhase,
+	lastSyncedAt: string | null,
+	/**  Changes the last finished run brought: when not 0, what the window shows is stale. */
+	lastRunReceived: number,
 };
 
 /**  A stretch of text, `hit` when the search matched it. */

@@ -325,6 +325,26 @@ pub async fn wallet_entries(
 
 /// Up to `limit` of the wallet's entries with an id above `after_id`, oldest first (sync: a
 /// wallet's entries are written under its row lock, so their ids commit in order).
+/// How many of `user`'s wallet entries come after `after_id`.
+pub async fn wallet_entries_count_after(
+    tx: &mut Tx,
+    user: i64,
+    after_id: i64,
+) -> Result<i64, ApiError> {
+    let key = account_key(Account::BuyerWallet(user_id(user)?));
+    let count = with_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id \
+             WHERE a.account = $1 AND e.id > $2",
+        )
+        .bind(&key)
+        .bind(after_id)
+        .fetch_one(conn)
+        .await?
+    });
+    Ok(count)
+}
+
 pub async fn wallet_entries_after(
     tx: &mut Tx,
     user: i64,

@@ -161,11 +161,18 @@ async fn changes(
             line: credits::ledger_line(entry)?,
         });
     }
+    let remaining = if more_changes || more_lines {
+        store::changes_count_after(&mut tx, user.id, cursor.change).await?
+            + credits::store::wallet_entries_count_after(&mut tx, user.id, cursor.ledger).await?
+    } else {
+        0
+    };
     tx.commit().await?;
     Ok(Json(SyncPage {
         changes,
         cursor: cursor.text(),
         has_more: more_changes || more_lines,
+        remaining: u64::try_from(remaining).unwrap_or_default(),
     }))
 }
 

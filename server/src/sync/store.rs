@@ -87,6 +87,19 @@ pub async fn changes_after(
     Ok(rows)
 }
 
+/// How many of `user`'s change-log rows come after `after` (for progress: a thing changed
+/// twice counts twice).
+pub async fn changes_count_after(tx: &mut Tx, user: i64, after: i64) -> Result<i64, ApiError> {
+    let count = with_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM change_log WHERE user_id = $1 AND seq > $2")
+            .bind(user)
+            .bind(after)
+            .fetch_one(conn)
+            .await?
+    });
+    Ok(count)
+}
+
 /// Parses a change-log row back into what it names.
 pub fn changed_of(kind: &str, key: &str) -> Result<Changed, ApiError> {
     match kind {

@@ -58,13 +58,21 @@ impl Briefcase {
     /// Pulls pages from `cursor` until the server has no more; the cursor reached.
     async fn pull(&mut self, app: &TestApp, user: &User, cursor: &str, limit: u32) -> String {
         let mut cursor = cursor.to_owned();
+        let mut remaining = u64::MAX;
         loop {
             let page = sync_page(app, user, &cursor, limit).await;
             self.apply(&page);
             cursor = page.cursor;
+            assert!(
+                page.remaining < remaining,
+                "what remains goes down page by page"
+            );
+            remaining = page.remaining;
             if !page.has_more {
+                assert_eq!(page.remaining, 0, "nothing remains after the last page");
                 return cursor;
             }
+            assert!(page.remaining > 0, "more pages: something remains");
         }
     }
 }

@@ -26,6 +26,10 @@ pub struct SyncPage {
     pub cursor: String,
     /// More changes wait after `cursor`: ask again at once.
     pub has_more: bool,
+    /// About how many changes wait after `cursor` (a thing changed twice counts twice): what
+    /// a first sync's progress bar shows. 0 when `has_more` is false.
+    #[serde(default)]
+    pub remaining: u64,
 }
 
 /// The current state of one thing of the agent's that changed.

@@ -13,7 +13,9 @@ use leadmart_shared::wire::sync::{
 };
 use leadmart_shared::wire::{MyLeadsPage, PurchasedLead};
 
-use crate::support::{andheri_lead, session_for, signed_in_agent, start_server};
+use crate::support::{
+    agent_with_andheri, andheri_lead, session_for, signed_in_agent, start_server,
+};
 
 #[tokio::test]
 async fn offline_edits_survive_a_stop_mid_replay_and_apply_once() {
@@ -160,5 +162,70 @@ async fn offline_edits_survive_a_stop_mid_replay_and_apply_once() {
     assert_eq!(worked.notes.len(), 1, "the note once");
     assert_eq!(worked.contact_log.len(), 1, "the call once");
     assert_eq!(worked.stage_history.len(), 1, "the move once");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_sync_status_says_offline_since_paused_and_last_synced() {
+    use leadmart_app::sync::{self, SyncPhase};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start_server(dir.path()).await;
+    let (cache, session, bought) = agent_with_andheri(dir.path(), &server).await;
+    let lead_id = bought.lead.card.id.clone();
+    let engine = session.sync();
+    let first = sync::run(&session, &cache, chrono::Utc::now())
+        .await
+        .expect("first sync");
+    assert!(first.received > 0, "the first sync brings the briefcase");
+    let status = engine.status();
+    assert_eq!(status.phase, SyncPhase::Idle);
+    let synced_at = status.last_synced_at.expect("a finished run is dated");
+
+    // Paused: nothing goes out, an edit waits, until the agent resumes.
+    engine.pause();
+    assert_eq!(engine.status().phase, SyncPhase::Paused);
+    my_leads::add_note(
+        &session,
+        &cache,
+        &lead_id,
+        "Paused note".to_owned(),
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("kept");
+    let paused = sync::run(&session, &cache, chrono::Utc::now())
+        .await
+        .expect("a paused run");
+    assert!(paused.stopped && paused.sent == 0);
+    assert_eq!(
+        cache.outbox().await.expect("outbox").len(),
+        1,
+        "the note waits"
+    );
+    engine.resume();
+    let resumed = sync::run(&session, &cache, chrono::Utc::now())
+        .await
+        .expect("resumed");
+    assert_eq!(resumed.sent, 1, "the note goes out once resumed");
+    assert!(engine.status().last_synced_at.expect("dated") >= synced_at);
+
+    // Offline: since the first failed run, not the latest.
+    let stopped = server.stop_keeping().await;
+    let went_offline = chrono::Utc::now();
+    assert!(sync::run(&session, &cache, went_offline).await.is_err());
+    let later = went_offline + chrono::Duration::seconds(30);
+    assert!(sync::run(&session, &cache, later).await.is_err());
+    assert_eq!(
+        engine.status().phase,
+        SyncPhase::Offline {
+            since: went_offline
+        }
+    );
+    let server = stopped.start_again().await;
+    sync::run(&session, &cache, chrono::Utc::now())
+        .await
+        .expect("back online");
+    assert_eq!(engine.status().phase, SyncPhase::Idle);
     server.stop().await;
 }

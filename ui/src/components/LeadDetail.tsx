@@ -194,7 +194,7 @@ function LeadDetailBody({ lead, offline, outbox }: { lead: PurchasedLead; offlin
           </ul>
         </section>
       )}
-      <Refund lead={lead} />
+      <Refund lead={lead} offline={offline} />
     </div>
   );
 }
@@ -372,7 +372,7 @@ function Notes({ lead }: { lead: PurchasedLead }) {
   );
 }
 
-function Refund({ lead }: { lead: PurchasedLead }) {
+function Refund({ lead, offline }: { lead: PurchasedLead; offline: boolean }) {
   const update = useLeadUpdate();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState<RefundReason>("wrong_number");
@@ -392,7 +392,8 @@ function Refund({ lead }: { lead: PurchasedLead }) {
       <h3 className="mb-2 text-sm font-semibold text-slate-700">Quality guarantee</h3>
       {refund ? (
         <p data-testid="refund-status" className="text-sm">
-          Refund {refund.status === "requested" ? "requested" : refund.status} ·{" "}
+          Refund {refund.status === "requested" ? "requested" : refund.status}
+          {refund.decidedAt ? ` on ${formatDateTime(refund.decidedAt)}` : ""} ·{" "}
           {REFUND_REASON_LABELS[refund.reason]} · {formatCreditsShort(refund.credits)}
           {refund.decisionNote ? ` — ${refund.decisionNote}` : ""}
         </p>
@@ -402,8 +403,11 @@ function Refund({ lead }: { lead: PurchasedLead }) {
         </p>
       ) : !open ? (
         <div className="flex items-center justify-between gap-3 text-sm text-slate-600">
-          <span>Bad lead? You can ask for a refund until {formatDateTime(lead.refundDeadline)}.</span>
-          <Button variant="secondary" data-testid="refund-open" onClick={() => setOpen(true)}>
+          <span>
+            Bad lead? You can ask for a refund until {formatDateTime(lead.refundDeadline)}.
+            {offline && " Refunds need the network: ask once you are back online."}
+          </span>
+          <Button variant="secondary" data-testid="refund-open" disabled={offline} onClick={() => setOpen(true)}>
             <Undo2 aria-hidden size={16} /> Request refund
           </Button>
         </div>

@@ -32,6 +32,7 @@ import {
   type NotificationOpened,
   type PipelineStage,
   type RefundReason,
+  type SyncStatus_Serialize,
   type UpdateStatus_Serialize,
 } from "../../bindings";
 
@@ -427,6 +428,45 @@ export async function updateStatus(): Promise<UpdateStatus_Serialize> {
 /** "Restart now": installs the verified update and restarts (resolves only on failure). */
 export async function restartToUpdate() {
   return unwrap(await commands.restartToUpdate());
+}
+
+// ---- Briefcase sync -------------------------------------------------------------------------
+
+const syncStatusKey = ["sync", "status"] as const;
+
+/**
+ * What the briefcase sync is doing (syncing with progress, offline since, paused) and when it
+ * last finished, kept current by Rust's `SyncStatusChanged`. A finished run that brought
+ * changes makes My Leads, the balance and the statement read the cache again.
+ */
+export function useSyncStatus() {
+  const client = useQueryClient();
+  useEffect(() => {
+    let wasOffline = false;
+    const stop = listener<SyncStatus_Serialize>(events.syncStatusChanged)((status) => {
+      client.setQueryData(syncStatusKey, status);
+      // Back from offline: the feed's "offline" is stale too.
+      if (wasOffline && status.phase.state !== "offline") {
+        void client.invalidateQueries({ queryKey: ["marketplace"] });
+      }
+      wasOffline = status.phase.state === "offline";
+      if (status.phase.state === "idle" && status.lastRunReceived > 0) {
+        void client.invalidateQueries({ queryKey: ["my-leads"] });
+        void client.invalidateQueries({ queryKey: ["credits"] });
+      }
+    });
+    return () => void stop.then((unlisten) => unlisten());
+  }, [client]);
+  return useQuery({ queryKey: syncStatusKey, queryFn: () => commands.syncStatus(), staleTime: Infinity }).data;
+}
+
+/** Stops a long sync after its current page; nothing syncs until {@link resumeSync}. */
+export async function pauseSync() {
+  await commands.pauseSync();
+}
+
+export async function resumeSync() {
+  await commands.resumeSync();
 }
 
 // ---- Live events ----------------------------------------------------------------------------
