@@ -1,5 +1,6 @@
 //! Credits and spending (Billing): balance, packages with their bulk discount, buying a package,
-//! the statement, monthly spending and auto-recharge. Needs the network.
+//! the statement, monthly spending and auto-recharge. Buying and settings need the network; the
+//! balance and the statement fall back to what sync cached when the API does not answer.
 
 use leadmart_shared::analytics::{self, SpendingSummary};
 use leadmart_shared::wire::{
@@ -9,24 +10,63 @@ use leadmart_shared::wire::{
 use rust_decimal::Decimal;
 
 use crate::api::Method;
+use crate::cache::Cache;
 use crate::error::AppError;
 use crate::session::SessionManager;
 
-pub async fn balance(session: &SessionManager) -> Result<CreditBalance, AppError> {
-    session
+/// The balance; offline, the one after the newest cached statement line, worth the last credit
+/// value the marketplace stated.
+pub async fn balance(session: &SessionManager, cache: &Cache) -> Result<CreditBalance, AppError> {
+    match session
         .request(Method::GET, "v1/credits/balance", &[], None::<&()>)
         .await
+    {
+        Err(offline @ AppError::Offline { .. }) => {
+            let (Ok(Some(credits)), Ok(Some(value))) =
+                (cache.cached_balance().await, cache.credit_value().await)
+            else {
+                return Err(offline);
+            };
+            let worth = CreditAmount::new(credits, value.to_value().as_ref());
+            Ok(CreditBalance {
+                credits,
+                value: worth.value.unwrap_or_default(),
+                currency: value.currency,
+            })
+        }
+        other => other,
+    }
 }
 
-pub async fn packages(session: &SessionManager) -> Result<Vec<CreditPackageDto>, AppError> {
-    session
+/// The packages; the credit value they state is remembered for the offline balance.
+pub async fn packages(
+    session: &SessionManager,
+    cache: &Cache,
+) -> Result<Vec<CreditPackageDto>, AppError> {
+    let packages: Vec<CreditPackageDto> = session
         .request(Method::GET, "v1/credits/packages", &[], None::<&()>)
-        .await
+        .await?;
+    if let Some(value) = CreditValueDto::from_packages(&packages) {
+        // Only a signed-in user's cache keeps it; the visitor's refuses, which is fine.
+        let _ = cache.remember_credit_value(&value).await;
+    }
+    Ok(packages)
 }
 
-/// The marketplace's credit value, as the server states it in its packages answer.
-pub async fn value(session: &SessionManager) -> Result<Option<CreditValueDto>, AppError> {
-    Ok(CreditValueDto::from_packages(&packages(session).await?))
+/// The marketplace's credit value, as the server states it in its packages answer (offline,
+/// as it last did).
+pub async fn value(
+    session: &SessionManager,
+    cache: &Cache,
+) -> Result<Option<CreditValueDto>, AppError> {
+    match packages(session, cache).await {
+        Ok(packages) => Ok(CreditValueDto::from_packages(&packages)),
+        Err(offline @ AppError::Offline { .. }) => match cache.credit_value().await {
+            Ok(Some(value)) => Ok(Some(value)),
+            _ => Err(offline),
+        },
+        Err(other) => Err(other),
+    }
 }
 
 /// `credits` with their money worth at `value` (the UI formats amounts, it never multiplies).
@@ -43,17 +83,29 @@ pub fn quote(balance: Decimal, price: Decimal, value: Option<&CreditValueDto>) -
     )
 }
 
+/// A page of the statement, newest first; offline, of the lines sync cached.
 pub async fn transactions(
     session: &SessionManager,
+    cache: &Cache,
     cursor: Option<String>,
 ) -> Result<LedgerPage, AppError> {
+    let cursor = cursor.filter(|c| !c.is_empty());
     let mut query = vec![("limit", "50".to_owned())];
-    if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
+    if let Some(cursor) = cursor.clone() {
         query.push(("cursor", cursor));
     }
-    session
+    match session
         .request(Method::GET, "v1/credits/transactions", &query, None::<&()>)
         .await
+    {
+        Err(offline @ AppError::Offline { .. }) => {
+            match cache.ledger_page(cursor.as_deref(), 50).await {
+                Ok(page) if !page.lines.is_empty() => Ok(page),
+                _ => Err(offline),
+            }
+        }
+        other => other,
+    }
 }
 
 pub async fn buy_package(
@@ -68,12 +120,16 @@ pub async fn buy_package(
 
 /// Monthly spending, oldest month first, `months` months up to this one, net of refunds with
 /// this month, last month and the average (computed by `leadmart_shared::analytics`).
-pub async fn spending(session: &SessionManager, months: u32) -> Result<SpendingSummary, AppError> {
+pub async fn spending(
+    session: &SessionManager,
+    cache: &Cache,
+    months: u32,
+) -> Result<SpendingSummary, AppError> {
     let query = [("months", months.clamp(1, 24).to_string())];
     let months: Vec<MonthlySpend> = session
         .request(Method::GET, "v1/credits/spending", &query, None::<&()>)
         .await?;
-    let value = value(session).await?.and_then(|v| v.to_value());
+    let value = value(session, cache).await?.and_then(|v| v.to_value());
     Ok(analytics::spending_summary(&months, value.as_ref()))
 }
 

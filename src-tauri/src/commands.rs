@@ -225,20 +225,23 @@ pub async fn open_contact(
 #[tauri::command]
 #[specta::specta]
 pub async fn credit_balance(core: State<'_, AppCore>) -> Result<CreditBalance, AppError> {
-    billing::balance(&core.session).await
+    let cache = core.session.cache().await?;
+    billing::balance(&core.session, &cache).await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn credit_packages(core: State<'_, AppCore>) -> Result<Vec<CreditPackageDto>, AppError> {
-    billing::packages(&core.session).await
+    let cache = core.session.cache().await?;
+    billing::packages(&core.session, &cache).await
 }
 
 /// What one credit is worth in the marketplace currency, when known.
 #[tauri::command]
 #[specta::specta]
 pub async fn credit_value(core: State<'_, AppCore>) -> Result<Option<CreditValueDto>, AppError> {
-    billing::value(&core.session).await
+    let cache = core.session.cache().await?;
+    billing::value(&core.session, &cache).await
 }
 
 /// `credits` with their worth at `value` (from `credit_value`): the UI formats, never multiplies.
@@ -268,7 +271,8 @@ pub async fn credit_transactions(
     core: State<'_, AppCore>,
     cursor: Option<String>,
 ) -> Result<LedgerPage, AppError> {
-    billing::transactions(&core.session, cursor).await
+    let cache = core.session.cache().await?;
+    billing::transactions(&core.session, &cache, cursor).await
 }
 
 #[tauri::command]
@@ -286,7 +290,8 @@ pub async fn monthly_spending(
     core: State<'_, AppCore>,
     months: u32,
 ) -> Result<SpendingSummary, AppError> {
-    billing::spending(&core.session, months).await
+    let cache = core.session.cache().await?;
+    billing::spending(&core.session, &cache, months).await
 }
 
 #[tauri::command]
@@ -316,7 +321,8 @@ pub async fn dashboard_stats(core: State<'_, AppCore>) -> Result<DashboardView, 
 #[tauri::command]
 #[specta::specta]
 pub async fn get_preferences(core: State<'_, AppCore>) -> Result<AgentPreferencesDto, AppError> {
-    preferences::get(&core.session).await
+    let cache = core.session.cache().await?;
+    preferences::get(&core.session, &cache).await
 }
 
 #[tauri::command]

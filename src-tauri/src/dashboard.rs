@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use leadmart_shared::analytics::{self, DashboardStats};
 use leadmart_shared::local_time::{MARKETPLACE_TIME_ZONE, parse_time_zone};
+use leadmart_shared::wire::AgentPreferencesDto;
 use serde::Serialize;
 use specta::Type;
 
@@ -24,19 +25,17 @@ pub struct DashboardView {
     pub connection: Connection,
 }
 
-/// The agent's own time zone from their preferences; the marketplace's when they chose none or
-/// the preferences cannot be read.
-async fn agent_time_zone(session: &SessionManager) -> chrono_tz::Tz {
-    preferences::get(session)
-        .await
-        .ok()
+/// The agent's own time zone from their preferences (as cached, offline); the marketplace's
+/// when they chose none or the preferences cannot be read.
+fn time_zone_of(preferences: Option<AgentPreferencesDto>) -> chrono_tz::Tz {
+    preferences
         .and_then(|p| p.time_zone)
         .and_then(|name| parse_time_zone(&name).ok())
         .unwrap_or(MARKETPLACE_TIME_ZONE)
 }
 
 /// The Dashboard: stats from My Leads (cache when offline) and the last 24 hours of listings,
-/// in the agent's time zone (the marketplace's while offline: preferences are not cached yet).
+/// in the agent's time zone; offline, with the preferences and credit value sync cached.
 pub async fn stats(
     session: &SessionManager,
     cache: &Cache,
@@ -50,10 +49,13 @@ pub async fn stats(
     let listed = marketplace::browse(session, cache, &filters).await?;
     let (value, zone) = match mine.connection {
         Connection::Online => (
-            billing::value(session).await.unwrap_or(None),
-            agent_time_zone(session).await,
+            billing::value(session, cache).await.unwrap_or(None),
+            time_zone_of(preferences::get(session, cache).await.ok()),
         ),
-        Connection::Offline => (None, MARKETPLACE_TIME_ZONE),
+        Connection::Offline => (
+            cache.credit_value().await.unwrap_or(None),
+            time_zone_of(cache.cached_preferences().await.unwrap_or(None)),
+        ),
     };
     let stats = analytics::dashboard_stats(
         &mine.leads,

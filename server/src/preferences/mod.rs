@@ -250,8 +250,14 @@ async fn get_preferences(
     user: AuthUser,
 ) -> Result<Json<AgentPreferencesDto>, ApiError> {
     user.require(Role::Agent)?;
-    let prefs = store::load(&state.db, user.id).await?;
-    Ok(Json(with_zone_in_force(prefs, &state.market.agent_time)))
+    Ok(Json(answered(&state, user.id).await?))
+}
+
+/// The agent's preferences as every answer gives them (`GET /v1/me/preferences`, sync): with
+/// the time zone in force.
+pub async fn answered(state: &AppState, user: i64) -> Result<AgentPreferencesDto, ApiError> {
+    let prefs = store::load(&state.db, user).await?;
+    Ok(with_zone_in_force(prefs, &state.market.agent_time))
 }
 
 /// Replaces the agent's preferences (validated by the shared `AgentProfile`).

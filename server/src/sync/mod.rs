@@ -144,7 +144,7 @@ async fn changes(
                 },
             },
             Changed::Preferences => SyncChange::Preferences {
-                preferences: Box::new(preferences::store::load(&state.db, user.id).await?),
+                preferences: Box::new(preferences::answered(&state, user.id).await?),
             },
         });
     }

@@ -4,17 +4,17 @@
 
 use leadmart_app::api::Method;
 use leadmart_app::marketplace::Connection;
-use leadmart_app::my_leads;
 use leadmart_app::purchases::purchase;
+use leadmart_app::{billing, my_leads, preferences};
 use leadmart_shared::error_code::ApiErrorCode;
 use leadmart_shared::pipeline::{ContactChannel, PipelineStage};
 use leadmart_shared::wire::sync::{
     DeviceMutation, MutationBatch, MutationOutcome, MutationResults,
 };
-use leadmart_shared::wire::{MyLeadsPage, PurchasedLead};
 
 use crate::support::{
-    agent_with_andheri, andheri_lead, session_for, signed_in_agent, start_server,
+    agent_with_andheri, andheri_lead, assert_cache_equals_server, session_for, signed_in_agent,
+    start_server,
 };
 
 #[tokio::test]
@@ -123,37 +123,7 @@ async fn offline_edits_survive_a_stop_mid_replay_and_apply_once() {
         synced.outbox
     );
 
-    let on_server: MyLeadsPage = restarted
-        .request(
-            Method::GET,
-            "v1/my/leads",
-            &[("limit", "200".to_owned())],
-            None::<&()>,
-        )
-        .await
-        .expect("the server's view");
-    let (cached, _) = cache.purchased().await.expect("the cache's view");
-    let comparable = |leads: &[PurchasedLead]| {
-        leads
-            .iter()
-            .map(|l| {
-                (
-                    l.lead.card.id.clone(),
-                    l.stage,
-                    l.stage_history.clone(),
-                    l.notes.clone(),
-                    l.contact_log.clone(),
-                    l.contact.clone(),
-                    l.refund.clone(),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        comparable(&cached),
-        comparable(&on_server.leads),
-        "the cache equals the server"
-    );
+    let on_server = assert_cache_equals_server(&restarted, &cache).await;
     let worked = on_server
         .leads
         .iter()
@@ -210,8 +180,38 @@ async fn the_sync_status_says_offline_since_paused_and_last_synced() {
     assert_eq!(resumed.sent, 1, "the note goes out once resumed");
     assert!(engine.status().last_synced_at.expect("dated") >= synced_at);
 
+    // Billing and Settings read what sync cached once the API is gone.
+    let balance = billing::balance(&session, &cache).await.expect("balance");
+    billing::value(&session, &cache)
+        .await
+        .expect("the credit value");
+    let statement = billing::transactions(&session, &cache, None)
+        .await
+        .expect("statement");
+    let settings = preferences::get(&session, &cache).await.expect("settings");
+
     // Offline: since the first failed run, not the latest.
     let stopped = server.stop_keeping().await;
+    assert_eq!(
+        billing::balance(&session, &cache)
+            .await
+            .expect("the balance offline"),
+        balance
+    );
+    let cached = billing::transactions(&session, &cache, None)
+        .await
+        .expect("the statement offline");
+    assert_eq!(
+        cached.lines.first(),
+        statement.lines.first(),
+        "the newest line first, as the server gave it"
+    );
+    assert_eq!(
+        preferences::get(&session, &cache)
+            .await
+            .expect("settings offline"),
+        settings
+    );
     let went_offline = chrono::Utc::now();
     assert!(sync::run(&session, &cache, went_offline).await.is_err());
     let later = went_offline + chrono::Duration::seconds(30);

@@ -3,6 +3,7 @@
 
 mod bindings;
 mod briefcase;
+mod convergence;
 mod encryption;
 mod feed;
 mod import;

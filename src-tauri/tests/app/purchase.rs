@@ -21,7 +21,7 @@ async fn a_retried_purchase_reuses_its_key_and_is_charged_once() {
     let (cache, session) = signed_in_agent(dir.path(), &server).await;
     let lead_id = andheri_lead(&session, &cache).await;
     let shown = preview(&session, &lead_id).await.expect("preview");
-    let start = billing::balance(&session).await.expect("balance");
+    let start = billing::balance(&session, &cache).await.expect("balance");
 
     // The first attempt reaches the server, which charges, but its answer is lost on the way back
     // (simulated by sending it outside `purchase` with the attempt's own key).
@@ -61,7 +61,7 @@ async fn a_retried_purchase_reuses_its_key_and_is_charged_once() {
         retried.purchase.purchase_id, lost.purchase.purchase_id,
         "the retry replays the first purchase"
     );
-    let end = billing::balance(&session).await.expect("balance");
+    let end = billing::balance(&session, &cache).await.expect("balance");
     assert_eq!(
         end.credits,
         start.credits - shown.card.price_credits,
@@ -83,7 +83,7 @@ async fn a_retried_purchase_reuses_its_key_and_is_charged_once() {
         ),
         other => panic!("expected the API's refusal code, got {other:?}"),
     }
-    let after = billing::balance(&session).await.expect("balance");
+    let after = billing::balance(&session, &cache).await.expect("balance");
     assert_eq!(
         after.credits, end.credits,
         "a refused purchase charges nothing"

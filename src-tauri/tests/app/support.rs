@@ -308,3 +308,44 @@ impl Admin {
             .expect("the admin decides the refund");
     }
 }
+
+/// Asserts that `cache` holds exactly the server's view of the agent's purchased leads (stage,
+/// history, notes, contact log, contact, refund); answers the server's view.
+pub async fn assert_cache_equals_server(
+    session: &SessionManager,
+    cache: &Cache,
+) -> leadmart_shared::wire::MyLeadsPage {
+    let on_server: leadmart_shared::wire::MyLeadsPage = session
+        .request(
+            Method::GET,
+            "v1/my/leads",
+            &[("limit", "200".to_owned())],
+            None::<&()>,
+        )
+        .await
+        .expect("the server's view");
+    let (cached, _) = cache.purchased().await.expect("the cache's view");
+    let comparable = |leads: &[leadmart_shared::wire::PurchasedLead]| {
+        leads
+            .iter()
+            .map(|l| {
+                serde_json::to_string(&(
+                    &l.lead.card.id,
+                    l.stage,
+                    &l.stage_history,
+                    &l.notes,
+                    &l.contact_log,
+                    &l.contact,
+                    &l.refund,
+                ))
+                .expect("json")
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        comparable(&cached),
+        comparable(&on_server.leads),
+        "the cache equals the server"
+    );
+    on_server
+}
