@@ -126,13 +126,13 @@ fn count(n: usize) -> u32 {
 }
 
 /// `part / whole` in `0..=1`; `None` when `whole` is zero.
-fn rate(part: usize, whole: usize) -> Option<Decimal> {
+pub(crate) fn rate(part: usize, whole: usize) -> Option<Decimal> {
     (whole > 0).then(|| {
         (Decimal::from(part.min(whole) as u64) / Decimal::from(whole as u64)).round_dp(RATE_DP)
     })
 }
 
-fn total(amounts: impl Iterator<Item = Decimal>) -> Decimal {
+pub(crate) fn total(amounts: impl Iterator<Item = Decimal>) -> Decimal {
     amounts.fold(Decimal::ZERO, Decimal::saturating_add)
 }
 
@@ -204,7 +204,10 @@ pub fn dashboard_stats(
 }
 
 /// One row per currency of the leads, in order of first appearance.
-fn by_currency(leads: &[PurchasedLead], value: Option<&CreditValue>) -> Vec<CurrencyOutcome> {
+pub(crate) fn by_currency(
+    leads: &[PurchasedLead],
+    value: Option<&CreditValue>,
+) -> Vec<CurrencyOutcome> {
     let mut currencies: Vec<&str> = Vec::new();
     for lead in leads {
         let currency = lead.lead.card.currency.as_str();

@@ -77,6 +77,7 @@ pub mod local_time;
 pub mod money;
 pub mod normalize;
 pub mod notifications;
+pub mod performance;
 pub mod pipeline;
 pub mod pricing;
 pub mod purchase;

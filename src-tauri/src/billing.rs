@@ -3,6 +3,7 @@
 //! balance and the statement fall back to what sync cached when the API does not answer.
 
 use leadmart_shared::analytics::{self, SpendingSummary};
+use leadmart_shared::money::CreditValue;
 use leadmart_shared::wire::{
     AutoRechargeDto, CreditAmount, CreditBalance, CreditPackageDto, CreditPurchaseRequest,
     CreditPurchaseResult, CreditValueDto, LedgerPage, MonthlySpend, PurchaseQuote,
@@ -12,6 +13,7 @@ use rust_decimal::Decimal;
 use crate::api::Method;
 use crate::cache::Cache;
 use crate::error::AppError;
+use crate::marketplace::Connection;
 use crate::session::SessionManager;
 
 /// The balance; offline, the one after the newest cached statement line, worth the last credit
@@ -81,6 +83,20 @@ pub fn quote(balance: Decimal, price: Decimal, value: Option<&CreditValueDto>) -
         price,
         value.and_then(CreditValueDto::to_value).as_ref(),
     )
+}
+
+/// The credit value for figures shown beside `connection`'s data: asked of the API when online,
+/// as last stated offline; `None` when unknown.
+pub async fn known_value(
+    session: &SessionManager,
+    cache: &Cache,
+    connection: Connection,
+) -> Option<CreditValue> {
+    let value = match connection {
+        Connection::Online => value(session, cache).await.unwrap_or(None),
+        Connection::Offline => cache.credit_value().await.unwrap_or(None),
+    };
+    value.and_then(|v| v.to_value())
 }
 
 /// A page of the statement, newest first; offline, of the lines sync cached.

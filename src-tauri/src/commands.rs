@@ -19,6 +19,7 @@ use leadmart_shared::wire::{
 use rust_decimal::Decimal;
 
 use crate::AppCore;
+use crate::analytics::{self, AnalyticsView};
 use crate::billing;
 use crate::cache::{BriefcaseQuery, SearchHit};
 use crate::contact::{self, ContactOpened};
@@ -30,6 +31,7 @@ use crate::marketplace::{self, BrowseFilters, BrowsePage, MarketplaceFeed};
 use crate::my_leads::{self, MyLeadView, MyLeadsView};
 use crate::sync::SyncStatus;
 use crate::{partner, preferences, purchases};
+use leadmart_shared::performance::DateRange;
 
 /// Who is signed in (restored from the keychain), or `null`.
 #[tauri::command]
@@ -152,6 +154,17 @@ pub async fn retry_sync_edit(core: State<'_, AppCore>, seq: u32) -> Result<(), A
 pub async fn discard_sync_edit(core: State<'_, AppCore>, seq: u32) -> Result<(), AppError> {
     let cache = core.session.cache().await?;
     my_leads::discard_edit(&cache, seq).await
+}
+
+/// The Analytics page for the leads bought in `range` (works offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn analytics_report(
+    core: State<'_, AppCore>,
+    range: DateRange,
+) -> Result<AnalyticsView, AppError> {
+    let cache = core.session.cache().await?;
+    analytics::view(&core.session, &cache, &range, chrono::Utc::now()).await
 }
 
 /// What the briefcase sync is doing (then follow `SyncStatusChanged`).

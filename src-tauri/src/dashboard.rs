@@ -47,21 +47,16 @@ pub async fn stats(
         ..BrowseFilters::default()
     };
     let listed = marketplace::browse(session, cache, &filters).await?;
-    let (value, zone) = match mine.connection {
-        Connection::Online => (
-            billing::value(session, cache).await.unwrap_or(None),
-            time_zone_of(preferences::get(session, cache).await.ok()),
-        ),
-        Connection::Offline => (
-            cache.credit_value().await.unwrap_or(None),
-            time_zone_of(cache.cached_preferences().await.unwrap_or(None)),
-        ),
+    let value = billing::known_value(session, cache, mine.connection).await;
+    let zone = match mine.connection {
+        Connection::Online => time_zone_of(preferences::get(session, cache).await.ok()),
+        Connection::Offline => time_zone_of(cache.cached_preferences().await.unwrap_or(None)),
     };
     let stats = analytics::dashboard_stats(
         &mine.leads,
         &listed.leads,
         listed.next_cursor.is_some(),
-        value.and_then(|v| v.to_value()).as_ref(),
+        value.as_ref(),
         zone,
         now,
     );

@@ -2,6 +2,7 @@
 //! modules that do not depend on tauri ([`api`], [`cache`], [`marketplace`]) so tests drive them
 //! without a window.
 
+pub mod analytics;
 pub mod api;
 pub mod billing;
 pub mod cache;
@@ -355,6 +356,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::take_open_request,
             commands::launch_at_login,
             commands::set_launch_at_login,
+            commands::analytics_report,
             commands::sync_status,
             commands::pause_sync,
             commands::resume_sync,

@@ -92,6 +92,8 @@ export const commands = {
 	launchAtLogin: () => typedError<boolean, AppError>(__TAURI_INVOKE("launch_at_login")),
 	/**  Opt in to (or out of) opening at login; answers the new state. */
 	setLaunchAtLogin: (on: boolean) => typedError<boolean, AppError>(__TAURI_INVOKE("set_launch_at_login", { on })),
+	/**  The Analytics page for the leads bought in `range` (works offline). */
+	analyticsReport: (range: DateRange_Deserialize) => typedError<AnalyticsView_Serialize, AppError>(__TAURI_INVOKE("analytics_report", { range })),
 	/**  What the briefcase sync is doing (then follow `SyncStatusChanged`). */
 	syncStatus: () => __TAURI_INVOKE<SyncStatus_Serialize>("sync_status"),
 	/**  Stops a long sync after its current page; nothing syncs until [`resume_sync`]. */
@@ -197,6 +199,18 @@ export type AgentPreferencesDto_Serialize = {
 	timeZone: string | null,
 };
 
+export type AnalyticsView = AnalyticsView_Serialize | AnalyticsView_Deserialize;
+
+export type AnalyticsView_Deserialize = {
+	report: PerformanceReport_Deserialize,
+	connection: Connection,
+};
+
+export type AnalyticsView_Serialize = {
+	report: PerformanceReport_Serialize,
+	connection: Connection,
+};
+
 /**
  *  A stable, machine-readable API error code (`snake_case` on the wire).
  * 
@@ -270,6 +284,23 @@ export type AutoRechargeDto = {
 	enabled: boolean,
 	below: string,
 	packageCode: string,
+};
+
+/**  Average values in one currency. */
+export type Averages = Averages_Serialize | Averages_Deserialize;
+
+/**  Average values in one currency. */
+export type Averages_Deserialize = {
+	currency: string,
+	/**  Average deal value of the won leads in `currency`; `None` before the first win. */
+	dealValue?: string | null,
+};
+
+/**  Average values in one currency. */
+export type Averages_Serialize = {
+	currency: string,
+	/**  Average deal value of the won leads in `currency`; `None` before the first win. */
+	dealValue: string | null,
 };
 
 /**  What the agent searches for in their briefcase. Empty text lists by the filters alone. */
@@ -687,6 +718,21 @@ export type DashboardView_Serialize = {
 	connection: Connection,
 };
 
+/**  Bought in `[from, to)`; an open end is unbounded. */
+export type DateRange = DateRange_Serialize | DateRange_Deserialize;
+
+/**  Bought in `[from, to)`; an open end is unbounded. */
+export type DateRange_Deserialize = {
+	from?: string | null,
+	to?: string | null,
+};
+
+/**  Bought in `[from, to)`; an open end is unbounded. */
+export type DateRange_Serialize = {
+	from: string | null,
+	to: string | null,
+};
+
 /**  One event's `data:`, tagged with its kind so it reads on its own. */
 export type EventPayload = {
 	kind: "lead.matched",
@@ -724,6 +770,27 @@ export type FilesDropped_Deserialize = { outcome: "opened"; draft: ImportDraft_D
 
 /**  Files were dropped on the window: the import they opened, or why they could not be. */
 export type FilesDropped_Serialize = { outcome: "opened"; draft: ImportDraft_Serialize } | { outcome: "refused"; error: AppError };
+
+/**  One step of the funnel. */
+export type FunnelStep = FunnelStep_Serialize | FunnelStep_Deserialize;
+
+/**  One step of the funnel. */
+export type FunnelStep_Deserialize = {
+	/**  `None` for the first step (purchased). */
+	stage?: PipelineStage | null,
+	leads: number,
+	/**  Of the step before, `0..=1`; `None` for the first step or after an empty one. */
+	rate?: string | null,
+};
+
+/**  One step of the funnel. */
+export type FunnelStep_Serialize = {
+	/**  `None` for the first step (purchased). */
+	stage: PipelineStage | null,
+	leads: number,
+	/**  Of the step before, `0..=1`; `None` for the first step or after an empty one. */
+	rate: string | null,
+};
 
 /**  A column of the mapping screen. */
 export type ImportColumn = ImportColumn_Serialize | ImportColumn_Deserialize;
@@ -1303,6 +1370,44 @@ export type PayoutDto_Serialize = {
 	requestedAt: string,
 };
 
+export type PerformanceReport = PerformanceReport_Serialize | PerformanceReport_Deserialize;
+
+export type PerformanceReport_Deserialize = {
+	range: DateRange_Deserialize,
+	leads: number,
+	/**  Net of approved refunds, with its worth. */
+	spent: CreditAmount_Deserialize,
+	/**  Net spend per lead; `None` without leads. */
+	averageCost?: CreditAmount_Deserialize | null,
+	/**  Revenue, wins and ROI per currency of the leads. */
+	byCurrency: CurrencyOutcome_Deserialize[],
+	averages: Averages_Deserialize[],
+	funnel: FunnelStep_Deserialize[],
+	timeToClose?: Span | null,
+	responseTime?: Span | null,
+	byExclusivity: SegmentRow_Deserialize[],
+	byCategory: SegmentRow_Deserialize[],
+	byArea: SegmentRow_Deserialize[],
+};
+
+export type PerformanceReport_Serialize = {
+	range: DateRange_Serialize,
+	leads: number,
+	/**  Net of approved refunds, with its worth. */
+	spent: CreditAmount_Serialize,
+	/**  Net spend per lead; `None` without leads. */
+	averageCost: CreditAmount_Serialize | null,
+	/**  Revenue, wins and ROI per currency of the leads. */
+	byCurrency: CurrencyOutcome_Serialize[],
+	averages: Averages_Serialize[],
+	funnel: FunnelStep_Serialize[],
+	timeToClose: Span | null,
+	responseTime: Span | null,
+	byExclusivity: SegmentRow_Serialize[],
+	byCategory: SegmentRow_Serialize[],
+	byArea: SegmentRow_Serialize[],
+};
+
 export type PipelineStage = "new" | "contacted" | "meeting" | "quoted" | "won" | "lost";
 
 /**  The purchase confirmation: the price, the balance now and after, with their worth. */
@@ -1496,6 +1601,21 @@ export type SearchHit_Serialize = {
 	excerpt: TextRun[] | null,
 };
 
+/**  One row of a segment table. */
+export type SegmentRow = SegmentRow_Serialize | SegmentRow_Deserialize;
+
+/**  One row of a segment table. */
+export type SegmentRow_Deserialize = {
+	/**  The exclusivity, category slug or area. */
+	segment: string,
+} & CurrencyOutcome_Deserialize;
+
+/**  One row of a segment table. */
+export type SegmentRow_Serialize = {
+	/**  The exclusivity, category slug or area. */
+	segment: string,
+} & CurrencyOutcome_Serialize;
+
 export type ServiceAreaDto = ServiceAreaDto_Serialize | ServiceAreaDto_Deserialize;
 
 export type ServiceAreaDto_Deserialize = {
@@ -1513,6 +1633,14 @@ export type ServiceAreaDto_Serialize = {
 };
 
 export type SortOrder = "newest" | "highest_score" | "lowest_price";
+
+/**  Shortest, longest and average of a span, in whole minutes. */
+export type Span = {
+	leads: number,
+	averageMinutes: number,
+	fastestMinutes: number,
+	slowestMinutes: number,
+};
 
 export type SpendingMonth = SpendingMonth_Serialize | SpendingMonth_Deserialize;
 

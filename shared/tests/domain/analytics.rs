@@ -353,3 +353,164 @@ fn new_leads_today_count_from_local_midnight() {
     assert_eq!(stats.new_leads_today, 1, "23:50 IST yesterday is not today");
     assert_eq!(stats.contact_rate, None, "no purchases, no rate");
 }
+
+mod performance {
+    use super::*;
+    use leadmart_shared::performance::{DateRange, report};
+    use leadmart_shared::pipeline::ContactChannel;
+    use leadmart_shared::wire::{ContactLogEntry, StageChangeDto};
+
+    /// A lead moved along `path` (each step a day after the one before, from its purchase).
+    fn worked(
+        id: u32,
+        price: Decimal,
+        path: &[PipelineStage],
+        deal: Option<Decimal>,
+    ) -> PurchasedLead {
+        let at = utc(2026, 3, 1, 10, 0);
+        let final_stage = path.last().copied().unwrap_or(PipelineStage::New);
+        let mut lead = lead(
+            id,
+            &Bought {
+                currency: "INR",
+                price,
+                at,
+                stage: final_stage,
+                deal,
+                refund: None,
+            },
+        );
+        let mut from = PipelineStage::New;
+        for (day, to) in path.iter().enumerate() {
+            lead.stage_history.push(StageChangeDto {
+                from,
+                to: *to,
+                at: at + Duration::days(day as i64 + 1),
+            });
+            from = *to;
+        }
+        lead
+    }
+
+    /// Seed 000's Analytics page: 65 bought → 62 contacted → 43 meetings → 22 proposals → 4
+    /// closed, ₹25,000 spent, ₹3,20,000 of deals, ROI 1,180%.
+    fn seed_leads() -> Vec<PurchasedLead> {
+        use PipelineStage::*;
+        let mut leads = Vec::new();
+        let mut id = 0;
+        let mut add =
+            |n: usize, path: &[PipelineStage], deal: Option<Decimal>, leads: &mut Vec<_>| {
+                for _ in 0..n {
+                    id += 1;
+                    // 60 leads at 4 credits and 5 at 2: 250 credits, ₹25,000 at ₹100 a credit.
+                    let price = if id <= 60 { dec!(4) } else { dec!(2) };
+                    leads.push(worked(id, price, path, deal));
+                }
+            };
+        add(3, &[], None, &mut leads);
+        add(19, &[Contacted], None, &mut leads);
+        add(21, &[Contacted, Meeting, Lost], None, &mut leads);
+        add(18, &[Contacted, Meeting, Quoted, Lost], None, &mut leads);
+        add(
+            4,
+            &[Contacted, Meeting, Quoted, Won],
+            Some(dec!(80000)),
+            &mut leads,
+        );
+        leads
+    }
+
+    #[test]
+    fn the_seed_funnel_and_roi() {
+        let leads = seed_leads();
+        let page = report(&leads, &DateRange::default(), Some(&rupee()));
+        let funnel: Vec<u32> = page.funnel.iter().map(|step| step.leads).collect();
+        assert_eq!(funnel, vec![65, 62, 43, 22, 4]);
+        let rates: Vec<Option<Decimal>> = page.funnel.iter().map(|step| step.rate).collect();
+        assert_eq!(
+            rates,
+            vec![
+                None,
+                Some(dec!(0.9538)),
+                Some(dec!(0.6935)),
+                Some(dec!(0.5116)),
+                Some(dec!(0.1818))
+            ]
+        );
+        assert_eq!(page.leads, 65);
+        assert_eq!(page.spent.value, Some(dec!(25000)));
+        let inr = &page.by_currency[0];
+        assert_eq!((inr.won, inr.revenue), (4, dec!(320000)));
+        assert_eq!(inr.roi, Some(dec!(11.8)), "1,180%");
+        assert_eq!(page.averages[0].deal_value, Some(dec!(80000)));
+        // 250 credits over 65 leads: 3.846… rounds to 3.85.
+        assert_eq!(
+            page.average_cost.as_ref().map(|c| c.credits),
+            Some(dec!(3.85))
+        );
+    }
+
+    #[test]
+    fn spans_segments_and_range() {
+        use PipelineStage::*;
+        let mut fast = worked(1, dec!(5), &[Contacted, Won], Some(dec!(1000)));
+        // Won 3 days after purchase; first contact logged 30 minutes after.
+        fast.stage_history[1].at = fast.purchased_at + Duration::days(3);
+        fast.contact_log.push(ContactLogEntry {
+            id: "c1".into(),
+            channel: ContactChannel::Call,
+            at: fast.purchased_at + Duration::minutes(30),
+            note: None,
+        });
+        let mut slow = worked(2, dec!(5), &[Contacted, Meeting, Won], Some(dec!(3000)));
+        slow.stage_history[2].at = slow.purchased_at + Duration::days(28);
+        slow.lead.card.exclusivity = "exclusive".into();
+        // Skipped straight to a meeting: it was contacted too.
+        let mut jumped = worked(3, dec!(5), &[Meeting], None);
+        jumped.lead.card.area = String::new();
+        jumped.lead.card.city = "Pune".into();
+        // Bought before the range.
+        let mut old = worked(4, dec!(5), &[], None);
+        old.purchased_at = utc(2026, 1, 1, 0, 0);
+        let leads = vec![fast, slow, jumped, old];
+        let range = DateRange {
+            from: Some(utc(2026, 2, 1, 0, 0)),
+            to: Some(utc(2026, 4, 1, 0, 0)),
+        };
+        let page = report(&leads, &range, Some(&rupee()));
+        assert_eq!(page.leads, 3, "the lead bought before the range is out");
+        let funnel: Vec<u32> = page.funnel.iter().map(|step| step.leads).collect();
+        assert_eq!(
+            funnel,
+            vec![3, 3, 3, 2, 2],
+            "a win passed the steps before; a meeting passed contact"
+        );
+        let close = page.time_to_close.expect("two wins");
+        assert_eq!(
+            (close.fastest_minutes, close.slowest_minutes),
+            (3 * 1440, 28 * 1440)
+        );
+        assert_eq!(close.average_minutes, (3 + 28) * 1440 / 2);
+        let response = page.response_time.expect("first contacts");
+        assert_eq!(
+            response.fastest_minutes, 30,
+            "the logged call came before the move"
+        );
+        let segments: Vec<(&str, u32, u32)> = page
+            .by_exclusivity
+            .iter()
+            .map(|row| (row.segment.as_str(), row.outcome.leads, row.outcome.won))
+            .collect();
+        assert_eq!(segments, vec![("exclusive", 1, 1), ("shared", 2, 1)]);
+        let areas: Vec<&str> = page
+            .by_area
+            .iter()
+            .map(|row| row.segment.as_str())
+            .collect();
+        assert_eq!(
+            areas,
+            vec!["Andheri West", "Pune"],
+            "the city stands in for no area"
+        );
+    }
+}

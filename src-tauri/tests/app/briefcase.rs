@@ -229,3 +229,42 @@ async fn the_sync_status_says_offline_since_paused_and_last_synced() {
     assert_eq!(engine.status().phase, SyncPhase::Idle);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn analytics_come_from_the_briefcase_offline() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start_server(dir.path()).await;
+    let (cache, session, bought) = agent_with_andheri(dir.path(), &server).await;
+    let lead_id = bought.lead.card.id.clone();
+    let range = leadmart_shared::performance::DateRange::default();
+    let online = leadmart_app::analytics::view(&session, &cache, &range, chrono::Utc::now())
+        .await
+        .expect("analytics");
+    let stopped = server.stop_keeping().await;
+    my_leads::change_stage(
+        &session,
+        &cache,
+        &lead_id,
+        PipelineStage::Contacted,
+        None,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("moved offline");
+    let offline = leadmart_app::analytics::view(&session, &cache, &range, chrono::Utc::now())
+        .await
+        .expect("analytics offline");
+    assert_eq!(offline.connection, Connection::Offline);
+    assert_eq!(offline.report.leads, online.report.leads);
+    assert_eq!(
+        offline.report.spent, online.report.spent,
+        "worth the credit value last stated"
+    );
+    let contacted = |view: &leadmart_app::analytics::AnalyticsView| view.report.funnel[1].leads;
+    assert_eq!(
+        contacted(&offline),
+        contacted(&online) + 1,
+        "the move waiting to sync counts"
+    );
+    stopped.start_again().await.stop().await;
+}

@@ -95,14 +95,14 @@ export function Shell(props: {
         </ul>
       </nav>
       <div className="flex min-w-0 flex-1 flex-col">
-        <header className="flex items-center justify-between border-b border-slate-200 bg-white px-8 py-4">
-          <h1 className="text-xl font-semibold">{pageTitle(props.page)}</h1>
-          <div className="flex items-center gap-6">
+        <header className="flex items-center justify-between gap-4 border-b border-slate-200 bg-white px-8 py-4">
+          <h1 className="shrink-0 text-xl font-semibold whitespace-nowrap">{pageTitle(props.page)}</h1>
+          <div className="flex min-w-0 items-center gap-5">
             <button
               type="button"
               data-testid="open-palette"
               onClick={props.onSearch}
-              className="flex items-center gap-2 rounded-md border border-slate-200 px-2.5 py-1.5 text-sm text-slate-500 hover:border-slate-300 hover:text-slate-800"
+              className="flex shrink-0 items-center gap-2 rounded-md border border-slate-200 px-2.5 py-1.5 text-sm whitespace-nowrap text-slate-500 hover:border-slate-300 hover:text-slate-800"
             >
               <Search aria-hidden size={14} />
               Jump to…

@@ -18,7 +18,7 @@ export function AccountMenu() {
   });
   if (user.data) {
     return (
-      <div className="flex items-center gap-3 text-sm" data-testid="account-menu">
+      <div className="flex shrink-0 items-center gap-3 text-sm whitespace-nowrap" data-testid="account-menu">
         <span className="text-slate-700" data-testid="signed-in-as">
           {user.data.name || user.data.email}
         </span>

@@ -50,7 +50,7 @@ export function ConnectionStatus() {
       data-testid="connection-status"
       data-connection={data ? (online ? "online" : "offline") : "unknown"}
       data-sync={phase?.state ?? "none"}
-      className="flex items-center gap-2 text-sm text-slate-600"
+      className="flex min-w-0 flex-wrap items-center justify-end gap-x-2 gap-y-0.5 text-sm text-slate-600"
     >
       <span aria-hidden className={`h-2.5 w-2.5 shrink-0 rounded-full ${dot}`} />
       <span className="font-medium whitespace-nowrap text-slate-800">{label}</span>

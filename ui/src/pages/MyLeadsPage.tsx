@@ -1,4 +1,4 @@
-import { useDeferredValue, useMemo, useState } from "react";
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   createColumnHelper,
@@ -52,6 +52,27 @@ const column = createColumnHelper<PurchasedLead>();
 type RowActions = { open: (leadId: string) => void; pending: Set<string>; hits: Map<string, SearchHit> | null };
 
 const meta = (info: { table: { options: { meta?: unknown } } }) => info.table.options.meta as RowActions;
+
+/** Arrow keys, Home and End move between the table's rows (each row is focusable). */
+function moveRowFocus(event: React.KeyboardEvent<HTMLTableRowElement>) {
+  const row = event.currentTarget;
+  const rows = [...(row.parentElement?.querySelectorAll<HTMLTableRowElement>("tr[tabindex]") ?? [])];
+  const at = rows.indexOf(row);
+  const to =
+    event.key === "ArrowDown"
+      ? rows[at + 1]
+      : event.key === "ArrowUp"
+        ? rows[at - 1]
+        : event.key === "Home"
+          ? rows[0]
+          : event.key === "End"
+            ? rows[rows.length - 1]
+            : undefined;
+  if (to) {
+    event.preventDefault();
+    to.focus();
+  }
+}
 
 /** Text with the words the search matched marked. */
 function Marked({ runs }: { runs: TextRun[] }) {
@@ -175,13 +196,29 @@ function BriefcaseSearch({
   categories: string[];
 }) {
   const select = "rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm text-slate-700";
+  const box = useRef<HTMLInputElement>(null);
+  // "/" (outside a text field) and Ctrl/Cmd+F jump to the search box.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const typing = event.target instanceof HTMLElement && event.target.closest("input, textarea, select");
+      const find = (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "f";
+      if (find || (event.key === "/" && !typing)) {
+        event.preventDefault();
+        box.current?.focus();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
   return (
     <search className="flex flex-wrap items-center gap-2">
       <label className="relative min-w-64 flex-1">
         <span className="sr-only">Search your leads</span>
         <Search aria-hidden size={16} className="pointer-events-none absolute top-2.5 left-2.5 text-slate-400" />
         <input
+          ref={box}
           type="search"
+          aria-keyshortcuts="/ Control+F"
           data-testid="briefcase-search"
           value={filters.text}
           onChange={(event) => onChange({ ...filters, text: event.target.value })}
@@ -371,7 +408,10 @@ export function MyLeadsPage({ initialLeadId }: { initialLeadId?: string }) {
                   data-lead-id={row.id}
                   tabIndex={0}
                   onClick={() => setSelected(row.id)}
-                  onKeyDown={(event) => event.key === "Enter" && setSelected(row.id)}
+                  onKeyDown={(event) => {
+                    if (event.key === "Enter") setSelected(row.id);
+                    else moveRowFocus(event);
+                  }}
                   className="cursor-pointer border-t border-slate-100 hover:bg-slate-50 focus:bg-brand-50"
                 >
                   {row.getVisibleCells().map((cell) => (
