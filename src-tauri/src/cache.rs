@@ -190,6 +190,11 @@ impl Cache {
             .max_connections(4)
             .connect_with(options)
             .await?;
+        // Kept alive to the end of the process, so a pool is only ever closed by `close` (the
+        // session ending), never by its last handle going: SQLCipher frees its state when the
+        // process exits, and a keyed connection still closing on sqlx's worker thread then (a
+        // handle dropped just before exit) crashes the process.
+        std::mem::forget(pool.clone());
         let cache = Self { pool, owner };
         // The signed-out file holds only the public page: nothing to lose, and a copy of a
         // shared file from before one-user-per-file would keep its last user's customers.

@@ -130,6 +130,12 @@ async fn edits_made_offline_wait_survive_a_restart_and_sync() -> Result<()> {
         "nothing waits to sync once the server answers"
     );
     save_screenshot(&app, "briefcase-03-synced").await?;
+
+    // Analytics from the briefcase: the bought lead, contacted, in the funnel.
+    click(&app, "[data-testid=nav-analytics]").await?;
+    wait_for_text(&app, "[data-testid=funnel]", "Contacted").await?;
+    wait_for_text(&app, "[data-testid=by-exclusivity]", "1").await?;
+    save_screenshot(&app, "briefcase-04-analytics").await?;
     app.close().await?;
     let lead: PurchasedLead = reqwest::Client::new()
         .get(format!("{api}/v1/my/leads/{lead_id}"))

@@ -1581,8 +1581,8 @@ export type SearchHit_Deserialize = {
 	/**  Area, city and postal code, matched words marked. */
 	area: TextRun[],
 	/**
-	 *  The best passage of the company, requirements or notes holding a match, if the match
-	 *  was there.
+	 *  FTS5's best passage when it is not the name or the area: the match in the company,
+	 *  requirements or notes.
 	 */
 	excerpt?: TextRun[] | null,
 };
@@ -1595,8 +1595,8 @@ export type SearchHit_Serialize = {
 	/**  Area, city and postal code, matched words marked. */
 	area: TextRun[],
 	/**
-	 *  The best passage of the company, requirements or notes holding a match, if the match
-	 *  was there.
+	 *  FTS5's best passage when it is not the name or the area: the match in the company,
+	 *  requirements or notes.
 	 */
 	excerpt: TextRun[] | null,
 };

@@ -11,7 +11,7 @@ use specta::Type;
 use super::{Cache, CacheError};
 
 /// How many hits a search returns at most, best first.
-pub const SEARCH_LIMIT: u32 = 200;
+pub const SEARCH_LIMIT: u32 = 100;
 
 /// Marks FTS5 puts around a matched word (Unicode private-use characters, never in lead text
 /// from the server: [`runs`] drops stray ones).
@@ -46,8 +46,8 @@ pub struct SearchHit {
     pub name: Vec<TextRun>,
     /// Area, city and postal code, matched words marked.
     pub area: Vec<TextRun>,
-    /// The best passage of the company, requirements or notes holding a match, if the match
-    /// was there.
+    /// FTS5's best passage when it is not the name or the area: the match in the company,
+    /// requirements or notes.
     pub excerpt: Option<Vec<TextRun>>,
 }
 
@@ -86,23 +86,16 @@ fn runs(marked: &str) -> Vec<TextRun> {
     runs
 }
 
-/// The filters every search applies to the `purchased_leads` row `p` ($2–$4); $5 is the limit.
+/// The filters every search applies to the `lead_search` row ($2–$4); $5 is the limit.
 macro_rules! filters {
     () => {
-        "($2 IS NULL OR json_extract(p.body, '$.lead.card.score') >= $2) \
-         AND ($3 IS NULL OR json_extract(p.body, '$.lead.card.category') = $3) \
-         AND ($4 IS NULL OR p.purchased_at >= $4)"
+        "($2 IS NULL OR lead_score >= $2) AND ($3 IS NULL OR lead_category = $3) \
+         AND ($4 IS NULL OR bought_at >= $4)"
     };
 }
 
-type HitRow = (
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// `(lead id, marked name, marked area, best marked passage)`.
+type HitRow = (String, Option<String>, Option<String>, Option<String>);
 
 impl Cache {
     /// The purchased leads matching `query`, best match first (newest purchase first when no
@@ -116,19 +109,15 @@ impl Cache {
         let category = query.category.as_deref().filter(|c| !c.is_empty());
         let rows: Vec<HitRow> = match match_expression(&query.text) {
             Some(expression) => {
-                // Ranked by BM25 with the name weighing most; snippets of the three longer
-                // columns, so the excerpt is the one that holds a match.
+                // Ranked by BM25 with the name weighing most; the passage is FTS5's best one.
                 const SQL: &str = concat!(
-                    "SELECT p.lead_id, \
+                    "SELECT lead_id, \
                        highlight(lead_search, 0, char(57344), char(57345)), \
                        highlight(lead_search, 2, char(57344), char(57345)), \
-                       snippet(lead_search, 1, char(57344), char(57345), '…', 16), \
-                       snippet(lead_search, 3, char(57344), char(57345), '…', 16), \
-                       snippet(lead_search, 4, char(57344), char(57345), '…', 16) \
-                     FROM lead_search JOIN purchased_leads AS p ON p.rowid = lead_search.rowid \
-                     WHERE lead_search MATCH $1 AND ",
+                       snippet(lead_search, -1, char(57344), char(57345), '…', 16) \
+                     FROM lead_search WHERE lead_search MATCH $1 AND ",
                     filters!(),
-                    " ORDER BY bm25(lead_search, 10.0, 4.0, 4.0, 1.0, 2.0) LIMIT $5"
+                    " ORDER BY bm25(lead_search, 10.0, 4.0, 4.0, 1.0, 2.0, 0, 0, 0, 0) LIMIT $5"
                 );
                 sqlx::query_as(SQL)
                     .bind(expression)
@@ -142,7 +131,7 @@ impl Cache {
             None => {
                 // `$1 IS NULL`: the place of the match expression, so both share FILTERS.
                 const SQL: &str = concat!(
-                    "SELECT p.lead_id, s.name, s.area, NULL, NULL, NULL \
+                    "SELECT s.lead_id, s.name, s.area, NULL \
                      FROM purchased_leads AS p JOIN lead_search AS s ON s.rowid = p.rowid \
                      WHERE $1 IS NULL AND ",
                     filters!(),
@@ -160,16 +149,17 @@ impl Cache {
         };
         Ok(rows
             .into_iter()
-            .map(|(lead_id, name, area, company, requirements, notes)| {
-                let excerpt = [company, notes, requirements]
-                    .into_iter()
-                    .flatten()
-                    .find(|marked| marked.contains(OPEN))
-                    .map(|marked| runs(&marked));
+            .map(|(lead_id, name, area, passage)| {
+                let name = name.unwrap_or_default();
+                let area = area.unwrap_or_default();
+                // Only a passage of another column adds anything to the name and area shown.
+                let excerpt = passage
+                    .filter(|p| p.contains(OPEN) && *p != name && *p != area)
+                    .map(|p| runs(&p));
                 SearchHit {
                     lead_id,
-                    name: runs(&name.unwrap_or_default()),
-                    area: runs(&area.unwrap_or_default()),
+                    name: runs(&name),
+                    area: runs(&area),
                     excerpt,
                 }
             })

@@ -136,6 +136,8 @@ async fn the_cache_file_holds_no_contact_or_note_in_clear() {
         .fetch_one(&mut conn)
         .await
         .expect("the lead row");
+    // Closed before the test ends: a keyed connection closing as the process exits crashes it.
+    conn.close().await.expect("close");
     assert!(body.contains(&email) && body.contains(note));
     server.stop().await;
 }
@@ -299,6 +301,7 @@ async fn an_approved_refund_erases_the_contact_from_the_cache() {
         .fetch_all(&mut conn)
         .await
         .expect("rows");
+    conn.close().await.expect("close");
     let phone = contact.phone.expect("a phone");
     for body in bodies {
         assert!(

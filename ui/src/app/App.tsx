@@ -1,4 +1,4 @@
-import { useEffect, useEffectEvent, useState } from "react";
+import { Suspense, lazy, useEffect, useEffectEvent, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Shell, type PageId } from "./Shell";
 import { NavigateContext, type Navigate } from "./navigation";
@@ -23,10 +23,21 @@ import { PartnerDashboard } from "../components/PartnerDashboard";
 import { SignInScreen } from "../components/SignInScreen";
 import { Loading } from "../components/ui";
 
-/** Pages that only make sense for a signed-in agent. Available Leads stays open to browse. */
-const SIGNED_IN_ONLY: ReadonlySet<PageId> = new Set(["my-leads", "billing", "settings", "upload"]);
+// The charts' library loads with the Analytics page, not at start-up.
+const AnalyticsPage = lazy(() => import("../pages/AnalyticsPage").then((m) => ({ default: m.AnalyticsPage })));
 
-const BUILT: ReadonlySet<PageId> = new Set(["dashboard", "available", "my-leads", "billing", "settings", "upload"]);
+/** Pages that only make sense for a signed-in agent. Available Leads stays open to browse. */
+const SIGNED_IN_ONLY: ReadonlySet<PageId> = new Set(["my-leads", "analytics", "billing", "settings", "upload"]);
+
+const BUILT: ReadonlySet<PageId> = new Set([
+  "dashboard",
+  "available",
+  "my-leads",
+  "analytics",
+  "billing",
+  "settings",
+  "upload",
+]);
 
 export function App() {
   const [page, setPage] = useState<PageId>("dashboard");
@@ -105,6 +116,11 @@ export function App() {
             {page === "dashboard" && (role === "partner" ? <PartnerDashboard /> : <DashboardPage />)}
             {page === "available" && <AvailableLeadsPage />}
             {page === "my-leads" && <MyLeadsPage key={leadId ?? "all"} initialLeadId={leadId} />}
+            {page === "analytics" && (
+              <Suspense fallback={<Loading />}>
+                <AnalyticsPage />
+              </Suspense>
+            )}
             {page === "billing" && <BillingPage />}
             {page === "settings" && <SettingsPage />}
             {page === "upload" && (

@@ -104,3 +104,21 @@ export function TableHead({ columns }: { columns: { label: string; numeric?: boo
     </thead>
   );
 }
+
+/** One tab of a page's tab strip (`role="tablist"`), underlined when selected. */
+export function Tab(props: { selected: boolean; onSelect: () => void; testId: string; children: ReactNode }) {
+  return (
+    <button
+      type="button"
+      role="tab"
+      aria-selected={props.selected}
+      data-testid={props.testId}
+      onClick={props.onSelect}
+      className={`-mb-px border-b-2 px-4 py-2 text-sm font-medium ${
+        props.selected ? "border-brand-700 text-brand-800" : "border-transparent text-slate-500 hover:text-slate-800"
+      }`}
+    >
+      {props.children}
+    </button>
+  );
+}

@@ -32,7 +32,7 @@ import {
 import { useNavigate } from "../app/navigation";
 import { LeadDetail } from "../components/LeadDetail";
 import { Modal } from "../components/Modal";
-import { Badge, Button, ErrorAlert, Loading } from "../components/ui";
+import { Badge, Button, ErrorAlert, Loading, Tab as TabButton } from "../components/ui";
 
 type Tab = { id: string; label: string; stages: PipelineStage[] | null };
 
@@ -334,24 +334,12 @@ export function MyLeadsPage({ initialLeadId }: { initialLeadId?: string }) {
     <div className="flex flex-col gap-4">
       <div role="tablist" aria-label="Lead status" className="flex gap-1 border-b border-slate-200">
         {TABS.map((t) => (
-          <button
-            key={t.id}
-            type="button"
-            role="tab"
-            aria-selected={tab === t.id}
-            data-testid={`tab-${t.id}`}
-            onClick={() => setTab(t.id)}
-            className={`-mb-px border-b-2 px-4 py-2 text-sm font-medium ${
-              tab === t.id
-                ? "border-brand-700 text-brand-800"
-                : "border-transparent text-slate-500 hover:text-slate-800"
-            }`}
-          >
+          <TabButton key={t.id} selected={tab === t.id} onSelect={() => setTab(t.id)} testId={`tab-${t.id}`}>
             {t.label}
             <span className="ml-1.5 rounded-full bg-slate-100 px-1.5 text-xs text-slate-600">
               {count(t)}
             </span>
-          </button>
+          </TabButton>
         ))}
       </div>
       {leads.data?.connection === "offline" && (

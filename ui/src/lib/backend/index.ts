@@ -20,6 +20,7 @@ import {
   type CreditAmount_Serialize,
   type AutoRechargeDto,
   type BriefcaseQuery_Deserialize,
+  type DateRange_Deserialize,
   type BrowseFilters_Deserialize,
   type BrowsePage_Serialize,
   type ContactChannel,
@@ -38,6 +39,9 @@ import {
 
 export type {
   ActivityItem_Serialize as ActivityItem,
+  AnalyticsView_Serialize as AnalyticsView,
+  SegmentRow_Serialize as SegmentRow,
+  Span,
   AgentPreferencesDto_Serialize as AgentPreferences,
   ApiErrorCode,
   AppError,
@@ -310,6 +314,14 @@ export const dashboardQuery = () =>
   queryOptions({
     queryKey: ["dashboard"],
     queryFn: async () => unwrap(await commands.dashboardStats()),
+  });
+
+/** The Analytics page for leads bought in `range`, computed in Rust from the briefcase. */
+export const analyticsQuery = (range: DateRange_Deserialize) =>
+  queryOptions({
+    queryKey: ["my-leads", "analytics", range],
+    queryFn: async () => unwrap(await commands.analyticsReport(range)),
+    placeholderData: keepPreviousData,
   });
 
 export const preferencesQuery = () =>

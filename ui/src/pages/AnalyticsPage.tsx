@@ -1,0 +1,206 @@
+import { useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { Bar, BarChart, CartesianGrid, LabelList, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { WifiOff } from "lucide-react";
+import { analyticsQuery, errorMessage, type SegmentRow, type Span } from "../lib/backend";
+import { STAGE_LABELS, categoryLabel, formatMoneyWhole, formatPercent, formatWorth, plural } from "../lib/format";
+import { ErrorAlert, Loading, Panel, Tab } from "../components/ui";
+
+const RANGES = [
+  { id: "30", label: "Last 30 days", days: 30 },
+  { id: "90", label: "Last 90 days", days: 90 },
+  { id: "365", label: "Last 12 months", days: 365 },
+  { id: "all", label: "All time", days: null },
+] as const;
+
+/** `3 days`, `5 h`, `40 min`: a span Rust measured in minutes. */
+function duration(minutes: number): string {
+  if (minutes >= 2 * 1440) return plural(Math.round(minutes / 1440), "day", "days");
+  if (minutes >= 120) return `${Math.round(minutes / 60)} h`;
+  return `${minutes} min`;
+}
+
+function SpanPanel({ title, span, empty, testId }: { title: string; span: Span | null; empty: string; testId: string }) {
+  return (
+    <Panel title={title} testId={testId}>
+      {span ? (
+        <dl className="grid grid-cols-3 gap-4 p-4 text-center">
+          {[
+            ["Average", span.averageMinutes],
+            ["Fastest", span.fastestMinutes],
+            ["Slowest", span.slowestMinutes],
+          ].map(([label, minutes]) => (
+            <div key={label}>
+              <dt className="text-xs font-medium text-slate-500">{label}</dt>
+              <dd className="mt-1 text-lg font-semibold text-slate-900">{duration(Number(minutes))}</dd>
+            </div>
+          ))}
+          <p className="col-span-3 text-xs text-slate-500">Over {plural(span.leads, "lead", "leads")}</p>
+        </dl>
+      ) : (
+        <p className="p-4 text-sm text-slate-500">{empty}</p>
+      )}
+    </Panel>
+  );
+}
+
+function SegmentTable({
+  title,
+  rows,
+  label,
+  testId,
+}: {
+  title: string;
+  rows: SegmentRow[];
+  label: (segment: string) => string;
+  testId: string;
+}) {
+  return (
+    <Panel title={title} testId={testId}>
+      <table className="w-full text-left text-sm">
+        <thead className="bg-slate-50 text-xs font-semibold tracking-wide text-slate-500 uppercase">
+          <tr>
+            <th className="px-4 py-2">Segment</th>
+            <th className="px-4 py-2 text-right">Leads</th>
+            <th className="px-4 py-2 text-right">Cost</th>
+            <th className="px-4 py-2 text-right">Closed</th>
+            <th className="px-4 py-2 text-right">Revenue</th>
+            <th className="px-4 py-2 text-right">ROI</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={`${row.segment}-${row.currency}`} className="border-t border-slate-100">
+              <td className="px-4 py-2 font-medium text-slate-800">{label(row.segment)}</td>
+              <td className="px-4 py-2 text-right tabular-nums">{row.leads}</td>
+              <td className="px-4 py-2 text-right tabular-nums">{formatWorth(row.spent) ?? `${row.spent.credits} cr`}</td>
+              <td className="px-4 py-2 text-right tabular-nums">{row.won}</td>
+              <td className="px-4 py-2 text-right tabular-nums">{formatMoneyWhole(row.revenue, row.currency)}</td>
+              <td className="px-4 py-2 text-right tabular-nums">{row.roi === null ? "—" : formatPercent(row.roi)}</td>
+            </tr>
+          ))}
+          {rows.length === 0 && (
+            <tr>
+              <td colSpan={6} className="px-4 py-6 text-center text-slate-500">
+                No leads bought in this period.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </Panel>
+  );
+}
+
+function Metric({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <div data-testid={testId} className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
+      <p className="text-xs font-medium text-slate-500">{label}</p>
+      <p className="mt-1 text-2xl font-semibold text-slate-900">{value}</p>
+    </div>
+  );
+}
+
+const EXCLUSIVITY_LABELS: Record<string, string> = { exclusive: "Exclusive leads", shared: "Shared leads" };
+
+export function AnalyticsPage() {
+  const [rangeId, setRangeId] = useState<(typeof RANGES)[number]["id"]>("all");
+  // The range's start, fixed when it was chosen (not on every render).
+  const [from, setFrom] = useState<string | null>(null);
+  const view = useQuery(analyticsQuery({ from, to: null }));
+  const report = view.data?.report;
+  const main = report?.byCurrency[0];
+  const average = report?.averages.find((a) => a.currency === main?.currency);
+  const funnel = (report?.funnel ?? []).map((step) => ({
+    name: step.stage ? STAGE_LABELS[step.stage] : "Purchased",
+    leads: step.leads,
+    label: step.rate === null ? `${step.leads}` : `${step.leads} · ${formatPercent(step.rate)}`,
+  }));
+  return (
+    <div className="flex flex-col gap-6">
+      <div role="tablist" aria-label="Period" className="flex gap-1 border-b border-slate-200">
+        {RANGES.map((range) => (
+          <Tab
+            key={range.id}
+            selected={rangeId === range.id}
+            testId={`range-${range.id}`}
+            onSelect={() => {
+              setRangeId(range.id);
+              setFrom(range.days === null ? null : new Date(Date.now() - range.days * 86_400_000).toISOString());
+            }}
+          >
+            {range.label}
+          </Tab>
+        ))}
+      </div>
+      {view.data?.connection === "offline" && (
+        <output className="flex items-center gap-2 rounded-lg border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900">
+          <WifiOff aria-hidden size={16} /> Offline: computed from the leads saved on this computer.
+        </output>
+      )}
+      {view.isPending && <Loading label="Computing your performance…" />}
+      {view.isError && <ErrorAlert message={errorMessage(view.error)} />}
+      {report && (
+        <>
+          <section aria-label="Return on investment" className="grid grid-cols-2 gap-4 lg:grid-cols-5">
+            <Metric testId="metric-spent" label="Total spent" value={formatWorth(report.spent) ?? `${report.spent.credits} credits`} />
+            <Metric
+              testId="metric-revenue"
+              label="Revenue (closed deals)"
+              value={main ? formatMoneyWhole(main.revenue, main.currency) : "—"}
+            />
+            <Metric testId="metric-roi" label="ROI" value={main?.roi ? formatPercent(main.roi) : "—"} />
+            <Metric
+              testId="metric-lead-cost"
+              label="Average lead cost"
+              value={report.averageCost ? (formatWorth(report.averageCost) ?? `${report.averageCost.credits} credits`) : "—"}
+            />
+            <Metric
+              testId="metric-deal-value"
+              label="Average deal value"
+              value={average?.dealValue && main ? formatMoneyWhole(average.dealValue, main.currency) : "—"}
+            />
+          </section>
+          {report.byCurrency.length > 1 && (
+            <p className="text-xs text-slate-500">
+              Revenue and ROI above are for leads in {main?.currency}; the tables below show every currency
+              apart.
+            </p>
+          )}
+          <Panel title="Conversion funnel" testId="funnel">
+            <div className="h-64 p-4">
+              <ResponsiveContainer width="100%" height="100%">
+                <BarChart data={funnel} layout="vertical" margin={{ left: 24, right: 96 }}>
+                  <CartesianGrid horizontal={false} stroke="#e2e8f0" />
+                  <XAxis type="number" allowDecimals={false} stroke="#64748b" fontSize={12} />
+                  <YAxis type="category" dataKey="name" stroke="#64748b" fontSize={12} width={80} />
+                  <Tooltip formatter={(value) => [value, "Leads"]} />
+                  <Bar dataKey="leads" fill="#0f766e" radius={[0, 4, 4, 0]} isAnimationActive={false}>
+                    <LabelList dataKey="label" position="right" fontSize={12} fill="#334155" />
+                  </Bar>
+                </BarChart>
+              </ResponsiveContainer>
+            </div>
+          </Panel>
+          <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
+            <SpanPanel testId="time-to-close" title="Time to close" span={report.timeToClose} empty="No deal closed in this period yet." />
+            <SpanPanel
+              testId="response-time"
+              title="Response time (purchase → first contact)"
+              span={report.responseTime}
+              empty="No lead contacted in this period yet."
+            />
+          </div>
+          <SegmentTable
+            testId="by-exclusivity"
+            title="Exclusive vs shared"
+            rows={report.byExclusivity}
+            label={(s) => EXCLUSIVITY_LABELS[s] ?? s}
+          />
+          <SegmentTable testId="by-category" title="By category" rows={report.byCategory} label={categoryLabel} />
+          <SegmentTable testId="by-area" title="By area" rows={report.byArea} label={(s) => s} />
+        </>
+      )}
+    </div>
+  );
+}
