@@ -133,6 +133,7 @@ async fn edits_made_offline_wait_survive_a_restart_and_sync() -> Result<()> {
 
     // Analytics from the briefcase: the bought lead, contacted, in the funnel.
     click(&app, "[data-testid=nav-analytics]").await?;
+    wait_for_text(&app, "[data-testid=metric-spent]", "Total spent").await?;
     wait_for_text(&app, "[data-testid=funnel]", "Contacted").await?;
     wait_for_text(&app, "[data-testid=by-exclusivity]", "1").await?;
     save_screenshot(&app, "briefcase-04-analytics").await?;

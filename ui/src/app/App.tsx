@@ -1,4 +1,4 @@
-import { Suspense, lazy, useEffect, useEffectEvent, useState } from "react";
+import { useEffect, useEffectEvent, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Shell, type PageId } from "./Shell";
 import { NavigateContext, type Navigate } from "./navigation";
@@ -17,14 +17,14 @@ import { DashboardPage } from "../pages/DashboardPage";
 import { MyLeadsPage } from "../pages/MyLeadsPage";
 import { SettingsPage } from "../pages/SettingsPage";
 import { UploadPage, type Dropped } from "../pages/UploadPage";
+import { AnalyticsPage } from "../pages/AnalyticsPage";
 import { ComingSoonPage } from "../pages/ComingSoonPage";
+import { PageErrorBoundary } from "../components/PageErrorBoundary";
 import { CommandPalette } from "../components/CommandPalette";
 import { PartnerDashboard } from "../components/PartnerDashboard";
 import { SignInScreen } from "../components/SignInScreen";
 import { Loading } from "../components/ui";
 
-// The charts' library loads with the Analytics page, not at start-up.
-const AnalyticsPage = lazy(() => import("../pages/AnalyticsPage").then((m) => ({ default: m.AnalyticsPage })));
 
 /** Pages that only make sense for a signed-in agent. Available Leads stays open to browse. */
 const SIGNED_IN_ONLY: ReadonlySet<PageId> = new Set(["my-leads", "analytics", "billing", "settings", "upload"]);
@@ -112,15 +112,11 @@ export function App() {
         ) : gated ? (
           <SignInScreen reason={page} />
         ) : (
-          <>
+          <PageErrorBoundary key={page}>
             {page === "dashboard" && (role === "partner" ? <PartnerDashboard /> : <DashboardPage />)}
             {page === "available" && <AvailableLeadsPage />}
             {page === "my-leads" && <MyLeadsPage key={leadId ?? "all"} initialLeadId={leadId} />}
-            {page === "analytics" && (
-              <Suspense fallback={<Loading />}>
-                <AnalyticsPage />
-              </Suspense>
-            )}
+            {page === "analytics" && <AnalyticsPage />}
             {page === "billing" && <BillingPage />}
             {page === "settings" && <SettingsPage />}
             {page === "upload" && (
@@ -131,7 +127,7 @@ export function App() {
               />
             )}
             {!BUILT.has(page) && <ComingSoonPage page={page} />}
-          </>
+          </PageErrorBoundary>
         )}
       </Shell>
       {palette && <CommandPalette navigate={navigate} onClose={() => setPalette(false)} />}

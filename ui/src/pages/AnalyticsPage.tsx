@@ -1,6 +1,5 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { Bar, BarChart, CartesianGrid, LabelList, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { WifiOff } from "lucide-react";
 import { analyticsQuery, errorMessage, type SegmentRow, type Span } from "../lib/backend";
 import { STAGE_LABELS, categoryLabel, formatMoneyWhole, formatPercent, formatWorth, plural } from "../lib/format";
@@ -101,6 +100,38 @@ function Metric({ label, value, testId }: { label: string; value: string; testId
   );
 }
 
+type FunnelBar = { name: string; leads: number; rate: string | null };
+
+/**
+ * The funnel as horizontal bars, each as long as its share of the first step, with the step's
+ * rate of the one before. Plain elements: a chart library's prototype patching breaks under the
+ * window's frozen `Object.prototype` (Tauri's `freezePrototype`).
+ */
+function FunnelChart({ steps }: { steps: FunnelBar[] }) {
+  const most = Math.max(1, ...steps.map((step) => step.leads));
+  return (
+    <ol className="flex flex-col gap-2 p-4" aria-label="Leads at each step">
+      {steps.map((step, index) => (
+        <li key={step.name} className="grid grid-cols-[7rem_1fr] items-center gap-3 text-sm">
+          <span className="text-slate-600">{step.name}</span>
+          <span className="grid grid-cols-[1fr_14rem] items-center gap-2">
+            <span aria-hidden className="h-6">
+              <span
+                className="block h-6 rounded-r bg-brand-700"
+                style={{ width: `${(step.leads / most) * 100}%`, minWidth: step.leads > 0 ? "0.25rem" : 0, opacity: 1 - index * 0.12 }}
+              />
+            </span>
+            <span className="whitespace-nowrap tabular-nums text-slate-800">
+              {step.leads.toLocaleString()}
+              {step.rate && <span className="text-slate-500"> · {step.rate} of the step before</span>}
+            </span>
+          </span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
 const EXCLUSIVITY_LABELS: Record<string, string> = { exclusive: "Exclusive leads", shared: "Shared leads" };
 
 export function AnalyticsPage() {
@@ -112,9 +143,9 @@ export function AnalyticsPage() {
   const main = report?.byCurrency[0];
   const average = report?.averages.find((a) => a.currency === main?.currency);
   const funnel = (report?.funnel ?? []).map((step) => ({
-    name: step.stage ? STAGE_LABELS[step.stage] : "Purchased",
+    name: step.stage ? (STAGE_LABELS[step.stage] ?? step.stage) : "Purchased",
     leads: step.leads,
-    label: step.rate === null ? `${step.leads}` : `${step.leads} · ${formatPercent(step.rate)}`,
+    rate: step.rate === null ? null : formatPercent(step.rate),
   }));
   return (
     <div className="flex flex-col gap-6">
@@ -168,19 +199,7 @@ export function AnalyticsPage() {
             </p>
           )}
           <Panel title="Conversion funnel" testId="funnel">
-            <div className="h-64 p-4">
-              <ResponsiveContainer width="100%" height="100%">
-                <BarChart data={funnel} layout="vertical" margin={{ left: 24, right: 96 }}>
-                  <CartesianGrid horizontal={false} stroke="#e2e8f0" />
-                  <XAxis type="number" allowDecimals={false} stroke="#64748b" fontSize={12} />
-                  <YAxis type="category" dataKey="name" stroke="#64748b" fontSize={12} width={80} />
-                  <Tooltip formatter={(value) => [value, "Leads"]} />
-                  <Bar dataKey="leads" fill="#0f766e" radius={[0, 4, 4, 0]} isAnimationActive={false}>
-                    <LabelList dataKey="label" position="right" fontSize={12} fill="#334155" />
-                  </Bar>
-                </BarChart>
-              </ResponsiveContainer>
-            </div>
+            <FunnelChart steps={funnel} />
           </Panel>
           <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
             <SpanPanel testId="time-to-close" title="Time to close" span={report.timeToClose} empty="No deal closed in this period yet." />
