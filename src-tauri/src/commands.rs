@@ -26,6 +26,7 @@ use crate::contact::{self, ContactOpened};
 use crate::dashboard::{self, DashboardView};
 use crate::error::AppError;
 use crate::events::ImportProgressEvent;
+use crate::export::{self, ExportFormat, Exported};
 use crate::import::{self, ImportDraft, ImportSummary, KeptUpload, SavedFile, UploadView};
 use crate::marketplace::{self, BrowseFilters, BrowsePage, MarketplaceFeed};
 use crate::my_leads::{self, MyLeadView, MyLeadsView};
@@ -154,6 +155,35 @@ pub async fn retry_sync_edit(core: State<'_, AppCore>, seq: u32) -> Result<(), A
 pub async fn discard_sync_edit(core: State<'_, AppCore>, seq: u32) -> Result<(), AppError> {
     let cache = core.session.cache().await?;
     my_leads::discard_edit(&cache, seq).await
+}
+
+/// Exports the purchased leads in `lead_ids` (all when `None`) as CSV or vCards to a file the
+/// agent chooses; `None` when they cancelled the dialog. Works offline.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_my_leads(
+    core: State<'_, AppCore>,
+    format: ExportFormat,
+    lead_ids: Option<Vec<String>>,
+) -> Result<Option<Exported>, AppError> {
+    let cache = core.session.cache().await?;
+    let suggested = dirs::document_dir()
+        .or_else(dirs::home_dir)
+        .unwrap_or_default()
+        .join(format.file_name());
+    let dialogs = core.dialogs.clone();
+    let chosen =
+        tokio::task::spawn_blocking(move || dialogs.save_as(&suggested, &format.save_kind()))
+            .await
+            .map_err(|err| AppError::Invalid {
+                message: format!("The file dialog failed: {err}"),
+            })?;
+    match chosen {
+        Some(path) => Ok(Some(
+            export::export(&cache, format, lead_ids.as_deref(), &path).await?,
+        )),
+        None => Ok(None),
+    }
 }
 
 /// The Analytics page for the leads bought in `range` (works offline).
@@ -440,11 +470,12 @@ pub async fn save_rejected_rows(
 ) -> Result<Option<SavedFile>, AppError> {
     let suggested = core.imports.suggested_rejected_path(&import_id)?;
     let dialogs = core.dialogs.clone();
-    let chosen = tokio::task::spawn_blocking(move || dialogs.save_csv(&suggested))
-        .await
-        .map_err(|err| AppError::Invalid {
-            message: format!("The file dialog failed: {err}"),
-        })?;
+    let chosen =
+        tokio::task::spawn_blocking(move || dialogs.save_as(&suggested, &import::REJECTED_ROWS))
+            .await
+            .map_err(|err| AppError::Invalid {
+                message: format!("The file dialog failed: {err}"),
+            })?;
     match chosen {
         Some(out) => core.imports.save_rejected(&import_id, &out).await.map(Some),
         None => Ok(None),

@@ -92,9 +92,23 @@ impl From<ImportError> for AppError {
 pub trait FileDialogs: Send + Sync {
     /// The file(s) chosen to import; empty when the person cancelled.
     fn pick_csv(&self) -> Vec<PathBuf>;
-    /// Where to save a CSV, starting at `suggested`; `None` when cancelled.
-    fn save_csv(&self, suggested: &Path) -> Option<PathBuf>;
+    /// Where to save a file of `kind`, starting at `suggested`; `None` when cancelled.
+    fn save_as(&self, suggested: &Path, kind: &SaveKind) -> Option<PathBuf>;
 }
+
+/// What a save dialog is for: its title and the file type it offers.
+#[derive(Debug, Clone, Copy)]
+pub struct SaveKind {
+    pub title: &'static str,
+    pub filter: &'static str,
+    pub extensions: &'static [&'static str],
+}
+
+pub const REJECTED_ROWS: SaveKind = SaveKind {
+    title: "Save rejected rows",
+    filter: "CSV files",
+    extensions: &["csv"],
+};
 
 /// The one file of a drop or a pick, refused with a clear reason when it cannot be a CSV.
 pub fn single_csv(paths: &[PathBuf]) -> Result<&Path, AppError> {

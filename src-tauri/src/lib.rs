@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod desktop;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod headless;
 pub mod import;
 pub mod live;
@@ -68,13 +69,13 @@ impl import::FileDialogs for SystemDialogs {
             .collect()
     }
 
-    fn save_csv(&self, suggested: &Path) -> Option<PathBuf> {
+    fn save_as(&self, suggested: &Path, kind: &import::SaveKind) -> Option<PathBuf> {
         let mut dialog = self
             .0
             .dialog()
             .file()
-            .set_title("Save rejected rows")
-            .add_filter("CSV files", &["csv"]);
+            .set_title(kind.title)
+            .add_filter(kind.filter, kind.extensions);
         if let Some(folder) = suggested.parent() {
             dialog = dialog.set_directory(folder);
         }
@@ -103,7 +104,7 @@ impl import::FileDialogs for AnsweredDialogs {
             .collect()
     }
 
-    fn save_csv(&self, suggested: &Path) -> Option<PathBuf> {
+    fn save_as(&self, suggested: &Path, _kind: &import::SaveKind) -> Option<PathBuf> {
         Some(suggested.to_owned())
     }
 }
@@ -357,6 +358,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::launch_at_login,
             commands::set_launch_at_login,
             commands::analytics_report,
+            commands::export_my_leads,
             commands::sync_status,
             commands::pause_sync,
             commands::resume_sync,

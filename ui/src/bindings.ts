@@ -94,6 +94,11 @@ export const commands = {
 	setLaunchAtLogin: (on: boolean) => typedError<boolean, AppError>(__TAURI_INVOKE("set_launch_at_login", { on })),
 	/**  The Analytics page for the leads bought in `range` (works offline). */
 	analyticsReport: (range: DateRange_Deserialize) => typedError<AnalyticsView_Serialize, AppError>(__TAURI_INVOKE("analytics_report", { range })),
+	/**
+	 *  Exports the purchased leads in `lead_ids` (all when `None`) as CSV or vCards to a file the
+	 *  agent chooses; `None` when they cancelled the dialog. Works offline.
+	 */
+	exportMyLeads: (format: ExportFormat, leadIds: string[] | null) => typedError<Exported | null, AppError>(__TAURI_INVOKE("export_my_leads", { format, leadIds })),
 	/**  What the briefcase sync is doing (then follow `SyncStatusChanged`). */
 	syncStatus: () => __TAURI_INVOKE<SyncStatus_Serialize>("sync_status"),
 	/**  Stops a long sync after its current page; nothing syncs until [`resume_sync`]. */
@@ -750,6 +755,14 @@ export type EventPayload = {
 
 /**  Exclusive: one buyer. Shared: up to the lead's buyer cap. */
 export type Exclusivity = "exclusive" | "shared";
+
+export type ExportFormat = "csv" | "vcard";
+
+/**  What an export wrote. */
+export type Exported = {
+	path: string,
+	leads: number,
+};
 
 /**  A field a column can map to, with its label. */
 export type FieldChoice = {

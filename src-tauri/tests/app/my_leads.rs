@@ -165,3 +165,65 @@ async fn contact_stage_and_refund_go_through_the_api() {
     );
     assert!(cached.refund.is_some());
 }
+
+#[tokio::test]
+async fn purchased_leads_export_to_csv_and_vcard_offline() {
+    use leadmart_app::export::{ExportFormat, export};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = crate::support::start_server(dir.path()).await;
+    let (cache, session, bought) = crate::support::agent_with_andheri(dir.path(), &server).await;
+    leadmart_app::my_leads::list(&session, &cache, chrono::Utc::now())
+        .await
+        .expect("synced");
+    server.stop().await;
+    let contact = bought.contact.clone().expect("revealed");
+
+    let csv_path = dir.path().join("leads.csv");
+    let written = export(&cache, ExportFormat::Csv, None, &csv_path)
+        .await
+        .expect("csv export offline");
+    assert_eq!(written.leads, 1);
+    let mut reader = csv::Reader::from_path(&csv_path).expect("csv");
+    let header = reader.headers().expect("header").clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 1);
+    let cell = |name: &str| {
+        let at = header.iter().position(|h| h == name).expect("column");
+        rows[0][at].to_owned()
+    };
+    assert_eq!(cell("lead_id"), bought.lead.card.id);
+    assert_eq!(cell("name"), contact.name);
+    assert_eq!(Some(cell("phone")), contact.phone);
+    assert_eq!(cell("status"), "new");
+
+    let vcf_path = dir.path().join("contacts.vcf");
+    let none = export(
+        &cache,
+        ExportFormat::Vcard,
+        Some(&["0".to_owned()]),
+        &vcf_path,
+    )
+    .await
+    .expect("vcard export of nothing");
+    assert_eq!(none.leads, 0, "only the chosen leads");
+    export(
+        &cache,
+        ExportFormat::Vcard,
+        Some(std::slice::from_ref(&bought.lead.card.id)),
+        &vcf_path,
+    )
+    .await
+    .expect("vcard export");
+    let vcard = std::fs::read_to_string(&vcf_path).expect("vcf");
+    assert!(
+        vcard.starts_with("BEGIN:VCARD\r\nVERSION:3.0\r\n"),
+        "{vcard}"
+    );
+    assert!(vcard.contains(&format!("FN:{}\r\n", contact.name)));
+    assert!(vcard.contains(&format!(
+        "TEL;TYPE=CELL:{}\r\n",
+        contact.phone.expect("phone")
+    )));
+    assert!(vcard.trim_end().ends_with("END:VCARD"));
+}

@@ -1,5 +1,5 @@
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   createColumnHelper,
   flexRender,
@@ -8,13 +8,15 @@ import {
   useReactTable,
   type SortingState,
 } from "@tanstack/react-table";
-import { ArrowUpDown, Search, WifiOff, X } from "lucide-react";
+import { ArrowUpDown, Contact, Download, Search, WifiOff, X } from "lucide-react";
 import {
   briefcaseSearchQuery,
   dismissCacheReset,
   errorMessage,
+  exportMyLeads,
   myLeadsQuery,
   type CacheReset,
+  type ExportFormat,
   type PipelineStage,
   type PurchasedLead,
   type SearchHit,
@@ -27,6 +29,7 @@ import {
   customerName,
   formatBudget,
   formatDateTime,
+  plural,
   timeAgo,
 } from "../lib/format";
 import { useNavigate } from "../app/navigation";
@@ -212,7 +215,7 @@ function BriefcaseSearch({
   }, []);
   return (
     <search className="flex flex-wrap items-center gap-2">
-      <label className="relative min-w-64 flex-1">
+      <label className="relative min-w-48 flex-1">
         <span className="sr-only">Search your leads</span>
         <Search aria-hidden size={16} className="pointer-events-none absolute top-2.5 left-2.5 text-slate-400" />
         <input
@@ -246,6 +249,29 @@ function BriefcaseSearch({
         </Button>
       )}
     </search>
+  );
+}
+
+/** Exports the leads shown (all of them when nothing narrows the list) as CSV or vCards. */
+function ExportButtons({ leadIds, count }: { leadIds: string[] | null; count: number }) {
+  const run = useMutation({ mutationFn: (format: ExportFormat) => exportMyLeads(format, leadIds) });
+  return (
+    <div className="flex items-center gap-2 text-sm">
+      <Button variant="secondary" className="py-1.5" data-testid="export-csv" disabled={count === 0 || run.isPending}
+        title={`Export ${plural(count, "lead", "leads")} to a spreadsheet`} onClick={() => run.mutate("csv")}>
+        <Download aria-hidden size={14} /> CSV
+      </Button>
+      <Button variant="secondary" className="py-1.5" data-testid="export-vcard" disabled={count === 0 || run.isPending}
+        title={`Export ${plural(count, "contact", "contacts")} to your address book`} onClick={() => run.mutate("vcard")}>
+        <Contact aria-hidden size={14} /> vCard
+      </Button>
+      {run.data && (
+        <output data-testid="export-done" className="text-slate-600" title={run.data.path}>
+          {plural(run.data.leads, "lead", "leads")} exported
+        </output>
+      )}
+      {run.isError && <span className="text-red-700">{errorMessage(run.error)}</span>}
+    </div>
   );
 }
 
@@ -351,7 +377,14 @@ export function MyLeadsPage({ initialLeadId }: { initialLeadId?: string }) {
         </output>
       )}
       {leads.data?.cacheReset && <CacheResetNotice reset={leads.data.cacheReset} />}
-      {all.length > 0 && <BriefcaseSearch filters={filters} onChange={setFilters} categories={categories} />}
+      {all.length > 0 && (
+        <div className="flex flex-wrap items-center gap-2">
+          <div className="min-w-0 flex-1">
+            <BriefcaseSearch filters={filters} onChange={setFilters} categories={categories} />
+          </div>
+          <ExportButtons leadIds={rows.length === all.length ? null : rows.map((lead) => lead.lead.card.id)} count={rows.length} />
+        </div>
+      )}
       {leads.isPending && <Loading label="Loading your leads…" />}
       {leads.isError && <ErrorAlert message={errorMessage(leads.error)} />}
       {leads.data && all.length === 0 && (

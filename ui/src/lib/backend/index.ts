@@ -21,6 +21,7 @@ import {
   type AutoRechargeDto,
   type BriefcaseQuery_Deserialize,
   type DateRange_Deserialize,
+  type ExportFormat,
   type BrowseFilters_Deserialize,
   type BrowsePage_Serialize,
   type ContactChannel,
@@ -47,6 +48,7 @@ export type {
   AppError,
   OutboxEntry_Serialize as OutboxEntry,
   CacheReset,
+  ExportFormat,
   SearchHit_Serialize as SearchHit,
   TextRun,
   AutoRechargeDto,
@@ -194,6 +196,11 @@ export const briefcaseSearchQuery = (query: BriefcaseQuery_Deserialize) =>
     queryFn: async () => unwrap(await commands.searchMyLeads(query)),
     placeholderData: keepPreviousData,
   });
+
+/** Writes the leads in `leadIds` (all when `null`) as CSV or vCards to a file the agent picks. */
+export async function exportMyLeads(format: ExportFormat, leadIds: string[] | null) {
+  return unwrap(await commands.exportMyLeads(format, leadIds));
+}
 
 /** The agent has read that their offline copy was set aside and downloaded again. */
 export async function dismissCacheReset() {
