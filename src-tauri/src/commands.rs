@@ -167,23 +167,53 @@ pub async fn export_my_leads(
     lead_ids: Option<Vec<String>>,
 ) -> Result<Option<Exported>, AppError> {
     let cache = core.session.cache().await?;
-    let suggested = dirs::document_dir()
-        .or_else(dirs::home_dir)
-        .unwrap_or_default()
-        .join(format.file_name());
-    let dialogs = core.dialogs.clone();
-    let chosen =
-        tokio::task::spawn_blocking(move || dialogs.save_as(&suggested, &format.save_kind()))
-            .await
-            .map_err(|err| AppError::Invalid {
-                message: format!("The file dialog failed: {err}"),
-            })?;
-    match chosen {
+    let suggested = in_documents(format.file_name());
+    match ask_where_to_save(&core, suggested, format.save_kind()).await? {
         Some(path) => Ok(Some(
             export::export(&cache, format, lead_ids.as_deref(), &path).await?,
         )),
         None => Ok(None),
     }
+}
+
+/// Where the agent wants a file of `kind` saved, starting at `suggested` (the OS's save
+/// dialog, off the async threads); `None` when they cancelled.
+async fn ask_where_to_save(
+    core: &AppCore,
+    suggested: PathBuf,
+    kind: import::SaveKind,
+) -> Result<Option<PathBuf>, AppError> {
+    let dialogs = core.dialogs.clone();
+    tokio::task::spawn_blocking(move || dialogs.save_as(&suggested, &kind))
+        .await
+        .map_err(|err| AppError::Invalid {
+            message: format!("The file dialog failed: {err}"),
+        })
+}
+
+/// `name` in the user's Documents folder (their home when there is none).
+fn in_documents(name: &str) -> PathBuf {
+    dirs::document_dir()
+        .or_else(dirs::home_dir)
+        .unwrap_or_default()
+        .join(name)
+}
+
+/// Exports the Analytics page's funnel and tables for `range` as CSV to a file the agent
+/// chooses; `None` when they cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_analytics(
+    core: State<'_, AppCore>,
+    range: DateRange,
+) -> Result<Option<Exported>, AppError> {
+    let cache = core.session.cache().await?;
+    let view = analytics::view(&core.session, &cache, &range, chrono::Utc::now()).await?;
+    let suggested = in_documents("leadmart-analytics.csv");
+    let Some(path) = ask_where_to_save(&core, suggested, export::ANALYTICS).await? else {
+        return Ok(None);
+    };
+    Ok(Some(export::save_analytics(&view.report, &path)?))
 }
 
 /// The Analytics page for the leads bought in `range` (works offline).
@@ -469,14 +499,7 @@ pub async fn save_rejected_rows(
     import_id: String,
 ) -> Result<Option<SavedFile>, AppError> {
     let suggested = core.imports.suggested_rejected_path(&import_id)?;
-    let dialogs = core.dialogs.clone();
-    let chosen =
-        tokio::task::spawn_blocking(move || dialogs.save_as(&suggested, &import::REJECTED_ROWS))
-            .await
-            .map_err(|err| AppError::Invalid {
-                message: format!("The file dialog failed: {err}"),
-            })?;
-    match chosen {
+    match ask_where_to_save(&core, suggested, import::REJECTED_ROWS).await? {
         Some(out) => core.imports.save_rejected(&import_id, &out).await.map(Some),
         None => Ok(None),
     }

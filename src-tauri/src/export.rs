@@ -1,10 +1,13 @@
-//! Exports purchased leads from the briefcase (offline too): a CSV of everything My Leads shows,
-//! or vCards for the address book. A lead whose contact an approved refund removed is in the CSV
-//! without contact details and has no vCard. No tauri types here.
+//! Exports from the briefcase (offline too): purchased leads as a CSV of everything My Leads
+//! shows or as vCards for the address book (a lead whose contact an approved refund removed is in
+//! the CSV without contact details and has no vCard), and the Analytics page's tables as one CSV.
+//! No tauri types here.
 
 use std::io::Write;
 use std::path::Path;
 
+use leadmart_shared::analytics::CurrencyOutcome;
+use leadmart_shared::performance::PerformanceReport;
 use leadmart_shared::wire::PurchasedLead;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -19,6 +22,13 @@ pub enum ExportFormat {
     Csv,
     Vcard,
 }
+
+/// The save dialog of the Analytics export.
+pub const ANALYTICS: SaveKind = SaveKind {
+    title: "Export analytics",
+    filter: "CSV files",
+    extensions: &["csv"],
+};
 
 impl ExportFormat {
     pub fn save_kind(self) -> SaveKind {
@@ -132,6 +142,85 @@ pub fn write_csv(leads: &[PurchasedLead], out: impl Write) -> Result<(), AppErro
             .map_err(csv_error)?;
     }
     writer.flush().map_err(io_error)
+}
+
+/// The Analytics page's funnel and tables as CSV rows: `table, row, currency, leads, credits,
+/// value, closed, revenue, rate_or_roi` (a fraction, as computed in shared/).
+pub fn write_analytics_csv(report: &PerformanceReport, out: impl Write) -> Result<(), AppError> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer
+        .write_record([
+            "table",
+            "row",
+            "currency",
+            "leads",
+            "credits",
+            "value",
+            "closed",
+            "revenue",
+            "rate_or_roi",
+        ])
+        .map_err(csv_error)?;
+    let text = |d: Option<rust_decimal::Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+    for step in &report.funnel {
+        let row = step
+            .stage
+            .map_or_else(|| "purchased".to_owned(), |s| wire_name(&s));
+        writer
+            .write_record([
+                "funnel".to_owned(),
+                row,
+                String::new(),
+                step.leads.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                text(step.rate),
+            ])
+            .map_err(csv_error)?;
+    }
+    let segments = [
+        ("by_exclusivity", &report.by_exclusivity[..]),
+        ("by_category", &report.by_category[..]),
+        ("by_area", &report.by_area[..]),
+    ];
+    let outcome_row = |table: &str, row: &str, o: &CurrencyOutcome| {
+        [
+            table.to_owned(),
+            row.to_owned(),
+            o.currency.clone(),
+            o.leads.to_string(),
+            o.spent.credits.to_string(),
+            text(o.spent.value),
+            o.won.to_string(),
+            o.revenue.to_string(),
+            text(o.roi),
+        ]
+    };
+    for o in &report.by_currency {
+        writer
+            .write_record(outcome_row("by_currency", &o.currency, o))
+            .map_err(csv_error)?;
+    }
+    for (table, rows) in segments {
+        for row in rows {
+            writer
+                .write_record(outcome_row(table, &row.segment, &row.outcome))
+                .map_err(csv_error)?;
+        }
+    }
+    writer.flush().map_err(io_error)
+}
+
+/// Writes the Analytics page's CSV ([`write_analytics_csv`]) to `path`.
+pub fn save_analytics(report: &PerformanceReport, path: &Path) -> Result<Exported, AppError> {
+    let file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io_error)?);
+    write_analytics_csv(report, file)?;
+    Ok(Exported {
+        path: path.display().to_string(),
+        leads: report.leads,
+    })
 }
 
 /// A vCard 3.0 text value: backslash, comma, semicolon and line breaks escaped.

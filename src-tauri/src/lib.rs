@@ -359,6 +359,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::set_launch_at_login,
             commands::analytics_report,
             commands::export_my_leads,
+            commands::export_analytics,
             commands::sync_status,
             commands::pause_sync,
             commands::resume_sync,

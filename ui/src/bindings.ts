@@ -99,6 +99,11 @@ export const commands = {
 	 *  agent chooses; `None` when they cancelled the dialog. Works offline.
 	 */
 	exportMyLeads: (format: ExportFormat, leadIds: string[] | null) => typedError<Exported | null, AppError>(__TAURI_INVOKE("export_my_leads", { format, leadIds })),
+	/**
+	 *  Exports the Analytics page's funnel and tables for `range` as CSV to a file the agent
+	 *  chooses; `None` when they cancelled.
+	 */
+	exportAnalytics: (range: DateRange_Deserialize) => typedError<Exported | null, AppError>(__TAURI_INVOKE("export_analytics", { range })),
 	/**  What the briefcase sync is doing (then follow `SyncStatusChanged`). */
 	syncStatus: () => __TAURI_INVOKE<SyncStatus_Serialize>("sync_status"),
 	/**  Stops a long sync after its current page; nothing syncs until [`resume_sync`]. */

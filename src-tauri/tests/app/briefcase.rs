@@ -268,3 +268,34 @@ async fn analytics_come_from_the_briefcase_offline() {
     );
     stopped.start_again().await.stop().await;
 }
+
+#[tokio::test]
+async fn the_analytics_tables_export_to_csv() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start_server(dir.path()).await;
+    let (cache, session, bought) = agent_with_andheri(dir.path(), &server).await;
+    let range = leadmart_shared::performance::DateRange::default();
+    let view = leadmart_app::analytics::view(&session, &cache, &range, chrono::Utc::now())
+        .await
+        .expect("analytics");
+    let path = dir.path().join("analytics.csv");
+    leadmart_app::export::save_analytics(&view.report, &path).expect("export");
+    let mut reader = csv::Reader::from_path(&path).expect("csv");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let funnel: Vec<&str> = rows
+        .iter()
+        .filter(|r| &r[0] == "funnel")
+        .map(|r| &r[1])
+        .collect();
+    assert_eq!(
+        funnel,
+        ["purchased", "contacted", "meeting", "quoted", "won"]
+    );
+    let area = rows
+        .iter()
+        .find(|r| &r[0] == "by_area")
+        .expect("an area row");
+    assert_eq!(&area[1], bought.lead.card.area.as_str());
+    assert_eq!(&area[3], "1", "one lead there");
+    server.stop().await;
+}

@@ -1,9 +1,9 @@
 import { useState } from "react";
-import { useQuery } from "@tanstack/react-query";
-import { WifiOff } from "lucide-react";
-import { analyticsQuery, errorMessage, type SegmentRow, type Span } from "../lib/backend";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { Download, WifiOff } from "lucide-react";
+import { analyticsQuery, errorMessage, exportAnalytics, type SegmentRow, type Span } from "../lib/backend";
 import { STAGE_LABELS, categoryLabel, formatMoneyWhole, formatPercent, formatWorth, plural } from "../lib/format";
-import { ErrorAlert, Loading, Panel, Tab } from "../components/ui";
+import { Button, ErrorAlert, Loading, Panel, Tab } from "../components/ui";
 
 const RANGES = [
   { id: "30", label: "Last 30 days", days: 30 },
@@ -139,6 +139,7 @@ export function AnalyticsPage() {
   // The range's start, fixed when it was chosen (not on every render).
   const [from, setFrom] = useState<string | null>(null);
   const view = useQuery(analyticsQuery({ from, to: null }));
+  const saved = useMutation({ mutationFn: () => exportAnalytics({ from, to: null }) });
   const report = view.data?.report;
   const main = report?.byCurrency[0];
   const average = report?.averages.find((a) => a.currency === main?.currency);
@@ -149,7 +150,8 @@ export function AnalyticsPage() {
   }));
   return (
     <div className="flex flex-col gap-6">
-      <div role="tablist" aria-label="Period" className="flex gap-1 border-b border-slate-200">
+      <div className="flex items-end justify-between gap-4 border-b border-slate-200">
+      <div role="tablist" aria-label="Period" className="flex gap-1">
         {RANGES.map((range) => (
           <Tab
             key={range.id}
@@ -163,6 +165,15 @@ export function AnalyticsPage() {
             {range.label}
           </Tab>
         ))}
+      </div>
+        <div className="flex items-center gap-2 pb-1.5 text-sm">
+          {saved.data && <output className="text-slate-600" title={saved.data.path}>Saved</output>}
+          {saved.isError && <span className="text-red-700">{errorMessage(saved.error)}</span>}
+          <Button variant="secondary" className="py-1" data-testid="export-analytics" disabled={!report || saved.isPending}
+            onClick={() => saved.mutate()}>
+            <Download aria-hidden size={14} /> Export CSV
+          </Button>
+        </div>
       </div>
       {view.data?.connection === "offline" && (
         <output className="flex items-center gap-2 rounded-lg border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900">

@@ -202,6 +202,11 @@ export async function exportMyLeads(format: ExportFormat, leadIds: string[] | nu
   return unwrap(await commands.exportMyLeads(format, leadIds));
 }
 
+/** Writes the Analytics page's funnel and tables for `range` as CSV to a file the agent picks. */
+export async function exportAnalytics(range: DateRange_Deserialize) {
+  return unwrap(await commands.exportAnalytics(range));
+}
+
 /** The agent has read that their offline copy was set aside and downloaded again. */
 export async function dismissCacheReset() {
   return unwrap(await commands.dismissCacheReset());
