@@ -137,6 +137,9 @@ async fn edits_made_offline_wait_survive_a_restart_and_sync() -> Result<()> {
     wait_for_text(&app, "[data-testid=funnel]", "Contacted").await?;
     wait_for_text(&app, "[data-testid=by-exclusivity]", "1").await?;
     save_screenshot(&app, "briefcase-04-analytics").await?;
+    click(&app, "[data-testid=nav-help]").await?;
+    wait_for_text(&app, "[data-testid=help-offline]", "Working offline").await?;
+    save_screenshot(&app, "briefcase-05-help").await?;
     app.close().await?;
     let lead: PurchasedLead = reqwest::Client::new()
         .get(format!("{api}/v1/my/leads/{lead_id}"))

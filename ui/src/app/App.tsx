@@ -19,6 +19,7 @@ import { SettingsPage } from "../pages/SettingsPage";
 import { UploadPage, type Dropped } from "../pages/UploadPage";
 import { AnalyticsPage } from "../pages/AnalyticsPage";
 import { ComingSoonPage } from "../pages/ComingSoonPage";
+import { HelpPage } from "../pages/HelpPage";
 import { PageErrorBoundary } from "../components/PageErrorBoundary";
 import { CommandPalette } from "../components/CommandPalette";
 import { PartnerDashboard } from "../components/PartnerDashboard";
@@ -37,6 +38,7 @@ const BUILT: ReadonlySet<PageId> = new Set([
   "billing",
   "settings",
   "upload",
+  "help",
 ]);
 
 export function App() {
@@ -117,6 +119,7 @@ export function App() {
             {page === "available" && <AvailableLeadsPage />}
             {page === "my-leads" && <MyLeadsPage key={leadId ?? "all"} initialLeadId={leadId} />}
             {page === "analytics" && <AnalyticsPage />}
+            {page === "help" && <HelpPage />}
             {page === "billing" && <BillingPage />}
             {page === "settings" && <SettingsPage />}
             {page === "upload" && (
