@@ -73,6 +73,15 @@ pub enum CacheError {
     BadUserId(String),
 }
 
+/// A transaction that takes the write lock at its start (`BEGIN IMMEDIATE`): a deferred one
+/// that read first fails at once (`SQLITE_BUSY`, no waiting) when another connection wrote
+/// meanwhile — the background sync and an edit, say.
+pub(crate) async fn write_tx(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, CacheError> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
 /// Maps a closed pool to [`CacheError::SignedOut`]: the session that owned the file has ended.
 impl From<sqlx::Error> for CacheError {
     fn from(err: sqlx::Error) -> Self {
@@ -254,7 +263,7 @@ impl Cache {
         leads: &[LeadCard],
         synced_at: DateTime<Utc>,
     ) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = write_tx(&self.pool).await?;
         sqlx::query("DELETE FROM marketplace_leads")
             .execute(&mut *tx)
             .await?;
@@ -307,7 +316,7 @@ impl Cache {
 
     /// Saves purchased leads as the server just described them (its answer wins).
     pub async fn save_purchased(&self, leads: &[PurchasedLead]) -> Result<(), CacheError> {
-        let mut tx = self.personal()?.begin().await?;
+        let mut tx = write_tx(self.personal()?).await?;
         for lead in leads {
             outbox::save_lead(&mut tx, lead).await?;
         }

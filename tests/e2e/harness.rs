@@ -433,7 +433,9 @@ async fn wait_for_content(client: &Client, css: &str, needle: &str, raw: bool) -
             }
         }
         if Instant::now() > deadline {
-            bail!("{css:?} never showed {needle:?}; last text: {last:?}");
+            // What the window showed instead, for whoever reads the failure.
+            let _ = save_screenshot(client, "failed-wait").await;
+            bail!("{css:?} never showed {needle:?}; last text: {last:?} (see failed-wait.png)");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -99,7 +99,7 @@ impl Cache {
     /// Sends a refused entry again, as a new edit at the end of the outbox (a new seq: the
     /// server answers an old one with its old refusal).
     pub async fn retry(&self, seq: u32) -> Result<(), CacheError> {
-        let mut tx = self.personal()?.begin().await?;
+        let mut tx = super::write_tx(self.personal()?).await?;
         let moved = sqlx::query(
             "INSERT INTO outbox (lead_id, change, created_at) \
              SELECT lead_id, change, created_at FROM outbox WHERE seq = $1 AND status = 'rejected'",
@@ -155,7 +155,7 @@ impl Cache {
         page: &SyncPage,
         synced_at: DateTime<Utc>,
     ) -> Result<(), CacheError> {
-        let mut tx = self.personal()?.begin().await?;
+        let mut tx = super::write_tx(self.personal()?).await?;
         for change in &page.changes {
             match change {
                 SyncChange::Lead { lead } => save_lead(&mut tx, lead).await?,

@@ -76,7 +76,7 @@ fn count(n: u64) -> i64 {
 impl Cache {
     /// Keeps an import: its record and its accepted rows' keys, in one transaction.
     pub async fn save_upload(&self, upload: &NewUpload<'_>) -> Result<i64, CacheError> {
-        let mut tx = self.personal()?.begin().await?;
+        let mut tx = super::write_tx(self.personal()?).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO uploads (file_name, file_path, category, mapping, rows, accepted, \
              rejected, duplicates, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -157,7 +157,7 @@ impl Cache {
         now: DateTime<Utc>,
     ) -> Result<(), CacheError> {
         let set = header_set(headers);
-        let mut tx = self.personal()?.begin().await?;
+        let mut tx = super::write_tx(self.personal()?).await?;
         sqlx::query("DELETE FROM import_profiles WHERE header_set = $1 OR name = $2")
             .bind(&set)
             .bind(&profile.name)
