@@ -84,16 +84,18 @@ const CSV_HEADER: [&str; 19] = [
     "refund",
 ];
 
-fn csv_error(err: csv::Error) -> AppError {
+/// Why an export could not be written (a full disk, a folder without write access…).
+fn write_error(err: impl std::fmt::Display) -> AppError {
     AppError::Invalid {
         message: format!("The export could not be written: {err}"),
     }
 }
 
-fn io_error(err: std::io::Error) -> AppError {
-    AppError::Invalid {
-        message: format!("The export could not be written: {err}"),
-    }
+/// The export file at `path`, created (or emptied) for writing.
+fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, AppError> {
+    Ok(std::io::BufWriter::new(
+        std::fs::File::create(path).map_err(write_error)?,
+    ))
 }
 
 /// How the API spells a value (`contacted`, `approved`).
@@ -107,7 +109,7 @@ fn wire_name(value: &impl Serialize) -> String {
 /// The leads as CSV, one row each, with a header.
 pub fn write_csv(leads: &[PurchasedLead], out: impl Write) -> Result<(), AppError> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(CSV_HEADER).map_err(csv_error)?;
+    writer.write_record(CSV_HEADER).map_err(write_error)?;
     for lead in leads {
         let card = &lead.lead.card;
         let contact = lead.contact.as_ref();
@@ -139,9 +141,9 @@ pub fn write_csv(leads: &[PurchasedLead], out: impl Write) -> Result<(), AppErro
                     .map(|r| wire_name(&r.status))
                     .unwrap_or_default(),
             ])
-            .map_err(csv_error)?;
+            .map_err(write_error)?;
     }
-    writer.flush().map_err(io_error)
+    writer.flush().map_err(write_error)
 }
 
 /// The Analytics page's funnel and tables as CSV rows: `table, row, currency, leads, credits,
@@ -160,7 +162,7 @@ pub fn write_analytics_csv(report: &PerformanceReport, out: impl Write) -> Resul
             "revenue",
             "rate_or_roi",
         ])
-        .map_err(csv_error)?;
+        .map_err(write_error)?;
     let text = |d: Option<rust_decimal::Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
     for step in &report.funnel {
         let row = step
@@ -178,7 +180,7 @@ pub fn write_analytics_csv(report: &PerformanceReport, out: impl Write) -> Resul
                 String::new(),
                 text(step.rate),
             ])
-            .map_err(csv_error)?;
+            .map_err(write_error)?;
     }
     let segments = [
         ("by_exclusivity", &report.by_exclusivity[..]),
@@ -201,21 +203,21 @@ pub fn write_analytics_csv(report: &PerformanceReport, out: impl Write) -> Resul
     for o in &report.by_currency {
         writer
             .write_record(outcome_row("by_currency", &o.currency, o))
-            .map_err(csv_error)?;
+            .map_err(write_error)?;
     }
     for (table, rows) in segments {
         for row in rows {
             writer
                 .write_record(outcome_row(table, &row.segment, &row.outcome))
-                .map_err(csv_error)?;
+                .map_err(write_error)?;
         }
     }
-    writer.flush().map_err(io_error)
+    writer.flush().map_err(write_error)
 }
 
 /// Writes the Analytics page's CSV ([`write_analytics_csv`]) to `path`.
 pub fn save_analytics(report: &PerformanceReport, path: &Path) -> Result<Exported, AppError> {
-    let file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io_error)?);
+    let file = create(path)?;
     write_analytics_csv(report, file)?;
     Ok(Exported {
         path: path.display().to_string(),
@@ -281,12 +283,12 @@ pub fn write_vcards(leads: &[PurchasedLead], mut out: impl Write) -> Result<u32,
         ));
         lines.push("END:VCARD".to_owned());
         for line in lines {
-            out.write_all(line.as_bytes()).map_err(io_error)?;
-            out.write_all(b"\r\n").map_err(io_error)?;
+            out.write_all(line.as_bytes()).map_err(write_error)?;
+            out.write_all(b"\r\n").map_err(write_error)?;
         }
         written += 1;
     }
-    out.flush().map_err(io_error)?;
+    out.flush().map_err(write_error)?;
     Ok(written)
 }
 
@@ -302,7 +304,7 @@ pub async fn export(
         .into_iter()
         .filter(|lead| lead_ids.is_none_or(|ids| ids.contains(&lead.lead.card.id)))
         .collect();
-    let file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io_error)?);
+    let file = create(path)?;
     let leads = match format {
         ExportFormat::Csv => {
             write_csv(&chosen, file)?;
