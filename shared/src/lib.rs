@@ -74,6 +74,7 @@ pub mod intake;
 pub mod lead;
 pub mod ledger;
 pub mod local_time;
+pub mod messages;
 pub mod money;
 pub mod normalize;
 pub mod notifications;

@@ -131,7 +131,7 @@ pub struct AlertText {
 }
 
 /// `home-services/plumbing` → `Home services / Plumbing`.
-fn category_label(slug: &str) -> String {
+pub(crate) fn category_label(slug: &str) -> String {
     slug.split('/')
         .map(|part| {
             let words = part.replace('-', " ");
@@ -147,7 +147,7 @@ fn category_label(slug: &str) -> String {
 
 /// A budget range for people: rupees in lakh and crore (`₹90L – ₹1.1Cr`), other currencies by
 /// their code (`ZAR 1,500 – 3,000`).
-fn budget_label(card: &LeadCard) -> String {
+pub(crate) fn budget_label(card: &LeadCard) -> String {
     let plain = |value: Decimal| group_en_in(value.normalize());
     if card.currency == "INR" {
         let rupees = |value: Decimal| {
@@ -197,6 +197,28 @@ impl AlertText {
                 card.score,
                 budget_label(card),
                 credits_label(card.price_credits)
+            ),
+        }
+    }
+
+    /// The refund guardian's reminder: `Refund window closes in 20 h`, then who and what, and
+    /// that they were never reached.
+    pub fn refund_closing(customer: &str, card: &LeadCard, hours_left: u32) -> Self {
+        let place = if card.area.is_empty() {
+            &card.city
+        } else {
+            &card.area
+        };
+        let left = if hours_left == 0 {
+            "less than an hour".to_owned()
+        } else {
+            format!("{hours_left} h")
+        };
+        Self {
+            title: format!("Refund window closes in {left}"),
+            body: format!(
+                "{customer} · {} in {place}: not reached yet. Ask for a refund before it closes.",
+                card.title
             ),
         }
     }

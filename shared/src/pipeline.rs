@@ -155,6 +155,18 @@ pub enum ContactChannel {
     Sms,
 }
 
+impl ContactChannel {
+    /// As people write it (`WhatsApp`, `SMS`), in text Rust writes (refund evidence).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Call => "Call",
+            Self::Email => "Email",
+            Self::WhatsApp => "WhatsApp",
+            Self::Sms => "SMS",
+        }
+    }
+}
+
 /// Return on lead spend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Roi {

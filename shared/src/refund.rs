@@ -3,6 +3,7 @@
 
 use crate::commission::{CommissionStatus, refund_reverses};
 use crate::money::Credits;
+use crate::pipeline::{ContactChannel, PipelineStage};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -149,11 +150,167 @@ pub fn refund_effects(
     }
 }
 
+/// How long before the window closes the guardian warns about a lead never reached.
+pub const REMIND_BEFORE: Duration = Duration::hours(24);
+
+/// The refund guardian's view of one bought lead: how long the window stays open, what the
+/// agent did to reach the customer, and the request it would send — the evidence written out,
+/// so the agent does not have to remember it and the admin who decides reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundGuard {
+    pub deadline: DateTime<Utc>,
+    pub window_open: bool,
+    /// Whole hours until the deadline (0 once it passed).
+    pub hours_left: u32,
+    pub attempts: u32,
+    /// The lead got past first contact (a meeting, a quote, won or lost): a refund is unlikely
+    /// to be fair, and the guardian does not nudge.
+    pub reached: bool,
+    /// The window closes within [`REMIND_BEFORE`], no refund was asked and the customer was
+    /// never reached: tell the agent now.
+    pub remind: bool,
+    /// The reason to preselect.
+    pub suggested_reason: RefundReason,
+    /// The note to prefill: each attempt with its channel, time (in the agent's zone) and note.
+    pub evidence: String,
+}
+
+/// One attempt to reach the customer, as the contact log holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    pub channel: ContactChannel,
+    pub at: DateTime<Utc>,
+    pub note: Option<&'a str>,
+}
+
+/// The guardian's view of a lead whose window closes at `deadline` ([`refund_deadline`]), now at
+/// `stage`, with `attempts` in the contact log and `refund_asked` when a request exists; times
+/// written in `zone`. The customer was reached once the lead got to a meeting, a quote or a deal.
+pub fn guard(
+    deadline: DateTime<Utc>,
+    attempts: &[Attempt<'_>],
+    stage: PipelineStage,
+    refund_asked: bool,
+    now: DateTime<Utc>,
+    zone: chrono_tz::Tz,
+) -> RefundGuard {
+    let reached = matches!(
+        stage,
+        PipelineStage::Meeting | PipelineStage::Quoted | PipelineStage::Won
+    );
+    let left = deadline - now;
+    let window_open = left >= Duration::zero();
+    let hours_left = u32::try_from(left.num_hours().max(0)).unwrap_or(u32::MAX);
+    let count = u32::try_from(attempts.len()).unwrap_or(u32::MAX);
+    let mut evidence = match count {
+        0 => "No contact attempts logged yet.".to_owned(),
+        1 => "1 contact attempt without reaching the customer:".to_owned(),
+        n => format!("{n} contact attempts without reaching the customer:"),
+    };
+    for attempt in attempts {
+        let local = attempt.at.with_timezone(&zone);
+        evidence.push_str(&format!(
+            "\n- {} on {}",
+            attempt.channel.label(),
+            local.format("%-d %b %Y %H:%M %Z")
+        ));
+        // One line per attempt: a message's line breaks become spaces.
+        let note = attempt
+            .note
+            .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|n| !n.is_empty());
+        if let Some(note) = note {
+            let short: String = note.chars().take(120).collect();
+            let more = if short.len() < note.len() { "…" } else { "" };
+            evidence.push_str(&format!(": \"{short}{more}\""));
+        }
+    }
+    RefundGuard {
+        deadline,
+        window_open,
+        hours_left,
+        attempts: count,
+        reached,
+        remind: window_open && !reached && !refund_asked && left <= REMIND_BEFORE,
+        suggested_reason: RefundReason::WrongNumber,
+        evidence,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_guardian_counts_down_writes_the_evidence_and_reminds_on_the_last_day_only() {
+        let cfg = RefundConfig::default();
+        let bought = Utc.with_ymd_and_hms(2026, 2, 1, 10, 0, 0).single().unwrap();
+        let attempts = [
+            Attempt {
+                channel: ContactChannel::Call,
+                at: bought + Duration::minutes(5),
+                note: None,
+            },
+            Attempt {
+                channel: ContactChannel::WhatsApp,
+                at: bought + Duration::hours(30),
+                note: Some(" Number not on WhatsApp "),
+            },
+        ];
+        let ist = chrono_tz::Tz::Asia__Kolkata;
+        let deadline = refund_deadline(bought, &cfg);
+        let view = |now, reached: bool, asked| {
+            let stage = if reached {
+                PipelineStage::Meeting
+            } else {
+                PipelineStage::Contacted
+            };
+            guard(deadline, &attempts, stage, asked, now, ist)
+        };
+
+        let day_two = view(bought + Duration::days(2), false, false);
+        assert_eq!(day_two.deadline, bought + Duration::days(7));
+        assert_eq!(
+            (day_two.window_open, day_two.hours_left, day_two.attempts),
+            (true, 120, 2)
+        );
+        assert!(!day_two.remind, "five days left: no nudge yet");
+        assert_eq!(
+            day_two.evidence,
+            "2 contact attempts without reaching the customer:\n- Call on 1 Feb 2026 15:35 IST\n- WhatsApp on 2 Feb 2026 21:30 IST: \"Number not on WhatsApp\""
+        );
+
+        let last_day = bought + Duration::days(6) + Duration::hours(1);
+        assert!(
+            view(last_day, false, false).remind,
+            "23 h left, never reached"
+        );
+        assert!(!view(last_day, true, false).remind, "reached: no nudge");
+        assert!(
+            !view(last_day, false, true).remind,
+            "already asked: no nudge"
+        );
+        let edge = bought + Duration::days(6);
+        assert!(view(edge, false, false).remind, "exactly 24 h left");
+        assert!(!view(edge - Duration::seconds(1), false, false).remind);
+
+        let closed = view(
+            bought + Duration::days(7) + Duration::seconds(1),
+            false,
+            false,
+        );
+        assert_eq!(
+            (closed.window_open, closed.hours_left, closed.remind),
+            (false, 0, false)
+        );
+
+        let none = guard(deadline, &[], PipelineStage::New, false, bought, ist);
+        assert!(!guard(deadline, &[], PipelineStage::Lost, false, last_day, ist).reached);
+        assert_eq!(none.evidence, "No contact attempts logged yet.");
+    }
 
     #[test]
     fn seven_day_window() {

@@ -22,6 +22,7 @@ mod encryption;
 mod outbox;
 mod search;
 mod statement;
+mod templates;
 mod uploads;
 
 pub use alerts::LeadAlert;

@@ -8,6 +8,7 @@ use tauri_specta::Event as _;
 
 use leadmart_shared::analytics::SpendingSummary;
 use leadmart_shared::csv_rules::LeadField;
+use leadmart_shared::messages::{TemplateKind, TemplateText};
 use leadmart_shared::pipeline::{ContactChannel, PipelineStage};
 use leadmart_shared::refund::RefundReason;
 use leadmart_shared::wire::partner::{PartnerDashboard, PartnerEarnings, PayoutDto, UploadDto};
@@ -29,6 +30,7 @@ use crate::events::ImportProgressEvent;
 use crate::export::{self, ExportFormat, Exported};
 use crate::import::{self, ImportDraft, ImportSummary, KeptUpload, SavedFile, UploadView};
 use crate::marketplace::{self, BrowseFilters, BrowsePage, MarketplaceFeed};
+use crate::messages::{self, DraftMessage, TemplatesView};
 use crate::my_leads::{self, MyLeadView, MyLeadsView};
 use crate::sync::SyncStatus;
 use crate::{partner, preferences, purchases};
@@ -52,10 +54,11 @@ pub async fn sign_in(
     core.session.sign_in(email, password).await
 }
 
+/// Signs out; refuses with `unsent_edits` while edits wait, unless `even_with_unsent`.
 #[tauri::command]
 #[specta::specta]
-pub async fn sign_out(core: State<'_, AppCore>) -> Result<(), AppError> {
-    core.session.sign_out().await
+pub async fn sign_out(core: State<'_, AppCore>, even_with_unsent: bool) -> Result<(), AppError> {
+    crate::sync::sign_out(&core.session, even_with_unsent).await
 }
 
 /// The marketplace feed: live when the API answers, else the cached page marked offline.
@@ -291,6 +294,74 @@ pub async fn open_contact(
     let now = chrono::Utc::now();
     let cache = core.session.cache().await?;
     contact::open_contact(&core.session, &cache, &opener, &lead_id, channel, now).await
+}
+
+// ---- Messages ------------------------------------------------------------------------
+
+/// The message templates (the agent's own wording where they rewrote one) and their variables.
+#[tauri::command]
+#[specta::specta]
+pub async fn message_templates(core: State<'_, AppCore>) -> Result<TemplatesView, AppError> {
+    messages::templates(&core.session.cache().await?).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_message_template(
+    core: State<'_, AppCore>,
+    kind: TemplateKind,
+    subject: String,
+    body: String,
+) -> Result<TemplatesView, AppError> {
+    let cache = core.session.cache().await?;
+    let text = TemplateText { subject, body };
+    messages::save_template(&cache, kind, text, chrono::Utc::now()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn reset_message_template(
+    core: State<'_, AppCore>,
+    kind: TemplateKind,
+) -> Result<TemplatesView, AppError> {
+    messages::reset_template(&core.session.cache().await?, kind).await
+}
+
+/// Template `kind` filled for a bought lead.
+#[tauri::command]
+#[specta::specta]
+pub async fn draft_message(
+    core: State<'_, AppCore>,
+    lead_id: String,
+    kind: TemplateKind,
+) -> Result<DraftMessage, AppError> {
+    let cache = core.session.cache().await?;
+    messages::draft(&core.session, &cache, &lead_id, kind).await
+}
+
+/// Opens the message in the mail client, WhatsApp or the SMS app and logs it.
+#[tauri::command]
+#[specta::specta]
+pub async fn send_message(
+    app: tauri::AppHandle,
+    core: State<'_, AppCore>,
+    lead_id: String,
+    channel: ContactChannel,
+    message: DraftMessage,
+) -> Result<ContactOpened, AppError> {
+    let opener = crate::SystemOpener(app);
+    let cache = core.session.cache().await?;
+    let now = chrono::Utc::now();
+    messages::send(
+        &core.session,
+        &cache,
+        &opener,
+        &lead_id,
+        channel,
+        message,
+        now,
+    )
+    .await
 }
 
 // ---- Credits and billing ----------------------------------------------------------------

@@ -4,7 +4,7 @@
 //! contact a lead it bought.
 
 use chrono::{DateTime, Utc};
-use leadmart_shared::contact::{self, Email, PhoneE164};
+use leadmart_shared::contact::{self, Email, NoContactLink, PhoneE164};
 use leadmart_shared::pipeline::ContactChannel;
 use leadmart_shared::wire::{ContactDto, PurchasedLead};
 use serde::Serialize;
@@ -21,18 +21,34 @@ pub trait LinkOpener: Send + Sync {
     fn open(&self, url: &str) -> Result<(), String>;
 }
 
-/// The link for `channel`, built by shared/ from the lead's parsed phone and email, or why
-/// there is none (no phone, no email, or one that does not parse: never opened unchecked).
-pub fn contact_url(contact: &ContactDto, channel: ContactChannel) -> Result<String, AppError> {
+/// The lead's phone and email as shared/ parses them (one that does not parse is absent: a link
+/// is never built from it unchecked).
+pub fn reachable(contact: &ContactDto) -> (Option<PhoneE164>, Option<Email>) {
     let phone = contact
         .phone
         .as_deref()
         .and_then(|p| PhoneE164::from_e164(p).ok());
     let email = contact.email.as_deref().and_then(|e| Email::parse(e).ok());
-    contact::contact_url(channel, phone.as_ref(), email.as_ref()).map_err(|missing| {
-        AppError::Invalid {
-            message: missing.to_string(),
-        }
+    (phone, email)
+}
+
+/// The link for `channel`, built by shared/ from the lead's parsed phone and email, or why
+/// there is none (no phone, no email, or one that does not parse).
+pub fn contact_url(contact: &ContactDto, channel: ContactChannel) -> Result<String, AppError> {
+    let (phone, email) = reachable(contact);
+    contact::contact_url(channel, phone.as_ref(), email.as_ref()).map_err(no_link)
+}
+
+pub fn no_link(missing: NoContactLink) -> AppError {
+    AppError::Invalid {
+        message: missing.to_string(),
+    }
+}
+
+/// The lead's contact details, or why there are none.
+pub fn details(lead: &PurchasedLead) -> Result<&ContactDto, AppError> {
+    lead.contact.as_ref().ok_or_else(|| AppError::Invalid {
+        message: "This lead was refunded: its contact details were removed.".to_owned(),
     })
 }
 
@@ -54,16 +70,38 @@ pub async fn open_contact(
     channel: ContactChannel,
     now: DateTime<Utc>,
 ) -> Result<ContactOpened, AppError> {
+    let reach = Reach {
+        channel,
+        link: &|contact| contact_url(contact, channel),
+        note: None,
+    };
+    reach_lead(session, cache, opener, lead_id, reach, now).await
+}
+
+/// How a lead is reached: the channel logged, the link to open (from the lead's contact
+/// details), and the contact log's note.
+pub struct Reach<'a> {
+    pub channel: ContactChannel,
+    pub link: &'a (dyn Fn(&ContactDto) -> Result<String, AppError> + Sync),
+    pub note: Option<String>,
+}
+
+/// Opens `reach`'s link of a purchased lead with the OS and logs the attempt (through the
+/// outbox: offline too).
+pub async fn reach_lead(
+    session: &SessionManager,
+    cache: &Cache,
+    opener: &dyn LinkOpener,
+    lead_id: &str,
+    reach: Reach<'_>,
+    now: DateTime<Utc>,
+) -> Result<ContactOpened, AppError> {
     let lead = match cache.purchased_lead(lead_id).await? {
         Some(lead) => lead,
         None => my_leads::detail(session, cache, lead_id).await?.lead,
     };
-    let Some(contact) = lead.contact.as_ref() else {
-        return Err(AppError::Invalid {
-            message: "This lead was refunded: its contact details were removed.".to_owned(),
-        });
-    };
-    let url = contact_url(contact, channel)?;
+    let contact = details(&lead)?;
+    let url = (reach.link)(contact)?;
     opener.open(&url).map_err(|detail| {
         tracing::warn!(%detail, "the OS could not open a contact link");
         AppError::CannotOpen {
@@ -75,7 +113,8 @@ pub async fn open_contact(
         }
     })?;
     // Logged in the outbox even offline: sent with the next sync.
-    let lead = my_leads::log_contact(session, cache, lead_id, channel, None, now).await?;
+    let lead =
+        my_leads::log_contact(session, cache, lead_id, reach.channel, reach.note, now).await?;
     Ok(ContactOpened {
         url,
         lead: Some(lead),

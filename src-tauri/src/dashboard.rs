@@ -27,7 +27,7 @@ pub struct DashboardView {
 
 /// The agent's own time zone from their preferences (as cached, offline); the marketplace's
 /// when they chose none or the preferences cannot be read.
-fn time_zone_of(preferences: Option<AgentPreferencesDto>) -> chrono_tz::Tz {
+pub(crate) fn time_zone_of(preferences: Option<AgentPreferencesDto>) -> chrono_tz::Tz {
     preferences
         .and_then(|p| p.time_zone)
         .and_then(|name| parse_time_zone(&name).ok())

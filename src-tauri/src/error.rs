@@ -40,6 +40,9 @@ pub enum AppError {
     /// The operating system has no app for this link (no dialer, mail or messaging app).
     #[error("{message}")]
     CannotOpen { message: String },
+    /// Signing out would leave edits that only this computer has: ask the agent first.
+    #[error("{message}")]
+    UnsentEdits { count: u32, message: String },
     /// A CSV import could not go on: the problem says which step, the message what to do.
     #[error("{message}")]
     Import {

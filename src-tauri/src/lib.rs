@@ -17,6 +17,7 @@ pub mod headless;
 pub mod import;
 pub mod live;
 pub mod marketplace;
+pub mod messages;
 pub mod my_leads;
 pub mod notify;
 pub mod partner;
@@ -187,6 +188,11 @@ fn follow_live_events(app: &tauri::AppHandle) {
         let core = notify_app.state::<AppCore>();
         core.notifier.run(&core.session, from_stream).await;
     });
+    let guard_app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let core = guard_app.state::<AppCore>();
+        core.notifier.guard_refunds(&core.session).await;
+    });
 }
 
 /// Keeps the briefcase in sync for the app's lifetime ([`sync::keep_in_sync`]) and tells the
@@ -326,6 +332,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::add_lead_note,
             commands::request_refund,
             commands::open_contact,
+            commands::message_templates,
+            commands::save_message_template,
+            commands::reset_message_template,
+            commands::draft_message,
+            commands::send_message,
             commands::credit_balance,
             commands::credit_packages,
             commands::credit_value,

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use leadmart_shared::money::Money;
 use leadmart_shared::pipeline::{ContactChannel, Pipeline, PipelineStage};
-use leadmart_shared::refund::RefundReason;
+use leadmart_shared::refund::{self, Attempt, RefundGuard, RefundReason};
 use leadmart_shared::wire::sync::LeadChange;
 use leadmart_shared::wire::{
     ContactLogEntry, LeadNote, PurchasedLead, RefundDto, RefundRequest, StageChangeDto,
@@ -45,6 +45,34 @@ pub struct MyLeadView {
     pub connection: Connection,
     /// This lead's edits still in the outbox (see [`MyLeadsView::outbox`]).
     pub outbox: Vec<OutboxEntry>,
+    /// The refund window's countdown and the evidence a request would carry.
+    pub guard: RefundGuard,
+}
+
+/// The refund guardian's view of `lead` at `now`, times in the agent's zone (as synced).
+pub async fn guard_of(
+    cache: &Cache,
+    lead: &PurchasedLead,
+    now: DateTime<Utc>,
+) -> Result<RefundGuard, AppError> {
+    let zone = crate::dashboard::time_zone_of(cache.cached_preferences().await?);
+    let attempts: Vec<Attempt<'_>> = lead
+        .contact_log
+        .iter()
+        .map(|entry| Attempt {
+            channel: entry.channel,
+            at: entry.at,
+            note: entry.note.as_deref(),
+        })
+        .collect();
+    Ok(refund::guard(
+        lead.refund_deadline,
+        &attempts,
+        lead.stage,
+        lead.refund.is_some(),
+        now,
+        zone,
+    ))
 }
 
 /// Syncs when the API answers and says whether it did: `Offline` is not an error here.
@@ -79,6 +107,16 @@ pub async fn list(
         outbox,
         cache_reset: cache.cache_reset().await?,
     })
+}
+
+/// Every purchased lead on this computer with its waiting edits, without syncing first.
+pub(crate) async fn cached(cache: &Cache) -> Result<Vec<PurchasedLead>, AppError> {
+    let (mut leads, _) = cache.purchased().await?;
+    let outbox = cache.outbox().await?;
+    for lead in &mut leads {
+        overlay(lead, &outbox);
+    }
+    Ok(leads)
 }
 
 /// Applies the waiting edits of `outbox` to `lead`, as the server will once it has them.
@@ -151,6 +189,7 @@ pub async fn detail(
         .collect();
     overlay(&mut lead, &outbox);
     Ok(MyLeadView {
+        guard: guard_of(cache, &lead, Utc::now()).await?,
         lead,
         connection,
         outbox,
@@ -158,7 +197,7 @@ pub async fn detail(
 }
 
 /// The lead as the agent sees it now (cached, with waiting edits).
-async fn current(cache: &Cache, lead_id: &str) -> Result<PurchasedLead, AppError> {
+pub(crate) async fn current(cache: &Cache, lead_id: &str) -> Result<PurchasedLead, AppError> {
     let mut lead = cache.purchased_lead(lead_id).await?.ok_or_else(|| AppError::Invalid {
         message: "This lead is not in your leads on this computer. Open My Leads while online to bring it here.".to_owned(),
     })?;

@@ -64,6 +64,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// How often the refund guardian looks for windows about to close.
+const GUARD_EVERY: Duration = Duration::from_secs(15 * 60);
+
+/// The notification id of the refund reminder of lead `lead_id`: negative, so it never meets
+/// an event's (which are positive).
+fn reminder_id(lead_id: &str) -> i32 {
+    -lead_id.parse::<i64>().map_or(1, |id| alert_id(id).max(1))
+}
+
 /// The notification id of the alert of event `event_id`.
 fn alert_id(event_id: i64) -> i32 {
     i32::try_from(event_id.rem_euclid(i64::from(i32::MAX))).unwrap_or_default()
@@ -130,6 +139,71 @@ impl Notifier {
                 .await;
             self.tell(session, event.id, &card).await;
         }
+    }
+
+    /// The refund guardian's reminders for as long as the future is polled: every
+    /// [`GUARD_EVERY`], [`Self::remind_refunds`].
+    pub async fn guard_refunds(&self, session: &SessionManager) {
+        loop {
+            self.remind_refunds(session, Utc::now()).await;
+            tokio::time::sleep(GUARD_EVERY).await;
+        }
+    }
+
+    /// Reminds the signed-in agent, once per lead, of each refund window closing within a day
+    /// on a lead they never reached (shared's [`leadmart_shared::refund::guard`]), unless
+    /// notifications are paused or it is their quiet hours (then at the next look). Answers how
+    /// many it showed.
+    pub async fn remind_refunds(&self, session: &SessionManager, now: DateTime<Utc>) -> usize {
+        if lock(&self.paused_until).is_some_and(|until| now < until) {
+            return 0;
+        }
+        let Ok(Some(user)) = session.current_user().await else {
+            return 0;
+        };
+        let (settings, zone) = self.read_settings(session, &user.id).await;
+        if settings.quiet_hours.is_some_and(|q| q.contains(now, zone)) {
+            return 0;
+        }
+        let Ok(cache) = session.cache().await else {
+            return 0;
+        };
+        let mut shown = 0;
+        let leads = match crate::my_leads::cached(&cache).await {
+            Ok(leads) => leads,
+            Err(err) => {
+                tracing::warn!(error = %err, "the refund guardian could not read the leads");
+                return 0;
+            }
+        };
+        for lead in &leads {
+            let (Ok(guard), Some(contact)) = (
+                crate::my_leads::guard_of(&cache, lead, now).await,
+                lead.contact.as_ref(),
+            ) else {
+                continue;
+            };
+            if !guard.remind {
+                continue;
+            }
+            let card = &lead.lead.card;
+            match cache.refund_reminded(&card.id, now).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(err) => {
+                    tracing::warn!(error = %err, "a refund reminder was not recorded");
+                    continue;
+                }
+            }
+            let alert = Alert {
+                id: reminder_id(&card.id),
+                text: AlertText::refund_closing(&contact.name, card, guard.hours_left),
+                lead_id: Some(card.id.clone()),
+            };
+            self.show(alert);
+            shown += 1;
+        }
+        shown
     }
 
     /// Whether a `lead.matched` alerts at `now`: the agent's settings and quiet hours, and no

@@ -203,6 +203,42 @@ pub async fn run(
     outcome
 }
 
+/// Signs out, but first sends what the outbox holds; unless `even_with_unsent`, refuses with
+/// [`AppError::UnsentEdits`] while edits are still on this computer only (offline, or refused by
+/// the server), so the agent is asked first. Signing out keeps them: they are sent the next time
+/// this user signs in here.
+pub async fn sign_out(session: &SessionManager, even_with_unsent: bool) -> Result<(), AppError> {
+    if !even_with_unsent && let Some(cache) = agent_cache(session).await {
+        match run(session, &cache, Utc::now()).await {
+            Ok(_) | Err(AppError::Offline { .. }) => {}
+            Err(err) => tracing::info!(error = %err, "sync before sign-out failed"),
+        }
+        let unsent = cache.outbox().await?;
+        if !unsent.is_empty() {
+            let count = u32::try_from(unsent.len()).unwrap_or(u32::MAX);
+            let refused = unsent.iter().filter(|e| e.problem.is_some()).count();
+            let what = if count == 1 {
+                "1 change you made has".to_owned()
+            } else {
+                format!("{count} changes you made have")
+            };
+            let why = if refused == unsent.len() {
+                "the marketplace refused it (see the lead's sync problems)"
+            } else {
+                "the marketplace could not be reached"
+            };
+            return Err(AppError::UnsentEdits {
+                count,
+                message: format!(
+                    "{what} not reached the marketplace yet: {why}. Signing out keeps {} on this computer, to be sent the next time you sign in here.",
+                    if count == 1 { "it" } else { "them" }
+                ),
+            });
+        }
+    }
+    session.sign_out().await
+}
+
 /// Syncs the signed-in agent's briefcase for as long as the returned future is polled (the
 /// app: its lifetime): at once, then every [`EVERY`], sooner when nudged; after a failure, again
 /// in 2 s, 4 s … up to 5 min.

@@ -16,7 +16,7 @@ use crate::harness::{
 
 /// Buys a lead for the demo agent through the API (the buying screens have their own test):
 /// its id, the customer's name, and the agent's access token.
-async fn buy_a_lead(api: &str) -> Result<(String, String, String)> {
+pub(crate) async fn buy_a_lead(api: &str) -> Result<(String, String, String)> {
     let http = reqwest::Client::new();
     let session: AuthSession = http
         .post(format!("{api}/v1/auth/signin"))

@@ -205,6 +205,37 @@ impl Desktop {
         Self::start_with(Vec::new())
     }
 
+    /// Registers a recorder as this installation's handler of `scheme:` links (in its XDG
+    /// folders, as a mail app registers for `mailto`), so the OS's opener (`xdg-open` or `gio
+    /// open`) hands it what the app opens. Answers the file each opened link is appended to.
+    pub fn record_links(&self, scheme: &str) -> Result<PathBuf> {
+        use std::os::unix::fs::PermissionsExt;
+        let log = self.home().join(format!("opened-{scheme}.txt"));
+        let script = self.home().join(format!("record-{scheme}"));
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", log.display()),
+        )?;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        let applications = self.home().join("data/applications");
+        std::fs::create_dir_all(&applications)?;
+        let entry = format!("leadmart-e2e-{scheme}.desktop");
+        std::fs::write(
+            applications.join(&entry),
+            format!(
+                "[Desktop Entry]\nType=Application\nName=Recorder\nExec={} %u\nMimeType=x-scheme-handler/{scheme};\nNoDisplay=true\n",
+                script.display()
+            ),
+        )?;
+        let config = self.home().join("config");
+        std::fs::create_dir_all(&config)?;
+        std::fs::write(
+            config.join("mimeapps.list"),
+            format!("[Default Applications]\nx-scheme-handler/{scheme}={entry}\n"),
+        )?;
+        Ok(log)
+    }
+
     /// [`Desktop::start`] with `extra` variables in the app's environment.
     pub fn start_with(extra: Vec<(String, String)>) -> Result<Self> {
         Self::start_full(extra, 0)

@@ -9,6 +9,7 @@ mod buyer_flow;
 mod desktop;
 mod harness;
 mod marketplace;
+mod messages;
 mod notifications;
 mod updates;
 mod upload_flow;

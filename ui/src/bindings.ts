@@ -10,7 +10,8 @@ export const commands = {
 	/**  Who is signed in (restored from the keychain), or `null`. */
 	currentUser: () => typedError<MeDto | null, AppError>(__TAURI_INVOKE("current_user")),
 	signIn: (email: string, password: string) => typedError<MeDto, AppError>(__TAURI_INVOKE("sign_in", { email, password })),
-	signOut: () => typedError<null, AppError>(__TAURI_INVOKE("sign_out")),
+	/**  Signs out; refuses with `unsent_edits` while edits wait, unless `even_with_unsent`. */
+	signOut: (evenWithUnsent: boolean) => typedError<null, AppError>(__TAURI_INVOKE("sign_out", { evenWithUnsent })),
 	/**  The marketplace feed: live when the API answers, else the cached page marked offline. */
 	loadMarketplaceFeed: () => typedError<MarketplaceFeed_Serialize, AppError>(__TAURI_INVOKE("load_marketplace_feed")),
 	/**  Available Leads: one page with the filter bar's filters and sort. */
@@ -35,6 +36,14 @@ export const commands = {
 	requestRefund: (leadId: string, reason: RefundReason, note: string) => typedError<PurchasedLead_Serialize, AppError>(__TAURI_INVOKE("request_refund", { leadId, reason, note })),
 	/**  Calls, emails, WhatsApps or texts a purchased lead through the OS, and logs the attempt. */
 	openContact: (leadId: string, channel: ContactChannel) => typedError<ContactOpened_Serialize, AppError>(__TAURI_INVOKE("open_contact", { leadId, channel })),
+	/**  The message templates (the agent's own wording where they rewrote one) and their variables. */
+	messageTemplates: () => typedError<TemplatesView, AppError>(__TAURI_INVOKE("message_templates")),
+	saveMessageTemplate: (kind: TemplateKind, subject: string, body: string) => typedError<TemplatesView, AppError>(__TAURI_INVOKE("save_message_template", { kind, subject, body })),
+	resetMessageTemplate: (kind: TemplateKind) => typedError<TemplatesView, AppError>(__TAURI_INVOKE("reset_message_template", { kind })),
+	/**  Template `kind` filled for a bought lead. */
+	draftMessage: (leadId: string, kind: TemplateKind) => typedError<DraftMessage, AppError>(__TAURI_INVOKE("draft_message", { leadId, kind })),
+	/**  Opens the message in the mail client, WhatsApp or the SMS app and logs it. */
+	sendMessage: (leadId: string, channel: ContactChannel, message: DraftMessage) => typedError<ContactOpened_Serialize, AppError>(__TAURI_INVOKE("send_message", { leadId, channel, message })),
 	creditBalance: () => typedError<CreditBalance, AppError>(__TAURI_INVOKE("credit_balance")),
 	creditPackages: () => typedError<CreditPackageDto[], AppError>(__TAURI_INVOKE("credit_packages")),
 	/**  What one credit is worth in the marketplace currency, when known. */
@@ -287,6 +296,8 @@ export type AppError =
 { code: "invalid"; message: string } | 
 /**  The operating system has no app for this link (no dialer, mail or messaging app). */
 { code: "cannot_open"; message: string } | 
+/**  Signing out would leave edits that only this computer has: ask the agent first. */
+{ code: "unsent_edits"; count: number; message: string } | 
 /**  A CSV import could not go on: the problem says which step, the message what to do. */
 { code: "import"; problem: ImportProblem; message: string };
 
@@ -743,6 +754,12 @@ export type DateRange_Serialize = {
 	to: string | null,
 };
 
+/**  A template filled for one lead, for the agent to read and change before sending. */
+export type DraftMessage = {
+	subject: string,
+	body: string,
+};
+
 /**  One event's `data:`, tagged with its kind so it reads on its own. */
 export type EventPayload = {
 	kind: "lead.matched",
@@ -1161,6 +1178,16 @@ export type MeDto = {
 	verified: boolean,
 };
 
+/**  One template as the agent uses it now. */
+export type MessageTemplate = {
+	kind: TemplateKind,
+	name: string,
+	subject: string,
+	body: string,
+	/**  The agent rewrote it (it can go back to the stock words). */
+	edited: boolean,
+};
+
 export type MyLeadView = MyLeadView_Serialize | MyLeadView_Deserialize;
 
 export type MyLeadView_Deserialize = {
@@ -1168,6 +1195,8 @@ export type MyLeadView_Deserialize = {
 	connection: Connection,
 	/**  This lead's edits still in the outbox (see [`MyLeadsView::outbox`]). */
 	outbox: OutboxEntry_Deserialize[],
+	/**  The refund window's countdown and the evidence a request would carry. */
+	guard: RefundGuard,
 };
 
 export type MyLeadView_Serialize = {
@@ -1175,6 +1204,8 @@ export type MyLeadView_Serialize = {
 	connection: Connection,
 	/**  This lead's edits still in the outbox (see [`MyLeadsView::outbox`]). */
 	outbox: OutboxEntry_Serialize[],
+	/**  The refund window's countdown and the evidence a request would carry. */
+	guard: RefundGuard,
 };
 
 export type MyLeadsView = MyLeadsView_Serialize | MyLeadsView_Deserialize;
@@ -1561,6 +1592,33 @@ export type RefundDto_Serialize = {
 	decisionNote: string | null,
 };
 
+/**
+ *  The refund guardian's view of one bought lead: how long the window stays open, what the
+ *  agent did to reach the customer, and the request it would send — the evidence written out,
+ *  so the agent does not have to remember it and the admin who decides reads it.
+ */
+export type RefundGuard = {
+	deadline: string,
+	windowOpen: boolean,
+	/**  Whole hours until the deadline (0 once it passed). */
+	hoursLeft: number,
+	attempts: number,
+	/**
+	 *  The lead got past first contact (a meeting, a quote, won or lost): a refund is unlikely
+	 *  to be fair, and the guardian does not nudge.
+	 */
+	reached: boolean,
+	/**
+	 *  The window closes within [`REMIND_BEFORE`], no refund was asked and the customer was
+	 *  never reached: tell the agent now.
+	 */
+	remind: boolean,
+	/**  The reason to preselect. */
+	suggestedReason: RefundReason,
+	/**  The note to prefill: each attempt with its channel, time (in the agent's zone) and note. */
+	evidence: string,
+};
+
 /**  Why a buyer asks for a refund. */
 export type RefundReason = "wrong_number" | "fake" | "duplicate" | "not_interested_in_service" | "outside_area" | "other";
 
@@ -1774,6 +1832,22 @@ export type SyncStatus_Serialize = {
 	lastRunReceived: number,
 };
 
+/**  Seed 000's message templates. */
+export type TemplateKind = "initial_contact" | "follow_up" | "property_details" | "schedule_viewing" | "thank_you" | "not_interested";
+
+/**  A variable the templates may use, for the editor's list. */
+export type TemplateVariable = {
+	variable: Variable,
+	/**  As written in a template: `{first_name}`. */
+	marker: string,
+	description: string,
+};
+
+export type TemplatesView = {
+	templates: MessageTemplate[],
+	variables: TemplateVariable[],
+};
+
 /**  A stretch of text, `hit` when the search matched it. */
 export type TextRun = {
 	text: string,
@@ -1927,6 +2001,9 @@ export type UploadView_Serialize = {
 
 /**  How soon the customer wants to act. Ordered from most to least urgent. */
 export type Urgency = "immediate" | "this_week" | "within_month" | "within_3_months" | "flexible";
+
+/**  A variable a template may use, written `{name}` in it. */
+export type Variable = "first_name" | "name" | "title" | "category" | "area" | "city" | "budget" | "agent_name" | "agent_email";
 
 /**  The email verification provider's verdict. */
 export type VerificationStatus = "pending" | "valid" | "invalid" | "catch_all" | "risky";

@@ -19,10 +19,12 @@ pub const RUN_PACKAGES: &[&str] = &[
 ];
 
 /// What the tests need on top of [`RUN_PACKAGES`]: the headless display, WebDriver, a private
-/// D-Bus, the kernel keyring, PostgreSQL, and Python with `venv` for the importer benchmark's
-/// baseline.
+/// D-Bus, the kernel keyring, PostgreSQL, Python with `venv` for the importer benchmark's
+/// baseline, and `gio` (the opener the app's contact links go through when `xdg-open` is
+/// absent; the Messages test registers a `mailto:` handler with it).
 pub const TEST_PACKAGES: &[&str] = &[
     "xvfb",
+    "libglib2.0-bin",
     "xauth",
     "webkit2gtk-driver",
     "dbus",

@@ -85,3 +85,25 @@ fn a_missing_phone_or_email_gives_no_link() {
         "mailto:rajesh.sharma@example.in"
     );
 }
+
+proptest! {
+    /// Whatever the agent writes in a message arrives whole and adds nothing to the link: the
+    /// query holds exactly the parameters put there, and each decodes back to the text.
+    #[test]
+    fn any_message_survives_its_link(phone in indian_mobile(), subject in "\\PC{0,40}", body in "(\\PC|\n){0,200}") {
+        use leadmart_shared::messages::message_url;
+        let email = Email::parse("rajesh@example.com").unwrap();
+        let mail = message_url(ContactChannel::Email, Some(&phone), Some(&email), &subject, &body).unwrap();
+        let query = mail.split_once('?').unwrap().1;
+        let params: Vec<&str> = query.split('&').collect();
+        prop_assert_eq!(params.len(), 2);
+        prop_assert_eq!(percent_decode(params[0].strip_prefix("subject=").unwrap()), subject.trim());
+        prop_assert_eq!(percent_decode(params[1].strip_prefix("body=").unwrap()), body.replace('\n', "\r\n"));
+        for channel in [ContactChannel::WhatsApp, ContactChannel::Sms] {
+            let chat = message_url(channel, Some(&phone), Some(&email), &subject, &body).unwrap();
+            let (_, text) = chat.split_once('=').unwrap();
+            prop_assert!(!text.contains(['&', '?', '#', ' ', '\n']));
+            prop_assert_eq!(percent_decode(text), body.clone());
+        }
+    }
+}

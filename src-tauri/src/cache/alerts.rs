@@ -95,4 +95,22 @@ impl Cache {
             })
         }))
     }
+
+    /// Notes that the agent was reminded of `lead_id`'s closing refund window; `false` when
+    /// they already were (`migrations/local/0010_refund_reminders.sql`).
+    pub async fn refund_reminded(
+        &self,
+        lead_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CacheError> {
+        let written = sqlx::query(
+            "INSERT INTO refund_reminders (lead_id, reminded_at) VALUES ($1, $2) \
+             ON CONFLICT (lead_id) DO NOTHING",
+        )
+        .bind(lead_id)
+        .bind(at.to_rfc3339())
+        .execute(self.personal()?)
+        .await?;
+        Ok(written.rows_affected() == 1)
+    }
 }

@@ -13,8 +13,8 @@ use leadmart_shared::wire::sync::{
 };
 
 use crate::support::{
-    agent_with_andheri, andheri_lead, assert_cache_equals_server, session_for, signed_in_agent,
-    start_server,
+    agent_with_andheri, andheri_lead, assert_cache_equals_server, lead_of, session_for,
+    signed_in_agent, start_server,
 };
 
 #[tokio::test]
@@ -66,11 +66,7 @@ async fn offline_edits_survive_a_stop_mid_replay_and_apply_once() {
     assert_eq!(offline.connection, Connection::Offline);
     assert_eq!(offline.outbox.len(), 3, "three edits wait");
     assert!(offline.outbox.iter().all(|e| e.problem.is_none()));
-    let shown = offline
-        .leads
-        .iter()
-        .find(|l| l.lead.card.id == lead_id)
-        .expect("the lead");
+    let shown = lead_of(&offline.leads, &lead_id);
     assert_eq!(
         (shown.stage, shown.notes.len(), shown.contact_log.len()),
         (PipelineStage::Contacted, 1, 1)
@@ -124,11 +120,7 @@ async fn offline_edits_survive_a_stop_mid_replay_and_apply_once() {
     );
 
     let on_server = assert_cache_equals_server(&restarted, &cache).await;
-    let worked = on_server
-        .leads
-        .iter()
-        .find(|l| l.lead.card.id == lead_id)
-        .expect("the lead");
+    let worked = lead_of(&on_server.leads, &lead_id);
     assert_eq!(worked.notes.len(), 1, "the note once");
     assert_eq!(worked.contact_log.len(), 1, "the call once");
     assert_eq!(worked.stage_history.len(), 1, "the move once");
@@ -297,5 +289,61 @@ async fn the_analytics_tables_export_to_csv() {
         .expect("an area row");
     assert_eq!(&area[1], bought.lead.card.area.as_str());
     assert_eq!(&area[3], "1", "one lead there");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn signing_out_with_unsent_edits_asks_first_and_keeps_them_for_the_next_sign_in() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start_server(dir.path()).await;
+    let (_, first, bought) = agent_with_andheri(dir.path(), &server).await;
+    let lead_id = bought.lead.card.id.clone();
+    leadmart_app::sync::sign_out(&first, false)
+        .await
+        .expect("nothing waits: signing out just signs out");
+    assert!(first.current_user().await.expect("me").is_none());
+    let (cache, session) = signed_in_agent(dir.path(), &server).await;
+
+    let stopped = server.stop_keeping().await;
+    my_leads::add_note(
+        &session,
+        &cache,
+        &lead_id,
+        "Prefers WhatsApp".to_owned(),
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("kept offline");
+    let asked = leadmart_app::sync::sign_out(&session, false)
+        .await
+        .expect_err("one edit waits: ask first");
+    assert!(
+        matches!(&asked, leadmart_app::error::AppError::UnsentEdits { count: 1, message } if message.contains("1 change")),
+        "{asked:?}"
+    );
+    assert!(
+        session.current_user().await.expect("me").is_some(),
+        "still signed in after the warning"
+    );
+    leadmart_app::sync::sign_out(&session, true)
+        .await
+        .expect("the agent chose to sign out anyway");
+    assert!(session.current_user().await.expect("me").is_none());
+
+    let server = stopped.start_again().await;
+    let (cache, session) = signed_in_agent(dir.path(), &server).await;
+    my_leads::list(&session, &cache, chrono::Utc::now())
+        .await
+        .expect("synced");
+    let on_server = assert_cache_equals_server(&session, &cache).await;
+    let lead = lead_of(&on_server.leads, &lead_id);
+    assert_eq!(
+        lead.notes
+            .iter()
+            .map(|n| n.body.as_str())
+            .collect::<Vec<_>>(),
+        ["Prefers WhatsApp"],
+        "the note made before signing out reached the server at the next sign-in"
+    );
     server.stop().await;
 }

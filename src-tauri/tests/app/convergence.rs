@@ -10,7 +10,7 @@ use leadmart_shared::wire::{NewNote, PurchasedLead};
 use proptest::prelude::*;
 
 use crate::support::{
-    Server, StoppedServer, agent_with_andheri, assert_cache_equals_server, session_for,
+    Server, StoppedServer, agent_with_andheri, assert_cache_equals_server, lead_of, session_for,
     start_server,
 };
 
@@ -127,11 +127,7 @@ async fn converge(steps: Vec<Step>) {
         "every edit was taken"
     );
     let on_server = assert_cache_equals_server(&session, &cache).await;
-    let lead = on_server
-        .leads
-        .iter()
-        .find(|l| l.lead.card.id == lead_id)
-        .expect("the lead");
+    let lead = lead_of(&on_server.leads, &lead_id);
     let counted = |prefix: &str| {
         lead.notes
             .iter()

@@ -8,6 +8,7 @@ mod encryption;
 mod feed;
 mod import;
 mod live;
+mod messages;
 mod my_leads;
 mod notify;
 mod partner;

@@ -232,3 +232,88 @@ async fn snooze_shows_a_notification_again_and_a_pause_holds_new_ones_back() {
     following.abort();
     setup.finish().await;
 }
+
+/// The refund guardian reminds once, on the last day of the window, of a lead never reached; not
+/// earlier, not twice, not once the customer was reached.
+#[tokio::test]
+async fn a_closing_refund_window_on_a_lead_never_reached_is_reminded_once() {
+    let setup = Setup::start(Duration::from_secs(60)).await;
+    let lead_id = crate::support::andheri_lead(&setup.session, &setup.cache).await;
+    let bought = leadmart_app::purchases::purchase(
+        &setup.session,
+        &setup.cache,
+        &lead_id,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("bought")
+    .purchase;
+    let deadline = bought.refund_deadline;
+    let notifier = &setup.notifier;
+
+    let early = deadline - chrono::Duration::hours(30);
+    assert_eq!(
+        notifier.remind_refunds(&setup.session, early).await,
+        0,
+        "30 h left: not yet"
+    );
+    let last_day = deadline - chrono::Duration::hours(20);
+    assert_eq!(notifier.remind_refunds(&setup.session, last_day).await, 1);
+    let shown = setup.recorded.shown();
+    let reminder = shown.last().expect("a reminder");
+    assert_eq!(reminder.lead_id.as_deref(), Some(lead_id.as_str()));
+    assert_eq!(reminder.text.title, "Refund window closes in 20 h");
+    let name = bought
+        .contact
+        .as_ref()
+        .map(|c| c.name.clone())
+        .expect("contact");
+    assert!(
+        reminder.text.body.starts_with(&name),
+        "{}",
+        reminder.text.body
+    );
+    assert!(reminder.text.body.contains("not reached yet"));
+    assert_eq!(
+        notifier
+            .remind_refunds(&setup.session, last_day + chrono::Duration::hours(1))
+            .await,
+        0,
+        "once per lead"
+    );
+    assert_eq!(
+        notifier
+            .opened(&setup.session, reminder.id)
+            .await
+            .as_deref(),
+        Some(lead_id.as_str()),
+        "a click opens the lead"
+    );
+
+    // A second lead, reached (a meeting is set): never reminded.
+    let other = setup.admin.list_plumbing_lead(1).await;
+    leadmart_app::purchases::purchase(&setup.session, &setup.cache, &other, chrono::Utc::now())
+        .await
+        .expect("bought the plumbing lead");
+    for stage in [
+        leadmart_shared::pipeline::PipelineStage::Contacted,
+        leadmart_shared::pipeline::PipelineStage::Meeting,
+    ] {
+        leadmart_app::my_leads::change_stage(
+            &setup.session,
+            &setup.cache,
+            &other,
+            stage,
+            None,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("moved");
+    }
+    assert_eq!(
+        notifier.remind_refunds(&setup.session, last_day).await,
+        0,
+        "reached: no reminder"
+    );
+    setup.finish().await;
+}

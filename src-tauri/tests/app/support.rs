@@ -349,3 +349,14 @@ pub async fn assert_cache_equals_server(
     );
     on_server
 }
+
+/// Lead `lead_id` of `leads`, which must hold it.
+pub fn lead_of<'a>(
+    leads: &'a [leadmart_shared::wire::PurchasedLead],
+    lead_id: &str,
+) -> &'a leadmart_shared::wire::PurchasedLead {
+    leads
+        .iter()
+        .find(|l| l.lead.card.id == lead_id)
+        .unwrap_or_else(|| panic!("lead {lead_id} is there"))
+}

@@ -18,7 +18,7 @@ import { MyLeadsPage } from "../pages/MyLeadsPage";
 import { SettingsPage } from "../pages/SettingsPage";
 import { UploadPage, type Dropped } from "../pages/UploadPage";
 import { AnalyticsPage } from "../pages/AnalyticsPage";
-import { ComingSoonPage } from "../pages/ComingSoonPage";
+import { MessagesPage } from "../pages/MessagesPage";
 import { HelpPage } from "../pages/HelpPage";
 import { PageErrorBoundary } from "../components/PageErrorBoundary";
 import { CommandPalette } from "../components/CommandPalette";
@@ -28,18 +28,7 @@ import { Loading } from "../components/ui";
 
 
 /** Pages that only make sense for a signed-in agent. Available Leads stays open to browse. */
-const SIGNED_IN_ONLY: ReadonlySet<PageId> = new Set(["my-leads", "analytics", "billing", "settings", "upload"]);
-
-const BUILT: ReadonlySet<PageId> = new Set([
-  "dashboard",
-  "available",
-  "my-leads",
-  "analytics",
-  "billing",
-  "settings",
-  "upload",
-  "help",
-]);
+const SIGNED_IN_ONLY: ReadonlySet<PageId> = new Set(["my-leads", "messages", "analytics", "billing", "settings", "upload"]);
 
 export function App() {
   const [page, setPage] = useState<PageId>("dashboard");
@@ -118,6 +107,7 @@ export function App() {
             {page === "dashboard" && (role === "partner" ? <PartnerDashboard /> : <DashboardPage />)}
             {page === "available" && <AvailableLeadsPage />}
             {page === "my-leads" && <MyLeadsPage key={leadId ?? "all"} initialLeadId={leadId} />}
+            {page === "messages" && <MessagesPage />}
             {page === "analytics" && <AnalyticsPage />}
             {page === "help" && <HelpPage />}
             {page === "billing" && <BillingPage />}
@@ -129,7 +119,6 @@ export function App() {
                 isPartner={role === "partner" || role === "admin"}
               />
             )}
-            {!BUILT.has(page) && <ComingSoonPage page={page} />}
           </PageErrorBoundary>
         )}
       </Shell>

@@ -17,15 +17,18 @@ import {
   type ContactDto,
   type PipelineStage,
   type PurchasedLead,
+  type RefundGuard,
   type RefundReason,
 } from "../lib/backend";
 import {
+  CHANNEL_LABELS,
   REFUND_REASON_LABELS,
   STAGE_LABELS,
   STAGE_STYLES,
   formatWorth,
   formatCreditsShort,
   formatDateTime,
+  plural,
   timeAgo,
 } from "../lib/format";
 import { Requirements, ScoreBreakdown } from "./PreviewDialog";
@@ -40,13 +43,6 @@ const CHANNELS: Array<{ channel: ContactChannel; label: string; icon: typeof Pho
   { channel: "whats_app", label: "WhatsApp", icon: MessageCircle, needs: "phone" },
   { channel: "sms", label: "SMS", icon: MessageSquare, needs: "phone" },
 ];
-
-const CHANNEL_LABELS: Record<ContactChannel, string> = {
-  call: "Call",
-  email: "Email",
-  whats_app: "WhatsApp",
-  sms: "SMS",
-};
 
 /** Keeps every cached view of a lead in step with the server's answer. */
 function useLeadUpdate() {
@@ -66,8 +62,8 @@ export function LeadDetail({ leadId }: { leadId: string }) {
   const detail = useQuery(myLeadQuery(leadId));
   if (detail.isPending) return <Loading label="Opening the lead…" />;
   if (detail.isError) return <ErrorAlert message={errorMessage(detail.error)} />;
-  const { lead, connection, outbox } = detail.data;
-  return <LeadDetailBody lead={lead} offline={connection === "offline"} outbox={outbox} />;
+  const { lead, connection, outbox, guard } = detail.data;
+  return <LeadDetailBody lead={lead} offline={connection === "offline"} outbox={outbox} guard={guard} />;
 }
 
 /** Edits of this lead the marketplace refused: why, and retry or discard (nothing is dropped silently). */
@@ -110,7 +106,17 @@ function describeEdit(entry: OutboxEntry): string {
   }
 }
 
-function LeadDetailBody({ lead, offline, outbox }: { lead: PurchasedLead; offline: boolean; outbox: OutboxEntry[] }) {
+function LeadDetailBody({
+  lead,
+  offline,
+  outbox,
+  guard,
+}: {
+  lead: PurchasedLead;
+  offline: boolean;
+  outbox: OutboxEntry[];
+  guard: RefundGuard;
+}) {
   const waiting = outbox.filter((entry) => !entry.problem).length;
   const c = lead.contact;
   const card = lead.lead.card;
@@ -194,7 +200,7 @@ function LeadDetailBody({ lead, offline, outbox }: { lead: PurchasedLead; offlin
           </ul>
         </section>
       )}
-      <Refund lead={lead} offline={offline} />
+      <Refund lead={lead} offline={offline} guard={guard} />
     </div>
   );
 }
@@ -372,11 +378,23 @@ function Notes({ lead }: { lead: PurchasedLead }) {
   );
 }
 
-function Refund({ lead, offline }: { lead: PurchasedLead; offline: boolean }) {
+/** `4 days 3 h`, `20 h`, `less than an hour`: the time left Rust counted in whole hours. */
+function hoursLeft(hours: number): string {
+  if (hours < 1) return "less than an hour";
+  const days = Math.floor(hours / 24);
+  const rest = hours % 24;
+  if (days === 0) return `${rest} h`;
+  return rest === 0 ? plural(days, "day", "days") : `${plural(days, "day", "days")} ${rest} h`;
+}
+
+/** The quality guarantee with the refund guardian: the window's countdown, a nudge on the last
+ * day when the customer was never reached, and a request prefilled with the contact log's
+ * evidence. */
+function Refund({ lead, offline, guard }: { lead: PurchasedLead; offline: boolean; guard: RefundGuard }) {
   const update = useLeadUpdate();
   const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState<RefundReason>("wrong_number");
-  const [note, setNote] = useState("");
+  const [reason, setReason] = useState<RefundReason>(guard.suggestedReason);
+  const [note, setNote] = useState(guard.evidence);
   const ask = useMutation({
     mutationFn: () => requestRefund(lead.lead.card.id, reason, note),
     onSuccess: (updated) => {
@@ -384,11 +402,14 @@ function Refund({ lead, offline }: { lead: PurchasedLead; offline: boolean }) {
       setOpen(false);
     },
   });
-  const [openedAt] = useState(() => Date.now());
   const refund = lead.refund;
-  const windowOpen = new Date(lead.refundDeadline).getTime() > openedAt;
+  const start = () => {
+    setReason(guard.suggestedReason);
+    setNote(guard.evidence);
+    setOpen(true);
+  };
   return (
-    <section className="border-t border-slate-100 pt-4">
+    <section className="border-t border-slate-100 pt-4" data-testid="refund-guardian">
       <h3 className="mb-2 text-sm font-semibold text-slate-700">Quality guarantee</h3>
       {refund ? (
         <p data-testid="refund-status" className="text-sm">
@@ -397,17 +418,22 @@ function Refund({ lead, offline }: { lead: PurchasedLead; offline: boolean }) {
           {REFUND_REASON_LABELS[refund.reason]} · {formatCreditsShort(refund.credits)}
           {refund.decisionNote ? ` — ${refund.decisionNote}` : ""}
         </p>
-      ) : !windowOpen ? (
+      ) : !guard.windowOpen ? (
         <p className="text-sm text-slate-500">
-          The refund window closed {timeAgo(lead.refundDeadline)}.
+          The refund window closed {timeAgo(guard.deadline)}.
         </p>
       ) : !open ? (
-        <div className="flex items-center justify-between gap-3 text-sm text-slate-600">
-          <span>
-            Bad lead? You can ask for a refund until {formatDateTime(lead.refundDeadline)}.
+        <div
+          className={`flex items-center justify-between gap-3 text-sm ${guard.remind ? "rounded-lg bg-amber-50 p-3 text-amber-900" : "text-slate-600"}`}
+        >
+          <span data-testid="refund-countdown">
+            {guard.remind
+              ? `The refund window closes in ${hoursLeft(guard.hoursLeft)} and you have not reached this customer yet.`
+              : `Bad lead? You can ask for a refund for ${hoursLeft(guard.hoursLeft)} more (until ${formatDateTime(guard.deadline)}).`}
+            {guard.attempts > 0 && ` ${plural(guard.attempts, "contact attempt", "contact attempts")} logged as evidence.`}
             {offline && " Refunds need the network: ask once you are back online."}
           </span>
-          <Button variant="secondary" data-testid="refund-open" disabled={offline} onClick={() => setOpen(true)}>
+          <Button variant="secondary" data-testid="refund-open" disabled={offline} onClick={start}>
             <Undo2 aria-hidden size={16} /> Request refund
           </Button>
         </div>
@@ -436,10 +462,10 @@ function Refund({ lead, offline }: { lead: PurchasedLead; offline: boolean }) {
             </select>
           </label>
           <label className="flex flex-col gap-1 text-xs font-medium text-slate-600">
-            What happened
+            What happened (your contact log is filled in as evidence; add what you know)
             <textarea
               data-testid="refund-note"
-              rows={3}
+              rows={5}
               className={inputClass}
               value={note}
               onChange={(e) => setNote(e.target.value)}

@@ -3,6 +3,8 @@ import { SignInForm } from "./SignInForm";
 
 const WHY: Record<string, string> = {
   "my-leads": "Sign in to see the leads you bought, with their contact details.",
+  messages: "Sign in to write to the leads you bought, with your templates.",
+  analytics: "Sign in to see how your leads turn into deals.",
   billing: "Sign in to see your credits, spending and invoices.",
   settings: "Sign in to set your service areas, budget and notifications.",
   dashboard: "Sign in to see your stats, spending and recent activity.",

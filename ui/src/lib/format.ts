@@ -1,6 +1,6 @@
 // Display formatting for money, credits, counts and time. Amounts arrive as exact decimal strings
 // computed in Rust and are only ever formatted here, never computed with.
-import type { CreditAmount } from "./backend";
+import type { ContactChannel, CreditAmount } from "./backend";
 
 /** The locale whose grouping fits a currency (₹ gets lakh/crore grouping), else the user's own. */
 function localeFor(currency: string): string {
@@ -160,6 +160,14 @@ export const STAGE_STYLES: Record<string, string> = {
   quoted: "bg-amber-100 text-amber-800",
   won: "bg-emerald-100 text-emerald-800",
   lost: "bg-slate-200 text-slate-700",
+};
+
+/** How a lead was reached, as the contact log says it. */
+export const CHANNEL_LABELS: Record<ContactChannel, string> = {
+  call: "Call",
+  email: "Email",
+  whats_app: "WhatsApp",
+  sms: "SMS",
 };
 
 export const REFUND_REASON_LABELS: Record<string, string> = {

@@ -27,11 +27,27 @@ export function HelpPage() {
           <strong> Billing</strong>; auto-recharge can top them up when they run low.
         </p>
       </Topic>
+      <Topic title="Writing to your leads" testId="help-messages">
+        <p>
+          <strong>Messages</strong> lists every lead you bought, latest conversation first. Pick a template (initial
+          contact, follow-up, property details, schedule viewing, thank you, not interested): it is filled with the
+          customer's name, what they want, the area, the budget and your name, and you can change the words before
+          sending. <strong>Send</strong> opens your mail app, WhatsApp or SMS with the text, and logs the message on
+          the lead, offline too.
+        </p>
+        <p>
+          Rewrite the templates in the <strong>Templates</strong> tab with variables such as{" "}
+          <code>{"{first_name}"}</code> and <code>{"{area}"}</code>; <strong>Back to the stock words</strong> undoes
+          your changes.
+        </p>
+      </Topic>
       <Topic title="Refunds" testId="help-refunds">
         <p>
           A lead that turns out to be wrong (a dead number, a fake, a duplicate, outside your area) can be refunded
           within the window shown on the lead (7 days from purchase by default): open it in <strong>My Leads</strong>{" "}
-          and choose <strong>Request refund</strong>. The calls and messages you logged are your evidence.
+          and choose <strong>Request refund</strong>. The request opens with the calls and messages you logged,
+          with their times, as its evidence. On the last day of the window, Leadmart reminds you of leads you never
+          reached.
         </p>
         <p>
           When the refund is approved, the credits come back and the lead's contact details are removed from

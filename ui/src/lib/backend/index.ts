@@ -35,6 +35,8 @@ import {
   type PipelineStage,
   type RefundReason,
   type SyncStatus_Serialize,
+  type TemplateKind,
+  type DraftMessage,
   type UpdateStatus_Serialize,
 } from "../../bindings";
 
@@ -56,6 +58,11 @@ export type {
   Connection,
   ContactChannel,
   ContactDto,
+  DraftMessage,
+  MessageTemplate,
+  TemplateKind,
+  TemplatesView,
+  TemplateVariable,
   CreditBalance,
   CreditPackageDto,
   CreditAmount_Serialize as CreditAmount,
@@ -84,6 +91,7 @@ export type {
   PipelineStage,
   PurchasedLead_Serialize as PurchasedLead,
   PurchaseQuote_Serialize as PurchaseQuote,
+  RefundGuard,
   RefundReason,
   SavedFile,
   ScoreSignal,
@@ -149,8 +157,10 @@ export async function signIn(email: string, password: string) {
   return unwrap(await commands.signIn(email, password));
 }
 
-export async function signOut() {
-  return unwrap(await commands.signOut());
+/** Signs out; fails with `unsent_edits` while edits only this computer has wait, unless
+ * `evenWithUnsent` (the agent was asked). */
+export async function signOut(evenWithUnsent: boolean) {
+  return unwrap(await commands.signOut(evenWithUnsent));
 }
 
 // ---- Marketplace --------------------------------------------------------------------------
@@ -240,6 +250,33 @@ export async function requestRefund(leadId: string, reason: RefundReason, note: 
 
 export async function openContact(leadId: string, channel: ContactChannel) {
   return unwrap(await commands.openContact(leadId, channel));
+}
+
+// ---- Messages -----------------------------------------------------------------------------
+
+export const messageTemplatesQuery = () =>
+  queryOptions({
+    queryKey: ["messages", "templates"],
+    queryFn: async () => unwrap(await commands.messageTemplates()),
+  });
+
+export async function saveMessageTemplate(kind: TemplateKind, subject: string, body: string) {
+  return unwrap(await commands.saveMessageTemplate(kind, subject, body));
+}
+
+/** Back to the stock words of template `kind`. */
+export async function resetMessageTemplate(kind: TemplateKind) {
+  return unwrap(await commands.resetMessageTemplate(kind));
+}
+
+/** Template `kind` filled for the bought lead `leadId`, for the agent to read and change. */
+export async function draftMessage(leadId: string, kind: TemplateKind) {
+  return unwrap(await commands.draftMessage(leadId, kind));
+}
+
+/** Opens the message in the mail client, WhatsApp or the SMS app and logs it on the lead. */
+export async function sendMessage(leadId: string, channel: ContactChannel, message: DraftMessage) {
+  return unwrap(await commands.sendMessage(leadId, channel, message));
 }
 
 // ---- Credits ------------------------------------------------------------------------------

@@ -1,0 +1,151 @@
+//! Messages and the refund guardian in the real window: a template filled for a bought lead is
+//! sent by email (the OS's `mailto:` handler receives the subject and text) and lands in the
+//! conversation; the refund request opens with that attempt as its evidence; the admin approves
+//! it and the agent's balance comes back.
+
+use anyhow::{Context, Result, ensure};
+use fantoccini::Locator;
+use leadmart_server::demo::{DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD};
+use leadmart_shared::wire::{AuthSession, CreditBalance, PurchasedLead};
+use serde_json::json;
+
+use crate::briefcase::buy_a_lead;
+use crate::harness::{
+    Desktop, click, save_screenshot, scroll_to, select_value, sign_in, wait_for_text,
+    wait_for_text_content,
+};
+
+/// The value of the form field matching `css`, once it contains `needle`.
+async fn wait_for_value(app: &fantoccini::Client, css: &str, needle: &str) -> Result<String> {
+    let mut value = String::new();
+    for _ in 0..100 {
+        if let Ok(field) = app.find(Locator::Css(css)).await {
+            value = field.prop("value").await?.unwrap_or_default();
+            if value.contains(needle) {
+                return Ok(value);
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("{css} never held {needle:?}; it holds {value:?}")
+}
+
+#[tokio::test]
+async fn a_template_sent_is_logged_and_becomes_refund_evidence() -> Result<()> {
+    let desktop = Desktop::start()?;
+    let opened = desktop.record_links("mailto")?;
+    let api = desktop.api_url().to_owned();
+    let (lead_id, customer, token) = buy_a_lead(&api).await?;
+    let first_name = customer.split_whitespace().next().context("a name")?;
+    let app = desktop.driver.launch_app().await?;
+    sign_in(&app, DEMO_AGENT_EMAIL, DEMO_PASSWORD, "Asha").await?;
+
+    click(&app, "[data-testid=nav-messages]").await?;
+    wait_for_text_content(&app, "[data-testid=conversation-name]", &customer).await?;
+    wait_for_text(&app, "[data-testid=thread]", "not contacted").await?;
+    wait_for_value(
+        &app,
+        "[data-testid=composer-body]",
+        &format!("Hi {first_name},"),
+    )
+    .await?;
+    select_value(&app, "[data-testid=composer-template]", "schedule_viewing").await?;
+    let body = wait_for_value(&app, "[data-testid=composer-body]", "schedule a viewing").await?;
+    ensure!(body.contains("Asha Deshmukh"), "the agent signs it: {body}");
+    click(&app, "[data-testid=composer-channel-email]").await?;
+    let subject = wait_for_value(&app, "[data-testid=composer-subject]", "Viewing").await?;
+    click(&app, "[data-testid=composer-send]").await?;
+    wait_for_text(&app, "[data-testid=composer-status]", "logged").await?;
+    wait_for_text(&app, "[data-testid=thread-entry]", "schedule a viewing").await?;
+    save_screenshot(&app, "messages-00-sent").await?;
+
+    // The mail app was handed the message.
+    let mut link = String::new();
+    for _ in 0..50 {
+        link = std::fs::read_to_string(&opened).unwrap_or_default();
+        if !link.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    ensure!(
+        link.starts_with("mailto:") && link.contains("body=Hi%20") && link.contains("subject="),
+        "the mail app got the message: {link:?}"
+    );
+    ensure!(
+        link.contains(&subject.replace(':', "%3A").replace(' ', "%20")),
+        "with the subject {subject:?}: {link:?}"
+    );
+
+    click(&app, "[data-testid=messages-tab-templates]").await?;
+    wait_for_value(&app, "[data-testid=template-body]", "{first_name}").await?;
+    save_screenshot(&app, "messages-01-templates").await?;
+
+    // The refund guardian: the request opens with the email as its evidence.
+    click(&app, "[data-testid=nav-my-leads]").await?;
+    click(&app, "[data-testid=my-lead-row] td").await?;
+    wait_for_text(&app, "[data-testid=refund-countdown]", "1 contact attempt").await?;
+    click(&app, "[data-testid=refund-open]").await?;
+    let evidence = wait_for_value(&app, "[data-testid=refund-note]", "Email on").await?;
+    ensure!(
+        evidence.contains("schedule a viewing"),
+        "the evidence quotes the message: {evidence}"
+    );
+    scroll_to(&app, "[data-testid=refund-submit]").await?;
+    save_screenshot(&app, "messages-02-refund-evidence").await?;
+    click(&app, "[data-testid=refund-submit]").await?;
+    wait_for_text(&app, "[data-testid=refund-status]", "requested").await?;
+
+    // The admin reads the same evidence and approves; the agent gets the credits back.
+    let http = reqwest::Client::new();
+    let balance = |token: String| {
+        let http = http.clone();
+        let api = api.clone();
+        async move {
+            let balance: CreditBalance = http
+                .get(format!("{api}/v1/credits/balance"))
+                .bearer_auth(token)
+                .send()
+                .await?
+                .json()
+                .await?;
+            anyhow::Ok(balance.credits)
+        }
+    };
+    let before = balance(token.clone()).await?;
+    let admin: AuthSession = http
+        .post(format!("{api}/v1/auth/signin"))
+        .json(&json!({"email": DEMO_ADMIN_EMAIL, "password": DEMO_PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let lead: PurchasedLead = http
+        .get(format!("{api}/v1/my/leads/{lead_id}"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let refund = lead.refund.context("the refund was asked")?;
+    ensure!(refund.note.contains("Email on"), "{}", refund.note);
+    let decided = http
+        .post(format!("{api}/v1/admin/refunds/{}/decision", refund.id))
+        .bearer_auth(&admin.access_token)
+        .json(&json!({"approve": true, "note": "Evidence checked"}))
+        .send()
+        .await?;
+    ensure!(
+        decided.status().is_success(),
+        "approved: {}",
+        decided.status()
+    );
+    let after = balance(token).await?;
+    ensure!(
+        after == before + lead.price_paid,
+        "the price paid comes back: {before} + {} ≠ {after}",
+        lead.price_paid
+    );
+    app.close().await?;
+    Ok(())
+}
