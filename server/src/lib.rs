@@ -4,6 +4,7 @@
 //! both directly on a random loopback port; the binary in `main.rs` adds configuration and a CLI.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod credits;
 pub mod db;
@@ -139,6 +140,7 @@ pub fn api() -> OpenApiRouter<AppState> {
                 .merge(my_leads::routes())
                 .merge(refunds::routes())
                 .merge(admin::routes())
+                .merge(audit::routes())
                 .merge(events::routes())
                 .merge(intake::routes())
                 .merge(router::routes())

@@ -736,6 +736,35 @@ pub struct RefundDecision {
     pub note: Option<String>,
 }
 
+/// A sensitive admin action, as the audit log names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    RefundApproved,
+    RefundDenied,
+    PartnerApproved,
+    PartnerSuspended,
+    PartnerUnsuspended,
+    AgentVerified,
+}
+
+/// One audit-log entry (`GET /v1/admin/audit`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntryDto {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]+$"))]
+    pub id: String,
+    pub at: DateTime<Utc>,
+    /// The admin's name.
+    pub actor: String,
+    pub action: AuditAction,
+    /// What it was done to: `refund 12`, `partner 3`, `agent 7`.
+    pub subject: String,
+    pub detail: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]

@@ -1,5 +1,6 @@
 //! The operator's side: the refund queue and decisions (stored by [`crate::refunds::store`]),
-//! and verifying agents ([`store`]). Every handler requires the admin role itself.
+//! and verifying agents ([`store`]); each decision is in the audit log ([`crate::audit`]).
+//! Every handler requires the admin role itself.
 
 pub mod store;
 
@@ -11,6 +12,7 @@ use leadmart_shared::refund::RefundStatus;
 use leadmart_shared::wire::{ApiErrorBody, MeDto, RefundDecision, RefundDto};
 use serde::Deserialize;
 
+use crate::audit::AuditAction;
 use crate::auth::AuthUser;
 use crate::auth::store::load_me;
 use crate::error::{ApiError, JsonBody, QueryParams};
@@ -101,12 +103,25 @@ async fn verify_agent(
 ) -> Result<Json<MeDto>, ApiError> {
     admin.require(Role::Admin)?;
     let id = crate::marketplace::parse_id(&id, "agent")?;
-    if !store::verify_agent(&state.db, id).await? {
+    let mut tx = state.db.begin_write().await?;
+    if !store::verify_agent(&mut tx, id).await? {
         return Err(ApiError::coded(
             StatusCode::NOT_FOUND,
             crate::error::ApiErrorCode::NotFound,
             "agent not found",
         ));
     }
+    let subject = format!("agent {id}");
+    let now = crate::db::now();
+    crate::audit::record(
+        &mut tx,
+        admin.id,
+        AuditAction::AgentVerified,
+        &subject,
+        "",
+        now,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(Json(load_me(&state.db, id).await?))
 }

@@ -317,6 +317,25 @@ async fn decide_partner(
             Vec::new()
         }
     };
+    let action = match decision.action {
+        PartnerAction::Approve => crate::audit::AuditAction::PartnerApproved,
+        PartnerAction::Suspend => crate::audit::AuditAction::PartnerSuspended,
+        PartnerAction::Unsuspend => crate::audit::AuditAction::PartnerUnsuspended,
+    };
+    let detail = match decision.action {
+        PartnerAction::Approve => format!("{} of their leads listed", relisted.len()),
+        PartnerAction::Suspend => "their listed leads withdrawn".to_owned(),
+        PartnerAction::Unsuspend => "their withdrawn leads listed again".to_owned(),
+    };
+    crate::audit::record(
+        &mut tx,
+        admin.id,
+        action,
+        &format!("partner {id}"),
+        &detail,
+        now,
+    )
+    .await?;
     // Drafts listed by an approval are routed now, as any newly listed lead.
     let leads = crate::marketplace::store::leads_by_id(&mut tx, &relisted).await?;
     let refs: Vec<&leadmart_shared::lead::Lead> = leads.iter().collect();

@@ -15,6 +15,7 @@ use leadmart_shared::refund::{check_refund_request, refund_effects};
 use leadmart_shared::wire::{ApiErrorBody, RefundDecision, RefundDto, RefundRequest};
 
 use crate::AppState;
+use crate::audit::AuditAction;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, JsonBody};
 use crate::marketplace::parse_id;
@@ -119,6 +120,21 @@ pub async fn decide(
     )
     .await?;
     let dto = store::written_refund(&mut tx, refund_id).await?;
+    let (action, verb) = if decision.approve {
+        (AuditAction::RefundApproved, "approved")
+    } else {
+        (AuditAction::RefundDenied, "denied")
+    };
+    let detail = format!(
+        "{verb}: {} credits, reason {}{}",
+        dto.credits,
+        dto.reason.label(),
+        note.filter(|n| !n.is_empty())
+            .map(|n| format!(", note \"{n}\""))
+            .unwrap_or_default()
+    );
+    let subject = format!("refund {refund_id} (lead {})", dto.lead_id);
+    crate::audit::record(&mut tx, admin.id, action, &subject, &detail, now).await?;
     let lead_id = parse_id(&dto.lead_id, "lead")?;
     let lead_changed = crate::sync::store::Changed::Lead(lead_id);
     crate::sync::store::record(&mut tx, pending.buyer, &lead_changed).await?;

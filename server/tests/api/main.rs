@@ -1,6 +1,7 @@
 //! The central API's integration tests: a real server on a random loopback port, over a real
 //! SQLite file and a real PostgreSQL database. Every test runs on both engines.
 
+mod audit;
 mod auth;
 mod bad_input;
 mod cli;
