@@ -78,6 +78,7 @@ pub mod messages;
 pub mod money;
 pub mod normalize;
 pub mod notifications;
+pub mod operations;
 pub mod performance;
 pub mod pipeline;
 pub mod pricing;

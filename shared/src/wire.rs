@@ -736,6 +736,37 @@ pub struct RefundDecision {
     pub note: Option<String>,
 }
 
+/// A refund in the admin queue (`GET /v1/admin/refunds`): the request, who asked, and the lead
+/// as its buyer has it — what they bought, its pipeline and contact log, the evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AdminRefundDto {
+    #[serde(flatten)]
+    pub refund: RefundDto,
+    /// The buyer's name.
+    pub buyer: String,
+    pub lead: PurchasedLead,
+}
+
+/// The admin console's overview (`GET /v1/admin/overview`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AdminOverviewDto {
+    /// The period of [`Self::financials`] and the activity counts, in days up to now.
+    pub days: u32,
+    pub agents: u32,
+    /// Agents who bought in the period.
+    pub active_agents: u32,
+    pub partners: u32,
+    /// Partners with a lead listed now.
+    pub active_partners: u32,
+    /// Leads listed and sold per day, the last 14 days in the marketplace's time zone.
+    pub trend: Vec<crate::operations::DayFigures>,
+    pub financials: crate::operations::Financials,
+}
+
 /// A sensitive admin action, as the audit log names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -215,7 +215,7 @@ pub async fn purchased_lead(
 }
 
 /// `$1, $2, …, $n`.
-fn placeholders(n: usize) -> String {
+pub(crate) fn placeholders(n: usize) -> String {
     (1..=n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -288,4 +288,17 @@ pub async fn purchased_leads(
         refunds,
     };
     view::assemble(purchases, related, market, now)
+}
+
+/// The purchases with the ids in `ids` (whoever bought them: the admin's refund queue), in any
+/// order.
+pub async fn purchases_by_id(tx: &mut Tx, ids: &[i64]) -> Result<Vec<PurchaseRow>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(rows_for_ids!(
+        tx,
+        format!("SELECT {PURCHASE_COLUMNS} FROM purchases WHERE id IN ({{ids}})"),
+        ids
+    ))
 }

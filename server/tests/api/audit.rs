@@ -2,7 +2,9 @@
 //! database refuses to change or delete an entry.
 
 use leadmart_shared::account::Role;
-use leadmart_shared::wire::{AuditAction, AuditEntryDto, PurchaseResponse, RefundDto};
+use leadmart_shared::wire::{
+    AdminOverviewDto, AuditAction, AuditEntryDto, PurchaseResponse, RefundDto,
+};
 use serde_json::json;
 
 use crate::harness::{Engine, assert_error, spawn_app};
@@ -112,4 +114,82 @@ async fn sensitive_actions_are_audited_append_only(engine: Engine) {
         .await
         .expect("log");
     assert_eq!(again, log);
+}
+
+on_both_engines!(the_overview_counts_people_sales_and_money);
+async fn the_overview_counts_people_sales_and_money(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let admin = app.user(Role::Admin, true).await;
+    let powai = app.lead_in("Powai").await;
+    let agent = app.agent(100, json!({})).await;
+    let idle = app.agent(100, json!({})).await;
+    let bought: PurchaseResponse = app
+        .buy(&agent, &powai, None)
+        .await
+        .json()
+        .await
+        .expect("bought");
+    let price = bought.purchase.price_paid;
+    let value = leadmart_shared::money::CreditValue::default()
+        .per_credit
+        .amount();
+
+    assert_error(
+        app.get("/v1/admin/overview", &idle.token).await,
+        403,
+        "forbidden",
+        "admins only",
+    )
+    .await;
+    let read = |days: u32| {
+        let app = &app;
+        let token = admin.token.clone();
+        async move {
+            let overview: AdminOverviewDto = app
+                .get(&format!("/v1/admin/overview?days={days}"), &token)
+                .await
+                .json()
+                .await
+                .expect("overview");
+            overview
+        }
+    };
+    let before = read(30).await;
+    assert_eq!(before.active_agents, 1, "one agent bought");
+    assert!(before.agents >= 2, "both agents count: {}", before.agents);
+    assert_eq!(before.trend.len(), 14);
+    assert_eq!(before.trend.last().map(|d| d.sold), Some(1), "today's sale");
+    assert_eq!(before.financials.gross, price * value);
+    assert_eq!(
+        before.financials.net,
+        price * value,
+        "nothing refunded, no commission"
+    );
+
+    let request = json!({"purchaseId": bought.purchase.purchase_id, "reason": "fake", "note": ""});
+    let refund: RefundDto = app
+        .post(
+            &format!("/v1/my/leads/{powai}/refund"),
+            &agent.token,
+            &request,
+        )
+        .await
+        .json()
+        .await
+        .expect("requested");
+    app.post(
+        &format!("/v1/admin/refunds/{}/decision", refund.id),
+        &admin.token,
+        &json!({"approve": true, "note": null}),
+    )
+    .await;
+    let after = read(1).await;
+    assert_eq!(after.days, 1);
+    assert_eq!(after.financials.refunds, price * value);
+    assert_eq!(
+        after.financials.net,
+        rust_decimal::Decimal::ZERO,
+        "sold and refunded"
+    );
+    assert_eq!(after.trend.len(), 14, "the trend keeps its 14 days");
 }

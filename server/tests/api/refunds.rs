@@ -3,7 +3,7 @@
 
 use leadmart_shared::account::Role;
 use leadmart_shared::refund::RefundStatus;
-use leadmart_shared::wire::{PurchaseResponse, RefundDto};
+use leadmart_shared::wire::{AdminRefundDto, PurchaseResponse, RefundDto};
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -78,13 +78,21 @@ async fn refunds_follow_the_window_and_the_admin(engine: Engine) {
     )
     .await;
 
-    let queue: Vec<RefundDto> = app
+    let queue: Vec<AdminRefundDto> = app
         .get("/v1/admin/refunds", &admin.token)
         .await
         .json()
         .await
         .expect("queue");
     assert_eq!(queue.len(), 1, "the request waits in the admin queue");
+    let waiting = &queue[0];
+    assert_eq!(waiting.refund, refund, "the request as the buyer sent it");
+    assert_eq!(
+        waiting.lead.lead.card.id, powai,
+        "with the lead as its buyer has it"
+    );
+    assert_eq!(waiting.lead.purchase_id, bought.purchase.purchase_id);
+    assert!(!waiting.buyer.is_empty(), "and who asked");
     let decide = format!("/v1/admin/refunds/{}/decision", refund.id);
     assert_error(
         app.post(
