@@ -163,7 +163,7 @@ mod tests {
                 (late_on_the_first, Credits::whole(2)),
             ],
             refunds: vec![Credits::whole(2)],
-            commissions: vec![Money::new(Decimal::new(13_50, 2)).unwrap()],
+            commissions: vec![Money::new(Decimal::new(1_350, 2)).unwrap()],
             outstanding: vec![
                 (
                     Money::whole(10),
@@ -191,10 +191,10 @@ mod tests {
         assert_eq!(shown, [(30, 0, 0), (1, 1, 1), (2, 2, 1)]);
 
         let money = financials(&rows, &value(), now);
-        assert_eq!(money.gross, Decimal::new(650_00, 2), "6.50 credits at ₹100");
-        assert_eq!(money.refunds, Decimal::new(200_00, 2));
-        assert_eq!(money.commissions, Decimal::new(13_50, 2));
-        assert_eq!(money.net, Decimal::new(436_50, 2), "650 − 200 − 13.50");
+        assert_eq!(money.gross, Decimal::from(650), "6.50 credits at ₹100");
+        assert_eq!(money.refunds, Decimal::from(200));
+        assert_eq!(money.commissions, Decimal::new(1_350, 2));
+        assert_eq!(money.net, Decimal::new(43_650, 2), "650 − 200 − 13.50");
         assert_eq!(
             money.pending_payouts,
             Decimal::from(15),
