@@ -13,13 +13,14 @@ use leadmart_shared::pipeline::{ContactChannel, PipelineStage};
 use leadmart_shared::refund::RefundReason;
 use leadmart_shared::wire::partner::{PartnerDashboard, PartnerEarnings, PayoutDto, UploadDto};
 use leadmart_shared::wire::{
-    AgentPreferencesDto, AutoRechargeDto, CreditAmount, CreditBalance, CreditPackageDto,
-    CreditPurchaseResult, CreditValueDto, LeadPreviewDto, LedgerPage, MeDto, PurchaseQuote,
-    PurchaseResponse, PurchasedLead,
+    AdminOverviewDto, AdminRefundDto, AgentPreferencesDto, AuditEntryDto, AutoRechargeDto,
+    CreditAmount, CreditBalance, CreditPackageDto, CreditPurchaseResult, CreditValueDto,
+    LeadPreviewDto, LedgerPage, MeDto, PurchaseQuote, PurchaseResponse, PurchasedLead, RefundDto,
 };
 use rust_decimal::Decimal;
 
 use crate::AppCore;
+use crate::admin;
 use crate::analytics::{self, AnalyticsView};
 use crate::billing;
 use crate::cache::{BriefcaseQuery, SearchHit};
@@ -362,6 +363,40 @@ pub async fn send_message(
         now,
     )
     .await
+}
+
+// ---- Admin console -------------------------------------------------------------------
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_overview(
+    core: State<'_, AppCore>,
+    days: u32,
+) -> Result<AdminOverviewDto, AppError> {
+    admin::overview(&core.session, days).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_refund_queue(core: State<'_, AppCore>) -> Result<Vec<AdminRefundDto>, AppError> {
+    admin::refund_queue(&core.session).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn decide_refund(
+    core: State<'_, AppCore>,
+    refund_id: String,
+    approve: bool,
+    note: Option<String>,
+) -> Result<RefundDto, AppError> {
+    admin::decide_refund(&core.session, &refund_id, approve, note).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_log(core: State<'_, AppCore>) -> Result<Vec<AuditEntryDto>, AppError> {
+    admin::audit_log(&core.session).await
 }
 
 // ---- Credits and billing ----------------------------------------------------------------

@@ -2,6 +2,7 @@
 //! modules that do not depend on tauri ([`api`], [`cache`], [`marketplace`]) so tests drive them
 //! without a window.
 
+pub mod admin;
 pub mod analytics;
 pub mod api;
 pub mod billing;
@@ -337,6 +338,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::reset_message_template,
             commands::draft_message,
             commands::send_message,
+            commands::admin_overview,
+            commands::admin_refund_queue,
+            commands::decide_refund,
+            commands::audit_log,
             commands::credit_balance,
             commands::credit_packages,
             commands::credit_value,

@@ -1,13 +1,13 @@
 //! Messages and the refund guardian in the real window: a template filled for a bought lead is
 //! sent by email (the OS's `mailto:` handler receives the subject and text) and lands in the
-//! conversation; the refund request opens with that attempt as its evidence; the admin approves
-//! it and the agent's balance comes back.
+//! conversation; the refund request opens with that attempt as its evidence; the admin, signed
+//! in on the same computer, reads it in the console's refund queue and approves; the agent's
+//! balance comes back and the audit log has the decision.
 
 use anyhow::{Context, Result, ensure};
 use fantoccini::Locator;
 use leadmart_server::demo::{DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD};
-use leadmart_shared::wire::{AuthSession, CreditBalance, PurchasedLead};
-use serde_json::json;
+use leadmart_shared::wire::{CreditBalance, PurchasedLead};
 
 use crate::briefcase::buy_a_lead;
 use crate::harness::{
@@ -96,30 +96,48 @@ async fn a_template_sent_is_logged_and_becomes_refund_evidence() -> Result<()> {
     click(&app, "[data-testid=refund-submit]").await?;
     wait_for_text(&app, "[data-testid=refund-status]", "requested").await?;
 
-    // The admin reads the same evidence and approves; the agent gets the credits back.
+    // The admin signs in on the same computer, reads the same evidence and approves in the
+    // console; the agent gets the credits back, and the decision is in the audit log.
     let http = reqwest::Client::new();
-    let balance = |token: String| {
-        let http = http.clone();
-        let api = api.clone();
-        async move {
-            let balance: CreditBalance = http
-                .get(format!("{api}/v1/credits/balance"))
-                .bearer_auth(token)
-                .send()
-                .await?
-                .json()
-                .await?;
-            anyhow::Ok(balance.credits)
-        }
+    let balance = || async {
+        let balance: CreditBalance = http
+            .get(format!("{api}/v1/credits/balance"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        anyhow::Ok(balance.credits)
     };
-    let before = balance(token.clone()).await?;
-    let admin: AuthSession = http
-        .post(format!("{api}/v1/auth/signin"))
-        .json(&json!({"email": DEMO_ADMIN_EMAIL, "password": DEMO_PASSWORD}))
-        .send()
+    let before = balance().await?;
+    click(&app, "[data-testid=modal-close]").await?;
+    click(&app, "[data-testid=sign-out]").await?;
+    sign_in(&app, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, "Marketplace Admin").await?;
+    click(&app, "[data-testid=nav-admin]").await?;
+    wait_for_text(&app, "[data-testid=admin-financials]", "Gross lead sales").await?;
+    save_screenshot(&app, "admin-00-overview").await?;
+    click(&app, "[data-testid=admin-tab-refunds]").await?;
+    let shown = wait_for_text(&app, "[data-testid=refund-evidence]", "Email on").await?;
+    ensure!(
+        shown.contains("schedule a viewing"),
+        "the admin reads the evidence: {shown}"
+    );
+    app.find(Locator::Css("[data-testid=decision-note]"))
         .await?
-        .json()
+        .send_keys("Evidence checked")
         .await?;
+    save_screenshot(&app, "admin-01-refund-queue").await?;
+    click(&app, "[data-testid=refund-approve]").await?;
+    wait_for_text(
+        &app,
+        "[data-testid=refund-queue-empty]",
+        "No refund requests",
+    )
+    .await?;
+    click(&app, "[data-testid=admin-tab-audit]").await?;
+    wait_for_text(&app, "[data-testid=audit-entry]", "Refund approved").await?;
+    save_screenshot(&app, "admin-02-audit-log").await?;
+
     let lead: PurchasedLead = http
         .get(format!("{api}/v1/my/leads/{lead_id}"))
         .bearer_auth(&token)
@@ -127,24 +145,16 @@ async fn a_template_sent_is_logged_and_becomes_refund_evidence() -> Result<()> {
         .await?
         .json()
         .await?;
-    let refund = lead.refund.context("the refund was asked")?;
-    ensure!(refund.note.contains("Email on"), "{}", refund.note);
-    let decided = http
-        .post(format!("{api}/v1/admin/refunds/{}/decision", refund.id))
-        .bearer_auth(&admin.access_token)
-        .json(&json!({"approve": true, "note": "Evidence checked"}))
-        .send()
-        .await?;
-    ensure!(
-        decided.status().is_success(),
-        "approved: {}",
-        decided.status()
-    );
-    let after = balance(token).await?;
+    let after = balance().await?;
     ensure!(
         after == before + lead.price_paid,
         "the price paid comes back: {before} + {} ≠ {after}",
         lead.price_paid
+    );
+    let refund = lead.refund.context("the refund")?;
+    ensure!(
+        refund.decision_note.as_deref() == Some("Evidence checked"),
+        "{refund:?}"
     );
     app.close().await?;
     Ok(())

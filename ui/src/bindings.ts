@@ -44,6 +44,10 @@ export const commands = {
 	draftMessage: (leadId: string, kind: TemplateKind) => typedError<DraftMessage, AppError>(__TAURI_INVOKE("draft_message", { leadId, kind })),
 	/**  Opens the message in the mail client, WhatsApp or the SMS app and logs it. */
 	sendMessage: (leadId: string, channel: ContactChannel, message: DraftMessage) => typedError<ContactOpened_Serialize, AppError>(__TAURI_INVOKE("send_message", { leadId, channel, message })),
+	adminOverview: (days: number) => typedError<AdminOverviewDto, AppError>(__TAURI_INVOKE("admin_overview", { days })),
+	adminRefundQueue: () => typedError<AdminRefundDto_Serialize[], AppError>(__TAURI_INVOKE("admin_refund_queue")),
+	decideRefund: (refundId: string, approve: boolean, note: string | null) => typedError<RefundDto_Serialize, AppError>(__TAURI_INVOKE("decide_refund", { refundId, approve, note })),
+	auditLog: () => typedError<AuditEntryDto[], AppError>(__TAURI_INVOKE("audit_log")),
 	creditBalance: () => typedError<CreditBalance, AppError>(__TAURI_INVOKE("credit_balance")),
 	creditPackages: () => typedError<CreditPackageDto[], AppError>(__TAURI_INVOKE("credit_packages")),
 	/**  What one credit is worth in the marketplace currency, when known. */
@@ -160,6 +164,47 @@ export type ActivityItem_Serialize = {
 };
 
 export type ActivityKind = "new_lead" | "purchased" | "stage_changed" | "refund_requested" | "refund_approved" | "refund_denied";
+
+/**  The admin console's overview (`GET /v1/admin/overview`). */
+export type AdminOverviewDto = {
+	/**  The period of [`Self::financials`] and the activity counts, in days up to now. */
+	days: number,
+	agents: number,
+	/**  Agents who bought in the period. */
+	activeAgents: number,
+	partners: number,
+	/**  Partners with a lead listed now. */
+	activePartners: number,
+	/**  Leads listed and sold per day, the last 14 days in the marketplace's time zone. */
+	trend: DayFigures[],
+	financials: Financials,
+};
+
+/**
+ *  A refund in the admin queue (`GET /v1/admin/refunds`): the request, who asked, and the lead
+ *  as its buyer has it — what they bought, its pipeline and contact log, the evidence.
+ */
+export type AdminRefundDto = AdminRefundDto_Serialize | AdminRefundDto_Deserialize;
+
+/**
+ *  A refund in the admin queue (`GET /v1/admin/refunds`): the request, who asked, and the lead
+ *  as its buyer has it — what they bought, its pipeline and contact log, the evidence.
+ */
+export type AdminRefundDto_Deserialize = {
+	/**  The buyer's name. */
+	buyer: string,
+	lead: PurchasedLead_Deserialize,
+} & RefundDto_Deserialize;
+
+/**
+ *  A refund in the admin queue (`GET /v1/admin/refunds`): the request, who asked, and the lead
+ *  as its buyer has it — what they bought, its pipeline and contact log, the evidence.
+ */
+export type AdminRefundDto_Serialize = {
+	/**  The buyer's name. */
+	buyer: string,
+	lead: PurchasedLead_Serialize,
+} & RefundDto_Serialize;
 
 /**  An agent's settings page: what they serve, what they want, how much they spend. */
 export type AgentPreferencesDto = AgentPreferencesDto_Serialize | AgentPreferencesDto_Deserialize;
@@ -300,6 +345,21 @@ export type AppError =
 { code: "unsent_edits"; count: number; message: string } | 
 /**  A CSV import could not go on: the problem says which step, the message what to do. */
 { code: "import"; problem: ImportProblem; message: string };
+
+/**  A sensitive admin action, as the audit log names it. */
+export type AuditAction = "refund_approved" | "refund_denied" | "partner_approved" | "partner_suspended" | "partner_unsuspended" | "agent_verified";
+
+/**  One audit-log entry (`GET /v1/admin/audit`). */
+export type AuditEntryDto = {
+	id: string,
+	at: string,
+	/**  The admin's name. */
+	actor: string,
+	action: AuditAction,
+	/**  What it was done to: `refund 12`, `partner 3`, `agent 7`. */
+	subject: string,
+	detail: string,
+};
 
 export type AutoRechargeDto = {
 	enabled: boolean,
@@ -754,6 +814,13 @@ export type DateRange_Serialize = {
 	to: string | null,
 };
 
+/**  One day of the trend. */
+export type DayFigures = {
+	day: string,
+	listed: number,
+	sold: number,
+};
+
 /**  A template filled for one lead, for the agent to read and change before sending. */
 export type DraftMessage = {
 	subject: string,
@@ -805,6 +872,21 @@ export type FilesDropped_Deserialize = { outcome: "opened"; draft: ImportDraft_D
 
 /**  Files were dropped on the window: the import they opened, or why they could not be. */
 export type FilesDropped_Serialize = { outcome: "opened"; draft: ImportDraft_Serialize } | { outcome: "refused"; error: AppError };
+
+/**  The period's money, in the marketplace's currency. */
+export type Financials = {
+	currency: string,
+	/**  Lead sales at the credit value. */
+	gross: string,
+	refunds: string,
+	commissions: string,
+	/**  `gross − refunds − commissions`. */
+	net: string,
+	/**  Commission past its holdback and not paid out yet (any period). */
+	pendingPayouts: string,
+	packagesSold: number,
+	packageRevenue: string,
+};
 
 /**  One step of the funnel. */
 export type FunnelStep = FunnelStep_Serialize | FunnelStep_Deserialize;

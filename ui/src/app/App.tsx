@@ -20,15 +20,16 @@ import { UploadPage, type Dropped } from "../pages/UploadPage";
 import { AnalyticsPage } from "../pages/AnalyticsPage";
 import { MessagesPage } from "../pages/MessagesPage";
 import { HelpPage } from "../pages/HelpPage";
+import { AdminPage } from "../pages/AdminPage";
 import { PageErrorBoundary } from "../components/PageErrorBoundary";
 import { CommandPalette } from "../components/CommandPalette";
 import { PartnerDashboard } from "../components/PartnerDashboard";
 import { SignInScreen } from "../components/SignInScreen";
-import { Loading } from "../components/ui";
+import { ErrorAlert, Loading } from "../components/ui";
 
 
 /** Pages that only make sense for a signed-in agent. Available Leads stays open to browse. */
-const SIGNED_IN_ONLY: ReadonlySet<PageId> = new Set(["my-leads", "messages", "analytics", "billing", "settings", "upload"]);
+const SIGNED_IN_ONLY: ReadonlySet<PageId> = new Set(["admin", "my-leads", "messages", "analytics", "billing", "settings", "upload"]);
 
 export function App() {
   const [page, setPage] = useState<PageId>("dashboard");
@@ -110,6 +111,8 @@ export function App() {
             {page === "messages" && <MessagesPage />}
             {page === "analytics" && <AnalyticsPage />}
             {page === "help" && <HelpPage />}
+            {page === "admin" &&
+              (role === "admin" ? <AdminPage /> : <ErrorAlert message="The admin console is for marketplace admins." />)}
             {page === "billing" && <BillingPage />}
             {page === "settings" && <SettingsPage />}
             {page === "upload" && (

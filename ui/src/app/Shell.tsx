@@ -6,6 +6,7 @@ import {
   LayoutDashboard,
   MessageSquare,
   Settings,
+  ShieldCheck,
   Upload,
   Search,
   Users,
@@ -27,6 +28,7 @@ export type PageId =
   | "billing"
   | "upload"
   | "settings"
+  | "admin"
   | "help";
 
 /** The left navigation of seed 000, in its order. */
@@ -39,8 +41,18 @@ export const NAV: ReadonlyArray<{ id: PageId; label: string; icon: LucideIcon }>
   { id: "billing", label: "Billing", icon: CreditCard },
   { id: "upload", label: "Upload Leads", icon: Upload },
   { id: "settings", label: "Settings", icon: Settings },
+  { id: "admin", label: "Admin console", icon: ShieldCheck },
   { id: "help", label: "Help", icon: HelpCircle },
 ];
+
+/** The pages `role` sees: partners sell, so only they (and admins) see Upload Leads; only admins
+ * see the console. */
+export function visiblePages(role: string | undefined) {
+  return NAV.filter(
+    (item) =>
+      (item.id !== "upload" || role === "partner" || role === "admin") && (item.id !== "admin" || role === "admin"),
+  );
+}
 
 /** The palette's shortcut as this OS writes it. */
 const SHORTCUT = navigator.platform.startsWith("Mac") ? "⌘K" : "Ctrl K";
@@ -56,8 +68,7 @@ export function Shell(props: {
   children: ReactNode;
 }) {
   const role = useQuery(currentUserQuery()).data?.role;
-  // Partners sell: only they (and admins) see Upload Leads.
-  const nav = NAV.filter((item) => item.id !== "upload" || role === "partner" || role === "admin");
+  const nav = visiblePages(role);
   return (
     <div className="flex h-screen overflow-hidden">
       <nav

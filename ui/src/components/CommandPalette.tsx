@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { FileText, Search, User } from "lucide-react";
-import { NAV, type PageId } from "../app/Shell";
+import { visiblePages, type PageId } from "../app/Shell";
 import type { Navigate } from "../app/navigation";
 import { currentUserQuery, marketplaceFeedQuery, myLeadsQuery } from "../lib/backend";
 import { STAGE_LABELS, categoryLabel, customerName } from "../lib/format";
@@ -28,7 +28,7 @@ export function CommandPalette(props: { onClose: () => void; navigate: Navigate 
       props.onClose();
       props.navigate(page, lead);
     };
-    const all: Entry[] = NAV.filter((item) => item.id !== "upload" || user?.role === "partner" || user?.role === "admin").map(
+    const all: Entry[] = visiblePages(user?.role).map(
       (item) => ({ key: `page-${item.id}`, label: item.label, hint: "Page", kind: "page", go: go(item.id) }),
     );
     for (const lead of mine ?? []) {

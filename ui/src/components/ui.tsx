@@ -122,3 +122,13 @@ export function Tab(props: { selected: boolean; onSelect: () => void; testId: st
     </button>
   );
 }
+
+/** A headline figure: its label above, the value large. */
+export function Metric({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <div data-testid={testId} className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
+      <p className="text-xs font-medium text-slate-500">{label}</p>
+      <p className="mt-1 text-2xl font-semibold text-slate-900">{value}</p>
+    </div>
+  );
+}

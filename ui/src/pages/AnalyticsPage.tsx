@@ -3,7 +3,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { Download, WifiOff } from "lucide-react";
 import { analyticsQuery, errorMessage, exportAnalytics, type SegmentRow, type Span } from "../lib/backend";
 import { STAGE_LABELS, categoryLabel, formatMoneyWhole, formatPercent, formatWorth, plural } from "../lib/format";
-import { Button, ErrorAlert, Loading, Panel, Tab } from "../components/ui";
+import { Button, ErrorAlert, Loading, Metric, Panel, Tab } from "../components/ui";
 
 const RANGES = [
   { id: "30", label: "Last 30 days", days: 30 },
@@ -88,15 +88,6 @@ function SegmentTable({
         </tbody>
       </table>
     </Panel>
-  );
-}
-
-function Metric({ label, value, testId }: { label: string; value: string; testId: string }) {
-  return (
-    <div data-testid={testId} className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
-      <p className="text-xs font-medium text-slate-500">{label}</p>
-      <p className="mt-1 text-2xl font-semibold text-slate-900">{value}</p>
-    </div>
   );
 }
 

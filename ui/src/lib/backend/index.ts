@@ -59,6 +59,10 @@ export type {
   ContactChannel,
   ContactDto,
   DraftMessage,
+  AdminOverviewDto as AdminOverview,
+  AdminRefundDto_Serialize as AdminRefund,
+  AuditAction,
+  AuditEntryDto as AuditEntry,
   MessageTemplate,
   TemplateKind,
   TemplatesView,
@@ -277,6 +281,31 @@ export async function draftMessage(leadId: string, kind: TemplateKind) {
 /** Opens the message in the mail client, WhatsApp or the SMS app and logs it on the lead. */
 export async function sendMessage(leadId: string, channel: ContactChannel, message: DraftMessage) {
   return unwrap(await commands.sendMessage(leadId, channel, message));
+}
+
+// ---- Admin console ------------------------------------------------------------------------
+
+export const adminOverviewQuery = (days: number) =>
+  queryOptions({
+    queryKey: ["admin", "overview", days],
+    queryFn: async () => unwrap(await commands.adminOverview(days)),
+  });
+
+export const refundQueueQuery = () =>
+  queryOptions({
+    queryKey: ["admin", "refunds"],
+    queryFn: async () => unwrap(await commands.adminRefundQueue()),
+  });
+
+export const auditLogQuery = () =>
+  queryOptions({
+    queryKey: ["admin", "audit"],
+    queryFn: async () => unwrap(await commands.auditLog()),
+  });
+
+/** Approves (credits back to the buyer) or denies a refund request. */
+export async function decideRefund(refundId: string, approve: boolean, note: string | null) {
+  return unwrap(await commands.decideRefund(refundId, approve, note));
 }
 
 // ---- Credits ------------------------------------------------------------------------------
