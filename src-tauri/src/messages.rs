@@ -122,18 +122,12 @@ pub async fn draft(
         .ok_or_else(AppError::signed_out)?;
     let lead = my_leads::current(cache, lead_id).await?;
     let contact = contact::details(&lead)?;
-    let text = templates(cache)
+    let text = cache
+        .edited_templates()
         .await?
-        .templates
         .into_iter()
-        .find(|t| t.kind == kind)
-        .map_or_else(
-            || kind.stock(),
-            |t| TemplateText {
-                subject: t.subject,
-                body: t.body,
-            },
-        );
+        .find_map(|(k, text)| (k == kind).then_some(text))
+        .unwrap_or_else(|| kind.stock());
     let context = MessageContext {
         customer_name: &contact.name,
         card: &lead.lead.card,

@@ -49,13 +49,15 @@ pub struct MyLeadView {
     pub guard: RefundGuard,
 }
 
-/// The refund guardian's view of `lead` at `now`, times in the agent's zone (as synced).
-pub async fn guard_of(
-    cache: &Cache,
-    lead: &PurchasedLead,
-    now: DateTime<Utc>,
-) -> Result<RefundGuard, AppError> {
-    let zone = crate::dashboard::time_zone_of(cache.cached_preferences().await?);
+/// The agent's time zone as last synced (the marketplace's when unknown).
+pub async fn agent_zone(cache: &Cache) -> Result<chrono_tz::Tz, AppError> {
+    Ok(crate::dashboard::time_zone_of(
+        cache.cached_preferences().await?,
+    ))
+}
+
+/// The refund guardian's view of `lead` at `now`, times written in `zone`.
+pub fn guard_of(lead: &PurchasedLead, now: DateTime<Utc>, zone: chrono_tz::Tz) -> RefundGuard {
     let attempts: Vec<Attempt<'_>> = lead
         .contact_log
         .iter()
@@ -65,14 +67,14 @@ pub async fn guard_of(
             note: entry.note.as_deref(),
         })
         .collect();
-    Ok(refund::guard(
+    refund::guard(
         lead.refund_deadline,
         &attempts,
         lead.stage,
         lead.refund.is_some(),
         now,
         zone,
-    ))
+    )
 }
 
 /// Syncs when the API answers and says whether it did: `Offline` is not an error here.
@@ -189,7 +191,7 @@ pub async fn detail(
         .collect();
     overlay(&mut lead, &outbox);
     Ok(MyLeadView {
-        guard: guard_of(cache, &lead, Utc::now()).await?,
+        guard: guard_of(&lead, Utc::now(), agent_zone(cache).await?),
         lead,
         connection,
         outbox,

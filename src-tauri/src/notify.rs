@@ -169,23 +169,23 @@ impl Notifier {
             return 0;
         };
         let mut shown = 0;
-        let leads = match crate::my_leads::cached(&cache).await {
-            Ok(leads) => leads,
+        let read = async {
+            let leads = crate::my_leads::cached(&cache).await?;
+            let zone = crate::my_leads::agent_zone(&cache).await?;
+            Ok::<_, crate::error::AppError>((leads, zone))
+        };
+        let (leads, agent_zone) = match read.await {
+            Ok(read) => read,
             Err(err) => {
                 tracing::warn!(error = %err, "the refund guardian could not read the leads");
                 return 0;
             }
         };
         for lead in &leads {
-            let (Ok(guard), Some(contact)) = (
-                crate::my_leads::guard_of(&cache, lead, now).await,
-                lead.contact.as_ref(),
-            ) else {
+            let guard = crate::my_leads::guard_of(lead, now, agent_zone);
+            let Some(contact) = lead.contact.as_ref().filter(|_| guard.remind) else {
                 continue;
             };
-            if !guard.remind {
-                continue;
-            }
             let card = &lead.lead.card;
             match cache.refund_reminded(&card.id, now).await {
                 Ok(true) => {}

@@ -439,22 +439,33 @@ pub async fn save_screenshot(client: &Client, name: &str) -> Result<PathBuf> {
 
 /// Polls until the element matching `css` shows text containing `needle`; returns the text.
 pub async fn wait_for_text(client: &Client, css: &str, needle: &str) -> Result<String> {
-    wait_for_content(client, css, needle, false).await
+    wait_for_content(client, css, needle, None).await
 }
 
 /// [`wait_for_text`] on the element's `textContent`: WebKitWebDriver reports no text for
 /// ellipsis-truncated (`truncate`) elements.
 pub async fn wait_for_text_content(client: &Client, css: &str, needle: &str) -> Result<String> {
-    wait_for_content(client, css, needle, true).await
+    wait_for_content(client, css, needle, Some("textContent")).await
 }
 
-async fn wait_for_content(client: &Client, css: &str, needle: &str, raw: bool) -> Result<String> {
+/// Polls until the form field matching `css` holds a value containing `needle`; returns it.
+pub async fn wait_for_value(client: &Client, css: &str, needle: &str) -> Result<String> {
+    wait_for_content(client, css, needle, Some("value")).await
+}
+
+/// Polls `css`'s visible text, or its DOM property `prop`, for `needle`.
+async fn wait_for_content(
+    client: &Client,
+    css: &str,
+    needle: &str,
+    prop: Option<&str>,
+) -> Result<String> {
     let deadline = Instant::now() + UI_TIMEOUT;
     let mut last = String::new();
     loop {
         if let Ok(element) = client.find(Locator::Css(css)).await {
-            last = if raw {
-                element.prop("textContent").await.ok().flatten()
+            last = if let Some(prop) = prop {
+                element.prop(prop).await.ok().flatten()
             } else {
                 element.text().await.ok()
             }

@@ -12,23 +12,8 @@ use leadmart_shared::wire::{CreditBalance, PurchasedLead};
 use crate::briefcase::buy_a_lead;
 use crate::harness::{
     Desktop, click, save_screenshot, scroll_to, select_value, sign_in, wait_for_text,
-    wait_for_text_content,
+    wait_for_text_content, wait_for_value,
 };
-
-/// The value of the form field matching `css`, once it contains `needle`.
-async fn wait_for_value(app: &fantoccini::Client, css: &str, needle: &str) -> Result<String> {
-    let mut value = String::new();
-    for _ in 0..100 {
-        if let Ok(field) = app.find(Locator::Css(css)).await {
-            value = field.prop("value").await?.unwrap_or_default();
-            if value.contains(needle) {
-                return Ok(value);
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("{css} never held {needle:?}; it holds {value:?}")
-}
 
 #[tokio::test]
 async fn a_template_sent_is_logged_and_becomes_refund_evidence() -> Result<()> {

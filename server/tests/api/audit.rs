@@ -7,8 +7,30 @@ use leadmart_shared::wire::{
 };
 use serde_json::json;
 
-use crate::harness::{Engine, assert_error, spawn_app};
+use crate::harness::{Engine, TestApp, User, assert_error, spawn_app};
 use crate::on_both_engines;
+
+/// `agent` asks for a refund of the lead `lead_id` they `bought`.
+async fn ask_refund(
+    app: &TestApp,
+    agent: &User,
+    lead_id: &str,
+    bought: &PurchaseResponse,
+    reason: &str,
+    note: &str,
+) -> RefundDto {
+    let request =
+        json!({"purchaseId": bought.purchase.purchase_id, "reason": reason, "note": note});
+    app.post(
+        &format!("/v1/my/leads/{lead_id}/refund"),
+        &agent.token,
+        &request,
+    )
+    .await
+    .json()
+    .await
+    .expect("requested")
+}
 
 on_both_engines!(sensitive_actions_are_audited_append_only);
 async fn sensitive_actions_are_audited_append_only(engine: Engine) {
@@ -23,17 +45,15 @@ async fn sensitive_actions_are_audited_append_only(engine: Engine) {
         .json()
         .await
         .expect("bought");
-    let request = json!({"purchaseId": bought.purchase.purchase_id, "reason": "wrong_number", "note": "no answer x3"});
-    let refund: RefundDto = app
-        .post(
-            &format!("/v1/my/leads/{powai}/refund"),
-            &agent.token,
-            &request,
-        )
-        .await
-        .json()
-        .await
-        .expect("requested");
+    let refund = ask_refund(
+        &app,
+        &agent,
+        &powai,
+        &bought,
+        "wrong_number",
+        "no answer x3",
+    )
+    .await;
 
     let decided = app
         .post(
@@ -166,17 +186,7 @@ async fn the_overview_counts_people_sales_and_money(engine: Engine) {
         "nothing refunded, no commission"
     );
 
-    let request = json!({"purchaseId": bought.purchase.purchase_id, "reason": "fake", "note": ""});
-    let refund: RefundDto = app
-        .post(
-            &format!("/v1/my/leads/{powai}/refund"),
-            &agent.token,
-            &request,
-        )
-        .await
-        .json()
-        .await
-        .expect("requested");
+    let refund = ask_refund(&app, &agent, &powai, &bought, "fake", "").await;
     app.post(
         &format!("/v1/admin/refunds/{}/decision", refund.id),
         &admin.token,
