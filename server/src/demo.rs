@@ -1,10 +1,13 @@
 //! `seed-demo`: a demo agent (verified, with credits and preferences), a demo partner and an
 //! admin, plus realistic leads drawn from the seeds' own examples ([`DEMO_LEADS`]) and, on
 //! request, a few hundred deterministic generated ones (real estate in Mumbai, home services in
-//! Cape Town, auto insurance), so every page of the app has something real to show.
-//! Idempotent: users are created once; leads only when the marketplace has none.
+//! Cape Town, auto insurance), so every page of the app has something real to show — and, on
+//! request too, the demo agent's months of work on leads bought before (the `history` module).
+//! Idempotent: users are created once; leads only when the marketplace has none; the history
+//! only while the demo agent has no purchases.
 
 mod generated;
+mod history;
 mod store;
 
 use std::collections::BTreeMap;
@@ -225,19 +228,67 @@ pub fn woodstock_plumbing_lead(n: u32) -> serde_json::Value {
     })
 }
 
+/// What a seeding adds besides the demo users and [`DEMO_LEADS`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DemoOptions {
+    /// Deterministic generated leads.
+    pub generated: usize,
+    /// The demo agent's months of history (see the `history` module).
+    pub history: bool,
+}
+
+/// What one seeding added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seeded {
+    /// Marketplace leads (0 when the marketplace already had leads).
+    pub leads: usize,
+    /// The history's purchases (0 when none was asked for, or the demo agent had purchases).
+    pub history_purchases: usize,
+}
+
 /// Demo users and [`DEMO_LEADS`] (no generated leads). Returns how many leads it inserted.
 pub async fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<usize, ApiError> {
     seed_demo_with(db, now, 0).await
 }
 
-/// Demo users, [`DEMO_LEADS`] and `generated` deterministic generated leads. Returns how many
-/// leads it inserted (0 when the marketplace already had leads).
+/// Demo users, [`DEMO_LEADS`] and `generated` deterministic generated leads, no history.
+/// Returns how many leads it inserted (0 when the marketplace already had leads).
 pub async fn seed_demo_with(
     db: &Db,
     now: DateTime<Utc>,
     generated: usize,
 ) -> Result<usize, ApiError> {
-    let users = seed_users(db, now).await?;
+    let options = DemoOptions {
+        generated,
+        history: false,
+    };
+    Ok(seed(db, now, options).await?.leads)
+}
+
+/// Demo users, [`DEMO_LEADS`], the generated leads and the history `options` ask for.
+pub async fn seed(db: &Db, now: DateTime<Utc>, options: DemoOptions) -> Result<Seeded, ApiError> {
+    // With a history, the agent's credits are its monthly top-ups, months ago: a welcome grant
+    // dated today would come first in the statement and break its running balance.
+    let users = seed_users(db, now, !options.history).await?;
+    let leads = seed_leads(db, &users, now, options.generated).await?;
+    let history_purchases = if options.history {
+        history::seed(db, &users, now).await?
+    } else {
+        0
+    };
+    Ok(Seeded {
+        leads,
+        history_purchases,
+    })
+}
+
+/// [`DEMO_LEADS`] and `generated` generated leads, unless the marketplace has leads.
+async fn seed_leads(
+    db: &Db,
+    users: &DemoUsers,
+    now: DateTime<Utc>,
+    generated: usize,
+) -> Result<usize, ApiError> {
     if store::lead_count(db).await? > 0 {
         return Ok(0);
     }
@@ -351,7 +402,9 @@ impl ContactChecks {
 }
 
 struct DemoUsers {
+    agent: i64,
     partner: i64,
+    admin: i64,
 }
 
 async fn ensure_user(
@@ -374,7 +427,13 @@ async fn ensure_user(
     Ok((create_user(db, user, now).await?, true))
 }
 
-async fn seed_users(db: &Db, now: DateTime<Utc>) -> Result<DemoUsers, ApiError> {
+/// The demo users, created if missing; a new agent gets [`DEMO_AGENT_CREDITS`] when
+/// `welcome_credits` says so.
+async fn seed_users(
+    db: &Db,
+    now: DateTime<Utc>,
+    welcome_credits: bool,
+) -> Result<DemoUsers, ApiError> {
     let (agent, new_agent) =
         ensure_user(db, DEMO_AGENT_EMAIL, "Asha Deshmukh", Role::Agent, now).await?;
     let (partner, new_partner) = ensure_user(
@@ -385,17 +444,24 @@ async fn seed_users(db: &Db, now: DateTime<Utc>) -> Result<DemoUsers, ApiError> 
         now,
     )
     .await?;
-    ensure_user(db, DEMO_ADMIN_EMAIL, "Marketplace Admin", Role::Admin, now).await?;
+    let (admin, _) =
+        ensure_user(db, DEMO_ADMIN_EMAIL, "Marketplace Admin", Role::Admin, now).await?;
     if new_agent {
         preferences::store::save(db, agent, &demo_preferences()).await?;
-        grant_credits(db, agent, Credits::whole(DEMO_AGENT_CREDITS), now).await?;
+        if welcome_credits {
+            grant_credits(db, agent, Credits::whole(DEMO_AGENT_CREDITS), now).await?;
+        }
     }
     if new_partner {
         // A partner with a high verification pass rate and a large upload history, so demo
         // sales show commission bonuses.
         store::insert_partner_profile(db, partner, Decimal::new(96, 2), 12_000).await?;
     }
-    Ok(DemoUsers { partner })
+    Ok(DemoUsers {
+        agent,
+        partner,
+        admin,
+    })
 }
 
 /// The demo agent serves all three demo markets.
@@ -436,12 +502,22 @@ pub async fn grant_credits(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let mut tx = db.begin_write().await?;
-    let payment = store::insert_granted_payment(&mut tx, user, credits, now).await?;
-    let user = UserId::new(user).map_err(ApiError::corrupt)?;
-    let transfer = credit_purchase(user, credits, &format!("payment:{payment}"), false);
-    ledger::post(&mut tx, &transfer, now).await?;
+    grant_credits_in(&mut tx, user, credits, now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// [`grant_credits`] inside `tx` (the history's top-ups, in its one transaction).
+async fn grant_credits_in(
+    tx: &mut crate::db::Tx,
+    user: i64,
+    credits: Credits,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let payment = store::insert_granted_payment(tx, user, credits, now).await?;
+    let user = UserId::new(user).map_err(ApiError::corrupt)?;
+    let transfer = credit_purchase(user, credits, &format!("payment:{payment}"), false);
+    ledger::post(tx, &transfer, now).await
 }
 
 /// A lead to insert, whichever list it came from.

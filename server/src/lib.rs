@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod idempotency;
 pub mod intake;
+pub mod inventory;
 pub mod ledger;
 pub mod marketplace;
 pub mod my_leads;
@@ -141,6 +142,7 @@ pub fn api() -> OpenApiRouter<AppState> {
                 .merge(refunds::routes())
                 .merge(admin::routes())
                 .merge(audit::routes())
+                .merge(inventory::routes())
                 .merge(events::routes())
                 .merge(intake::routes())
                 .merge(router::routes())

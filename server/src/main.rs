@@ -36,6 +36,10 @@ enum Command {
         /// How many generated leads the demo data adds to the hand-written ones.
         #[arg(long, default_value_t = demo::DEFAULT_GENERATED_LEADS)]
         demo_generated_leads: usize,
+        /// With `--seed-demo`: give the demo agent five months of history (purchases worked
+        /// through every stage, refunds, top-ups) unless they have purchases already.
+        #[arg(long, requires = "seed_demo")]
+        demo_history: bool,
         /// Who sells credits: `dev` (no money moves) or `stripe`. Without it, credit purchases
         /// are refused (`payments_not_configured`).
         #[arg(long, env = "LEADMART_PAYMENTS", value_enum)]
@@ -57,6 +61,10 @@ enum Command {
         /// How many generated leads to add to the hand-written ones.
         #[arg(long, default_value_t = demo::DEFAULT_GENERATED_LEADS)]
         demo_generated_leads: usize,
+        /// Also give the demo agent five months of history (purchases worked through every
+        /// stage, refunds, top-ups) unless they have purchases already.
+        #[arg(long)]
+        history: bool,
     },
     /// Create an account (the way admins are made).
     CreateUser {
@@ -194,10 +202,17 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => println!("migrations applied ({})", db.engine()),
         Command::SeedDemo {
             demo_generated_leads,
+            history,
         } => {
-            let inserted =
-                demo::seed_demo_with(&db, chrono::Utc::now(), demo_generated_leads).await?;
-            println!("demo data: {inserted} leads inserted");
+            let options = demo::DemoOptions {
+                generated: demo_generated_leads,
+                history,
+            };
+            let seeded = demo::seed(&db, chrono::Utc::now(), options).await?;
+            println!("demo data: {} leads inserted", seeded.leads);
+            if history {
+                println!("demo history: {} purchases added", seeded.history_purchases);
+            }
             println!(
                 "sign in as {} / {} (agent), {} (partner) or {} (admin), password {}",
                 demo::DEMO_AGENT_EMAIL,
@@ -228,6 +243,7 @@ async fn main() -> anyhow::Result<()> {
             bind,
             seed_demo,
             demo_generated_leads,
+            demo_history,
             payments: choice,
             payouts,
             email_verification,
@@ -240,7 +256,17 @@ async fn main() -> anyhow::Result<()> {
                 None => leadmart_server::partners::payout::Payouts::NotConfigured,
             };
             if seed_demo {
-                demo::seed_demo_with(&db, chrono::Utc::now(), demo_generated_leads).await?;
+                let options = demo::DemoOptions {
+                    generated: demo_generated_leads,
+                    history: demo_history,
+                };
+                let seeded = demo::seed(&db, chrono::Utc::now(), options).await?;
+                if seeded.history_purchases > 0 {
+                    tracing::info!(
+                        purchases = seeded.history_purchases,
+                        "gave the demo agent months of history"
+                    );
+                }
                 // Read by `cargo xtask run` to sign the app in as the demo agent.
                 println!(
                     "demo agent: {} {}",

@@ -167,6 +167,45 @@ impl ContactChannel {
     }
 }
 
+/// What came of a contact attempt, when the agent says: the markers a refund request rests on
+/// ("wrong number", "bounced") and the one that makes it moot (the customer answered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ContactOutcome {
+    /// The customer answered or replied.
+    Reached,
+    NoAnswer,
+    /// The number is not the customer's, or is not in service.
+    WrongNumber,
+    /// The email came back undelivered.
+    Bounced,
+}
+
+impl ContactOutcome {
+    pub const ALL: &'static [ContactOutcome] = &[
+        Self::Reached,
+        Self::NoAnswer,
+        Self::WrongNumber,
+        Self::Bounced,
+    ];
+
+    /// In words, for the refund evidence.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Reached => "reached the customer",
+            Self::NoAnswer => "no answer",
+            Self::WrongNumber => "wrong number",
+            Self::Bounced => "email bounced",
+        }
+    }
+
+    /// Whether it shows the contact details do not reach the customer.
+    pub fn is_dead_end(self) -> bool {
+        matches!(self, Self::WrongNumber | Self::Bounced)
+    }
+}
+
 /// Return on lead spend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Roi {

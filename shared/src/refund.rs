@@ -3,7 +3,7 @@
 
 use crate::commission::{CommissionStatus, refund_reverses};
 use crate::money::Credits;
-use crate::pipeline::{ContactChannel, PipelineStage};
+use crate::pipeline::{ContactChannel, ContactOutcome, PipelineStage};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -164,15 +164,16 @@ pub struct RefundGuard {
     /// Whole hours until the deadline (0 once it passed).
     pub hours_left: u32,
     pub attempts: u32,
-    /// The lead got past first contact (a meeting, a quote, won or lost): a refund is unlikely
-    /// to be fair, and the guardian does not nudge.
+    /// The customer was reached (the lead got to a meeting, a quote or a deal, or an attempt
+    /// is marked reached): a refund is unlikely to be fair, and the guardian does not nudge.
     pub reached: bool,
     /// The window closes within [`REMIND_BEFORE`], no refund was asked and the customer was
     /// never reached: tell the agent now.
     pub remind: bool,
     /// The reason to preselect.
     pub suggested_reason: RefundReason,
-    /// The note to prefill: each attempt with its channel, time (in the agent's zone) and note.
+    /// The note to prefill: the wrong-number and bounced markers counted, then each attempt with
+    /// its channel, time (in the agent's zone), outcome and note.
     pub evidence: String,
 }
 
@@ -182,11 +183,13 @@ pub struct Attempt<'a> {
     pub channel: ContactChannel,
     pub at: DateTime<Utc>,
     pub note: Option<&'a str>,
+    pub outcome: Option<ContactOutcome>,
 }
 
 /// The guardian's view of a lead whose window closes at `deadline` ([`refund_deadline`]), now at
 /// `stage`, with `attempts` in the contact log and `refund_asked` when a request exists; times
-/// written in `zone`. The customer was reached once the lead got to a meeting, a quote or a deal.
+/// written in `zone`. The customer was reached once the lead got to a meeting, a quote or a deal,
+/// or once an attempt is marked [`ContactOutcome::Reached`].
 pub fn guard(
     deadline: DateTime<Utc>,
     attempts: &[Attempt<'_>],
@@ -195,18 +198,51 @@ pub fn guard(
     now: DateTime<Utc>,
     zone: chrono_tz::Tz,
 ) -> RefundGuard {
+    // Past first contact in the pipeline, or an attempt that got through.
     let reached = matches!(
         stage,
         PipelineStage::Meeting | PipelineStage::Quoted | PipelineStage::Won
-    );
+    ) || attempts
+        .iter()
+        .any(|a| a.outcome == Some(ContactOutcome::Reached));
     let left = deadline - now;
     let window_open = left >= Duration::zero();
     let hours_left = u32::try_from(left.num_hours().max(0)).unwrap_or(u32::MAX);
     let count = u32::try_from(attempts.len()).unwrap_or(u32::MAX);
-    let mut evidence = match count {
-        0 => "No contact attempts logged yet.".to_owned(),
-        1 => "1 contact attempt without reaching the customer:".to_owned(),
-        n => format!("{n} contact attempts without reaching the customer:"),
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let mut evidence = if count == 0 {
+        "No contact attempts logged yet.".to_owned()
+    } else {
+        let tried = plural(attempts.len(), "contact attempt", "contact attempts");
+        let markers: Vec<String> = [ContactOutcome::WrongNumber, ContactOutcome::Bounced]
+            .into_iter()
+            .filter_map(|marker| {
+                let n = attempts
+                    .iter()
+                    .filter(|a| a.outcome == Some(marker))
+                    .count();
+                (n > 0).then(|| match marker {
+                    ContactOutcome::Bounced => plural(n, "bounced email", "bounced emails"),
+                    _ => plural(n, "wrong number", "wrong numbers"),
+                })
+            })
+            .collect();
+        let markers = if markers.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", markers.join(", "))
+        };
+        if reached {
+            format!("{tried}{markers}:")
+        } else {
+            format!("{tried} without reaching the customer{markers}:")
+        }
     };
     for attempt in attempts {
         let local = attempt.at.with_timezone(&zone);
@@ -215,6 +251,9 @@ pub fn guard(
             attempt.channel.label(),
             local.format("%-d %b %Y %H:%M %Z")
         ));
+        if let Some(outcome) = attempt.outcome {
+            evidence.push_str(&format!(" — {}", outcome.label()));
+        }
         // One line per attempt: a message's line breaks become spaces.
         let note = attempt
             .note
@@ -253,11 +292,13 @@ mod tests {
                 channel: ContactChannel::Call,
                 at: bought + Duration::minutes(5),
                 note: None,
+                outcome: None,
             },
             Attempt {
                 channel: ContactChannel::WhatsApp,
                 at: bought + Duration::hours(30),
                 note: Some(" Number not on WhatsApp "),
+                outcome: None,
             },
         ];
         let ist = chrono_tz::Tz::Asia__Kolkata;
@@ -310,6 +351,59 @@ mod tests {
         let none = guard(deadline, &[], PipelineStage::New, false, bought, ist);
         assert!(!guard(deadline, &[], PipelineStage::Lost, false, last_day, ist).reached);
         assert_eq!(none.evidence, "No contact attempts logged yet.");
+    }
+
+    #[test]
+    fn the_evidence_counts_the_dead_ends_and_an_answered_attempt_means_reached() {
+        let bought = Utc.with_ymd_and_hms(2026, 2, 1, 10, 0, 0).single().unwrap();
+        let deadline = refund_deadline(bought, &RefundConfig::default());
+        let attempt = |minutes, channel, outcome| Attempt {
+            channel,
+            at: bought + Duration::minutes(minutes),
+            note: None,
+            outcome,
+        };
+        let dead_ends = [
+            attempt(5, ContactChannel::Call, Some(ContactOutcome::WrongNumber)),
+            attempt(6, ContactChannel::Email, Some(ContactOutcome::Bounced)),
+            attempt(60, ContactChannel::Call, Some(ContactOutcome::WrongNumber)),
+            attempt(90, ContactChannel::Sms, None),
+        ];
+        let utc = chrono_tz::Tz::UTC;
+        let later = bought + Duration::days(6) + Duration::hours(2);
+        let view = guard(
+            deadline,
+            &dead_ends,
+            PipelineStage::Contacted,
+            false,
+            later,
+            utc,
+        );
+        assert!(!view.reached && view.remind);
+        assert_eq!(
+            view.evidence,
+            "4 contact attempts without reaching the customer (2 wrong numbers, 1 bounced email):\n\
+             - Call on 1 Feb 2026 10:05 UTC — wrong number\n\
+             - Email on 1 Feb 2026 10:06 UTC — email bounced\n\
+             - Call on 1 Feb 2026 11:00 UTC — wrong number\n\
+             - SMS on 1 Feb 2026 11:30 UTC"
+        );
+
+        let answered = [
+            attempt(5, ContactChannel::Call, Some(ContactOutcome::NoAnswer)),
+            attempt(30, ContactChannel::Call, Some(ContactOutcome::Reached)),
+        ];
+        let view = guard(
+            deadline,
+            &answered,
+            PipelineStage::Contacted,
+            false,
+            later,
+            utc,
+        );
+        assert!(view.reached, "the customer answered the second call");
+        assert!(!view.remind, "reached: no nudge");
+        assert!(view.evidence.starts_with("2 contact attempts:\n"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::csv_rules::{HeaderMapping, LeadField, RowProblem};
 use crate::lead::{Exclusivity, LeadPreview, Urgency, VerificationStatus};
 use crate::ledger::LedgerReason;
 use crate::money::{CreditPackage, CreditValue, Credits};
-use crate::pipeline::{ContactChannel, PipelineStage};
+use crate::pipeline::{ContactChannel, ContactOutcome, PipelineStage};
 use crate::purchase::PurchaseDenied;
 use crate::refund::{RefundDenied, RefundReason, RefundStatus};
 use crate::scoring::ScoreBreakdown;
@@ -21,6 +21,7 @@ use specta::Type;
 use std::collections::BTreeMap;
 
 pub mod events;
+pub mod inventory;
 pub mod partner;
 pub mod sync;
 
@@ -407,6 +408,8 @@ pub struct NewContactLog {
     pub channel: ContactChannel,
     pub at: DateTime<Utc>,
     pub note: Option<String>,
+    #[serde(default)]
+    pub outcome: Option<ContactOutcome>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -429,6 +432,9 @@ pub struct ContactLogEntry {
     pub at: DateTime<Utc>,
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub note: Option<String>,
+    /// What came of it, when the agent said.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub outcome: Option<ContactOutcome>,
 }
 
 /// `POST /v1/marketplace/leads/{id}/purchase` answer (the request carries an `Idempotency-Key`).
@@ -778,6 +784,8 @@ pub enum AuditAction {
     PartnerSuspended,
     PartnerUnsuspended,
     AgentVerified,
+    LeadsUnlisted,
+    LeadsRelisted,
 }
 
 /// One audit-log entry (`GET /v1/admin/audit`).
@@ -791,7 +799,7 @@ pub struct AuditEntryDto {
     /// The admin's name.
     pub actor: String,
     pub action: AuditAction,
-    /// What it was done to: `refund 12`, `partner 3`, `agent 7`.
+    /// What it was done to: `refund 12`, `partner 3`, `agent 7`, `leads 40, 41`.
     pub subject: String,
     pub detail: String,
 }

@@ -9,9 +9,14 @@ use tauri_specta::Event as _;
 use leadmart_shared::analytics::SpendingSummary;
 use leadmart_shared::csv_rules::LeadField;
 use leadmart_shared::messages::{TemplateKind, TemplateText};
-use leadmart_shared::pipeline::{ContactChannel, PipelineStage};
+use leadmart_shared::pipeline::{ContactChannel, ContactOutcome, PipelineStage};
 use leadmart_shared::refund::RefundReason;
-use leadmart_shared::wire::partner::{PartnerDashboard, PartnerEarnings, PayoutDto, UploadDto};
+use leadmart_shared::wire::inventory::{
+    InventoryFilter, InventoryPage, ListingAction, ListingChanged,
+};
+use leadmart_shared::wire::partner::{
+    AdminPartnerDto, PartnerAction, PartnerDashboard, PartnerEarnings, PayoutDto, UploadDto,
+};
 use leadmart_shared::wire::{
     AdminOverviewDto, AdminRefundDto, AgentPreferencesDto, AuditEntryDto, AutoRechargeDto,
     CreditAmount, CreditBalance, CreditPackageDto, CreditPurchaseResult, CreditValueDto,
@@ -143,6 +148,20 @@ pub async fn add_lead_note(
 ) -> Result<PurchasedLead, AppError> {
     let cache = core.session.cache().await?;
     my_leads::add_note(&core.session, &cache, &lead_id, body, chrono::Utc::now()).await
+}
+
+/// Says what came of a logged contact attempt (reached, no answer, wrong number, bounced).
+#[tauri::command]
+#[specta::specta]
+pub async fn mark_contact_outcome(
+    core: State<'_, AppCore>,
+    lead_id: String,
+    attempt_at: chrono::DateTime<chrono::Utc>,
+    outcome: ContactOutcome,
+) -> Result<PurchasedLead, AppError> {
+    let now = chrono::Utc::now();
+    let cache = core.session.cache().await?;
+    my_leads::mark_contact(&core.session, &cache, &lead_id, attempt_at, outcome, now).await
 }
 
 /// Sends an edit the marketplace refused once more (it goes to the end of the outbox).
@@ -397,6 +416,41 @@ pub async fn decide_refund(
 #[specta::specta]
 pub async fn audit_log(core: State<'_, AppCore>) -> Result<Vec<AuditEntryDto>, AppError> {
     admin::audit_log(&core.session).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_inventory(
+    core: State<'_, AppCore>,
+    filter: InventoryFilter,
+) -> Result<InventoryPage, AppError> {
+    admin::inventory(&core.session, &filter).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn change_listing(
+    core: State<'_, AppCore>,
+    action: ListingAction,
+    lead_ids: Vec<String>,
+) -> Result<ListingChanged, AppError> {
+    admin::change_listing(&core.session, action, lead_ids).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_partners(core: State<'_, AppCore>) -> Result<Vec<AdminPartnerDto>, AppError> {
+    admin::partners(&core.session).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn decide_partner(
+    core: State<'_, AppCore>,
+    partner_id: String,
+    action: PartnerAction,
+) -> Result<AdminPartnerDto, AppError> {
+    admin::decide_partner(&core.session, &partner_id, action).await
 }
 
 // ---- Credits and billing ----------------------------------------------------------------

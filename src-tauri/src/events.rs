@@ -29,12 +29,11 @@ pub struct FileDragHover {
 #[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
 pub struct LiveUpdate(pub leadmart_shared::wire::events::EventPayload);
 
-/// The agent opened a notification (a click or "Open"): the window shows that lead's preview,
-/// or the feed for a summary (`leadId` null).
+/// The agent opened a notification (a click or "Open"): the window shows what it opens.
 #[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationOpened {
-    pub lead_id: Option<String>,
+    pub opens: crate::notify::Opens,
 }
 
 /// The briefcase sync's status changed (syncing with progress, offline since, paused, last

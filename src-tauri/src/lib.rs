@@ -238,7 +238,7 @@ impl notify::Notifications for SystemNotifications {
             .id(alert.id)
             .title(&alert.text.title)
             .body(&alert.text.body);
-        if let Some(lead) = &alert.lead_id {
+        if let Some(lead) = alert.opens.lead_id() {
             builder = builder.action_type_id(LEAD_ACTIONS).extra("leadId", lead);
         }
         if let Err(err) = builder.show() {
@@ -279,9 +279,9 @@ fn handle_notification_actions(
                 continue;
             }
             // A click ("tap") or "Open": the window comes to the front on the lead.
-            let lead_id = core.notifier.opened(&core.session, id).await;
+            let opens = core.notifier.opened(&core.session, id).await;
             bring_to_front(&app);
-            if let Err(err) = (events::NotificationOpened { lead_id }).emit(&app) {
+            if let Err(err) = (events::NotificationOpened { opens }).emit(&app) {
                 tracing::warn!(error = %err, "opened notification not sent to the window");
             }
         }
@@ -331,6 +331,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::my_lead,
             commands::change_lead_stage,
             commands::add_lead_note,
+            commands::mark_contact_outcome,
             commands::request_refund,
             commands::open_contact,
             commands::message_templates,
@@ -342,6 +343,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::admin_refund_queue,
             commands::decide_refund,
             commands::audit_log,
+            commands::admin_inventory,
+            commands::change_listing,
+            commands::admin_partners,
+            commands::decide_partner,
             commands::credit_balance,
             commands::credit_packages,
             commands::credit_value,

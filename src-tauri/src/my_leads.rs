@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use leadmart_shared::money::Money;
-use leadmart_shared::pipeline::{ContactChannel, Pipeline, PipelineStage};
+use leadmart_shared::pipeline::{ContactChannel, ContactOutcome, Pipeline, PipelineStage};
 use leadmart_shared::refund::{self, Attempt, RefundGuard, RefundReason};
 use leadmart_shared::wire::sync::LeadChange;
 use leadmart_shared::wire::{
@@ -65,6 +65,7 @@ pub fn guard_of(lead: &PurchasedLead, now: DateTime<Utc>, zone: chrono_tz::Tz) -
             channel: entry.channel,
             at: entry.at,
             note: entry.note.as_deref(),
+            outcome: entry.outcome,
         })
         .collect();
     refund::guard(
@@ -147,13 +148,34 @@ fn overlay(lead: &mut PurchasedLead, outbox: &[OutboxEntry]) {
                 body: body.clone(),
                 created_at: *at,
             }),
-            LeadChange::Contact { channel, at, note } => {
+            LeadChange::Contact {
+                channel,
+                at,
+                note,
+                outcome,
+            } => {
                 lead.contact_log.push(ContactLogEntry {
                     id,
                     channel: *channel,
                     at: *at,
                     note: note.clone(),
+                    outcome: *outcome,
                 });
+            }
+            LeadChange::ContactOutcome {
+                attempt_at,
+                outcome,
+                at: _,
+            } => {
+                // The server's rule: the latest attempt at or before the marked one's time.
+                let marked = lead
+                    .contact_log
+                    .iter_mut()
+                    .filter(|entry| entry.at <= *attempt_at)
+                    .max_by_key(|entry| entry.at);
+                if let Some(entry) = marked {
+                    entry.outcome = Some(*outcome);
+                }
             }
         }
     }
@@ -298,6 +320,30 @@ pub async fn log_contact(
         channel,
         at: now,
         note,
+        outcome: None,
+    };
+    edit(session, cache, lead_id, change, now).await
+}
+
+/// Says what came of the attempt logged at `attempt_at` (offline too, through the outbox).
+pub async fn mark_contact(
+    session: &SessionManager,
+    cache: &Cache,
+    lead_id: &str,
+    attempt_at: DateTime<Utc>,
+    outcome: ContactOutcome,
+    now: DateTime<Utc>,
+) -> Result<PurchasedLead, AppError> {
+    let lead = current(cache, lead_id).await?;
+    if !lead.contact_log.iter().any(|entry| entry.at <= attempt_at) {
+        return Err(AppError::Invalid {
+            message: "That contact attempt is not in this lead's log.".to_owned(),
+        });
+    }
+    let change = LeadChange::ContactOutcome {
+        attempt_at,
+        outcome,
+        at: now,
     };
     edit(session, cache, lead_id, change, now).await
 }

@@ -28,8 +28,31 @@ pub struct Alert {
     /// Reported back with a click or an action on it.
     pub id: i32,
     pub text: AlertText,
-    /// The lead it opens; `None` for a summary (it opens the feed).
-    pub lead_id: Option<String>,
+    pub opens: Opens,
+}
+
+/// What opening a notification shows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Opens {
+    /// A summary of several leads: the dashboard.
+    Summary,
+    /// A lead on the marketplace: its preview over Available Leads.
+    #[serde(rename_all = "camelCase")]
+    Preview { lead_id: String },
+    /// One of the agent's own leads (a refund reminder): it in My Leads.
+    #[serde(rename_all = "camelCase")]
+    MyLead { lead_id: String },
+}
+
+impl Opens {
+    /// The lead it opens (a summary opens none).
+    pub fn lead_id(&self) -> Option<&str> {
+        match self {
+            Self::Summary => None,
+            Self::Preview { lead_id } | Self::MyLead { lead_id } => Some(lead_id),
+        }
+    }
 }
 
 /// The OS's notifications. `show` must not block (the plugin sends on a thread of its own).
@@ -198,7 +221,9 @@ impl Notifier {
             let alert = Alert {
                 id: reminder_id(&card.id),
                 text: AlertText::refund_closing(&contact.name, card, guard.hours_left),
-                lead_id: Some(card.id.clone()),
+                opens: Opens::MyLead {
+                    lead_id: card.id.clone(),
+                },
             };
             self.show(alert);
             shown += 1;
@@ -267,7 +292,9 @@ impl Notifier {
         self.show(Alert {
             id: alert_id(event_id),
             text: AlertText::lead_matched(card),
-            lead_id: Some(card.id.clone()),
+            opens: Opens::Preview {
+                lead_id: card.id.clone(),
+            },
         });
         self.log_shown(session, std::slice::from_ref(&card.id))
             .await;
@@ -285,7 +312,7 @@ impl Notifier {
         self.show(Alert {
             id: alert_id(last),
             text: AlertText::summary(batch.len()),
-            lead_id: None,
+            opens: Opens::Summary,
         });
         let leads: Vec<String> = batch.into_iter().map(|(_, card)| card.id).collect();
         self.log_shown(session, &leads).await;
@@ -316,14 +343,18 @@ impl Notifier {
 
     /// The agent opened notification `id` (a click or "Open"): logged; answers the lead it is
     /// about (`None`: a summary, or a notification this run did not show).
-    pub async fn opened(&self, session: &SessionManager, id: i32) -> Option<String> {
-        let lead = lock(&self.shown).get(&id).and_then(|a| a.lead_id.clone())?;
-        if let Ok(cache) = session.cache().await
-            && let Err(err) = cache.alert_opened(&lead, Utc::now()).await
+    pub async fn opened(&self, session: &SessionManager, id: i32) -> Opens {
+        let opens = lock(&self.shown)
+            .get(&id)
+            .map_or(Opens::Summary, |a| a.opens.clone());
+        // A matched lead's opening is a step of the speed-to-lead log.
+        if let Opens::Preview { lead_id } = &opens
+            && let Ok(cache) = session.cache().await
+            && let Err(err) = cache.alert_opened(lead_id, Utc::now()).await
         {
             tracing::warn!(error = %err, "the alert's opening was not logged");
         }
-        Some(lead)
+        opens
     }
 
     /// "Snooze": notification `id` comes back after the snooze time (unless paused by then).

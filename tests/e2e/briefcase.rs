@@ -3,29 +3,21 @@
 //! them waiting, and once the server is back the waiting count goes to zero and the server has
 //! them.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use leadmart_server::demo::{DEMO_AGENT_EMAIL, DEMO_PASSWORD};
 use leadmart_shared::pipeline::PipelineStage;
-use leadmart_shared::wire::{AuthSession, LeadPage, PurchasedLead};
-use serde_json::json;
+use leadmart_shared::wire::{LeadPage, PurchasedLead};
 
 use crate::harness::{
-    Desktop, click, save_screenshot, select_value, sign_in, wait_for_attr, wait_for_text,
-    wait_until_online,
+    Desktop, api_token, buy_first_of, click, save_screenshot, select_value, sign_in, wait_for_attr,
+    wait_for_text, wait_until_online,
 };
 
 /// Buys a lead for the demo agent through the API (the buying screens have their own test):
 /// its id, the customer's name, and the agent's access token.
-pub(crate) async fn buy_a_lead(api: &str) -> Result<(String, String, String)> {
+async fn buy_a_lead(api: &str) -> Result<(String, String, String)> {
     let http = reqwest::Client::new();
-    let session: AuthSession = http
-        .post(format!("{api}/v1/auth/signin"))
-        .json(&json!({"email": DEMO_AGENT_EMAIL, "password": DEMO_PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = session.access_token;
+    let token = api_token(&http, api, DEMO_AGENT_EMAIL).await?;
     let page: LeadPage = http
         .get(format!("{api}/v1/marketplace/leads?limit=50"))
         .bearer_auth(&token)
@@ -33,23 +25,14 @@ pub(crate) async fn buy_a_lead(api: &str) -> Result<(String, String, String)> {
         .await?
         .json()
         .await?;
-    for lead in page.leads {
-        let bought = http
-            .post(format!("{api}/v1/marketplace/leads/{}/purchase", lead.id))
-            .bearer_auth(&token)
-            .header("Idempotency-Key", format!("e2e-briefcase-{}", lead.id))
-            .send()
-            .await?;
-        if bought.status() == 201 {
-            let body: serde_json::Value = bought.json().await?;
-            let name = body["purchase"]["contact"]["name"]
-                .as_str()
-                .context("the purchase names the customer")?
-                .to_owned();
-            return Ok((lead.id, name, token));
-        }
-    }
-    bail!("the demo agent could buy none of the listed leads")
+    let (lead_id, name) = buy_first_of(
+        &http,
+        api,
+        &token,
+        page.leads.into_iter().map(|lead| lead.id),
+    )
+    .await?;
+    Ok((lead_id, name, token))
 }
 
 #[tokio::test]

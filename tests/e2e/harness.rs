@@ -573,3 +573,47 @@ pub async fn select_value(client: &Client, css: &str, value: &str) -> Result<()>
         .await?;
     Ok(())
 }
+
+/// Signs the demo user `email` in through the API (for a test's own requests beside the
+/// window): their access token.
+pub async fn api_token(http: &reqwest::Client, api: &str, email: &str) -> Result<String> {
+    let session: leadmart_shared::wire::AuthSession = http
+        .post(format!("{api}/v1/auth/signin"))
+        .json(&serde_json::json!({
+            "email": email,
+            "password": leadmart_server::demo::DEMO_PASSWORD,
+        }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(session.access_token)
+}
+
+/// The demo agent (`token`) buys the first of `lead_ids` it may buy: its id and the customer's
+/// name the purchase reveals.
+pub async fn buy_first_of(
+    http: &reqwest::Client,
+    api: &str,
+    token: &str,
+    lead_ids: impl IntoIterator<Item = String>,
+) -> Result<(String, String)> {
+    for lead in lead_ids {
+        let bought = http
+            .post(format!("{api}/v1/marketplace/leads/{lead}/purchase"))
+            .bearer_auth(token)
+            .header("Idempotency-Key", format!("e2e-buy-{lead}"))
+            .send()
+            .await?;
+        if bought.status() == 201 {
+            let body: serde_json::Value = bought.json().await?;
+            let name = body["purchase"]["contact"]["name"]
+                .as_str()
+                .context("the purchase names the customer")?
+                .to_owned();
+            return Ok((lead, name));
+        }
+    }
+    bail!("the demo agent could buy none of them")
+}

@@ -1,26 +1,69 @@
-//! Messages and the refund guardian in the real window: a template filled for a bought lead is
-//! sent by email (the OS's `mailto:` handler receives the subject and text) and lands in the
-//! conversation; the refund request opens with that attempt as its evidence; the admin, signed
-//! in on the same computer, reads it in the console's refund queue and approves; the agent's
-//! balance comes back and the audit log has the decision.
+//! Messages and the refund guardian in the real window: a template filled for a bought partner
+//! lead is sent by email (the OS's `mailto:` handler receives the subject and text) and lands in
+//! the conversation; the agent marks it bounced; the refund request opens with that attempt and
+//! its marker as evidence; the admin, signed in on the same computer, reads it in the console's
+//! refund queue and approves; the agent's balance comes back, the partner's held-back
+//! commission on the sale is reversed, and the audit log has the decision. Then the admin
+//! unlists a lead from the inventory and undoes it, and opens the partners.
 
 use anyhow::{Context, Result, ensure};
 use fantoccini::Locator;
-use leadmart_server::demo::{DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD};
+use leadmart_server::demo::{
+    DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PARTNER_EMAIL, DEMO_PASSWORD,
+};
+use leadmart_shared::commission::CommissionStatus;
+use leadmart_shared::wire::inventory::InventoryPage;
+use leadmart_shared::wire::partner::{AdminPartnerDto, PartnerEarnings};
 use leadmart_shared::wire::{CreditBalance, PurchasedLead};
 
-use crate::briefcase::buy_a_lead;
 use crate::harness::{
-    Desktop, click, save_screenshot, scroll_to, select_value, sign_in, wait_for_text,
-    wait_for_text_content, wait_for_value,
+    Desktop, api_token, buy_first_of, click, save_screenshot, scroll_to, select_value, sign_in,
+    wait_for_text, wait_for_text_content, wait_for_value,
 };
+
+/// The demo agent buys one of the demo partner's open leads (found through the admin's
+/// inventory): `(lead id, customer's name, agent's token)`.
+async fn buy_a_partner_lead(api: &str) -> Result<(String, String, String)> {
+    let http = reqwest::Client::new();
+    let admin = api_token(&http, api, DEMO_ADMIN_EMAIL).await?;
+    let partners: Vec<AdminPartnerDto> = http
+        .get(format!("{api}/v1/admin/partners"))
+        .bearer_auth(&admin)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let partner = partners
+        .iter()
+        .find(|p| p.email == DEMO_PARTNER_EMAIL)
+        .context("the demo partner")?;
+    let open: InventoryPage = http
+        .get(format!(
+            "{api}/v1/admin/leads?partner={}&status=open&limit=50",
+            partner.id
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let agent = api_token(&http, api, DEMO_AGENT_EMAIL).await?;
+    let (lead_id, name) = buy_first_of(
+        &http,
+        api,
+        &agent,
+        open.leads.into_iter().map(|lead| lead.id),
+    )
+    .await?;
+    Ok((lead_id, name, agent))
+}
 
 #[tokio::test]
 async fn a_template_sent_is_logged_and_becomes_refund_evidence() -> Result<()> {
-    let desktop = Desktop::start()?;
+    let desktop = Desktop::start_with_partner_history(30)?;
     let opened = desktop.record_links("mailto")?;
     let api = desktop.api_url().to_owned();
-    let (lead_id, customer, token) = buy_a_lead(&api).await?;
+    let (lead_id, customer, token) = buy_a_partner_lead(&api).await?;
     let first_name = customer.split_whitespace().next().context("a name")?;
     let app = desktop.driver.launch_app().await?;
     sign_in(&app, DEMO_AGENT_EMAIL, DEMO_PASSWORD, "Asha").await?;
@@ -66,15 +109,18 @@ async fn a_template_sent_is_logged_and_becomes_refund_evidence() -> Result<()> {
     wait_for_value(&app, "[data-testid=template-body]", "{first_name}").await?;
     save_screenshot(&app, "messages-01-templates").await?;
 
-    // The refund guardian: the request opens with the email as its evidence.
+    // The email bounced: the agent marks it, and the refund guardian's request opens with the
+    // attempt and its marker as evidence.
     click(&app, "[data-testid=nav-my-leads]").await?;
     click(&app, "[data-testid=my-lead-row] td").await?;
     wait_for_text(&app, "[data-testid=refund-countdown]", "1 contact attempt").await?;
+    select_value(&app, "[data-testid=contact-outcome]", "bounced").await?;
+    wait_for_text(&app, "[data-testid=refund-countdown]", "1 contact attempt").await?;
     click(&app, "[data-testid=refund-open]").await?;
-    let evidence = wait_for_value(&app, "[data-testid=refund-note]", "Email on").await?;
+    let evidence = wait_for_value(&app, "[data-testid=refund-note]", "1 bounced email").await?;
     ensure!(
-        evidence.contains("schedule a viewing"),
-        "the evidence quotes the message: {evidence}"
+        evidence.contains("schedule a viewing") && evidence.contains("— email bounced"),
+        "the evidence quotes the message and its marker: {evidence}"
     );
     scroll_to(&app, "[data-testid=refund-submit]").await?;
     save_screenshot(&app, "messages-02-refund-evidence").await?;
@@ -94,7 +140,29 @@ async fn a_template_sent_is_logged_and_becomes_refund_evidence() -> Result<()> {
             .await?;
         anyhow::Ok(balance.credits)
     };
+    let partner = api_token(&http, &api, DEMO_PARTNER_EMAIL).await?;
+    let earnings = || async {
+        let earnings: PartnerEarnings = http
+            .get(format!("{api}/v1/partner/earnings"))
+            .bearer_auth(&partner)
+            .send()
+            .await?
+            .json()
+            .await?;
+        anyhow::Ok(earnings)
+    };
     let before = balance().await?;
+    let held_before = earnings().await?;
+    let commission = held_before
+        .commissions
+        .iter()
+        .find(|c| c.lead_id == lead_id)
+        .context("the sale earned the partner a commission")?
+        .clone();
+    ensure!(
+        commission.status == CommissionStatus::Held,
+        "{commission:?}"
+    );
     click(&app, "[data-testid=modal-close]").await?;
     click(&app, "[data-testid=sign-out]").await?;
     sign_in(&app, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, "Marketplace Admin").await?;
@@ -141,6 +209,73 @@ async fn a_template_sent_is_logged_and_becomes_refund_evidence() -> Result<()> {
         refund.decision_note.as_deref() == Some("Evidence checked"),
         "{refund:?}"
     );
+    // The partner's held-back commission on the sale is reversed.
+    let held_after = earnings().await?;
+    let reversed = held_after
+        .commissions
+        .iter()
+        .find(|c| c.lead_id == lead_id)
+        .context("the commission is still listed")?;
+    ensure!(
+        reversed.status == CommissionStatus::Reversed,
+        "{reversed:?}"
+    );
+    ensure!(
+        held_after.held == held_before.held - commission.amount,
+        "held back {} − {} ≠ {}",
+        held_before.held,
+        commission.amount,
+        held_after.held
+    );
+
+    // The inventory: the admin unlists the newest open lead, then undoes it.
+    click(&app, "[data-testid=admin-tab-inventory]").await?;
+    wait_for_text(&app, "[data-testid=inventory-table]", "Open").await?;
+    let row = app
+        .find(Locator::Css("[data-testid=inventory-row]"))
+        .await?;
+    let unlisted = row
+        .attr("data-lead-id")
+        .await?
+        .context("the row names its lead")?;
+    click(&app, "[data-testid=inventory-select]").await?;
+    click(&app, "[data-testid=inventory-unlist]").await?;
+    wait_for_text(&app, "[data-testid=inventory-notice]", "Unlisted: 1 lead").await?;
+    ensure!(
+        !open_ids(&http, &api).await?.contains(&unlisted),
+        "lead {unlisted} left the marketplace"
+    );
+    save_screenshot(&app, "admin-03-inventory").await?;
+    click(&app, "[data-testid=inventory-undo]").await?;
+    wait_for_text(
+        &app,
+        "[data-testid=inventory-notice]",
+        "Listed again: 1 lead",
+    )
+    .await?;
+    ensure!(
+        open_ids(&http, &api).await?.contains(&unlisted),
+        "lead {unlisted} is back"
+    );
+    click(&app, "[data-testid=admin-tab-partners]").await?;
+    wait_for_text_content(&app, "[data-testid=admin-partner]", "Prime Leads").await?;
+    save_screenshot(&app, "admin-04-partners").await?;
     app.close().await?;
     Ok(())
+}
+
+/// The ids of the leads buyers can browse now.
+async fn open_ids(http: &reqwest::Client, api: &str) -> Result<Vec<String>> {
+    let page: serde_json::Value = http
+        .get(format!("{api}/v1/marketplace/leads?limit=100"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(page["leads"]
+        .as_array()
+        .context("leads")?
+        .iter()
+        .filter_map(|lead| lead["id"].as_str().map(str::to_owned))
+        .collect())
 }

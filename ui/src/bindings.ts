@@ -33,6 +33,8 @@ export const commands = {
 	/**  Moves a purchased lead along the pipeline; `won` needs `dealValue`. */
 	changeLeadStage: (leadId: string, stage: PipelineStage, dealValue: string | null) => typedError<PurchasedLead_Serialize, AppError>(__TAURI_INVOKE("change_lead_stage", { leadId, stage, dealValue })),
 	addLeadNote: (leadId: string, body: string) => typedError<PurchasedLead_Serialize, AppError>(__TAURI_INVOKE("add_lead_note", { leadId, body })),
+	/**  Says what came of a logged contact attempt (reached, no answer, wrong number, bounced). */
+	markContactOutcome: (leadId: string, attemptAt: string, outcome: ContactOutcome) => typedError<PurchasedLead_Serialize, AppError>(__TAURI_INVOKE("mark_contact_outcome", { leadId, attemptAt, outcome })),
 	requestRefund: (leadId: string, reason: RefundReason, note: string) => typedError<PurchasedLead_Serialize, AppError>(__TAURI_INVOKE("request_refund", { leadId, reason, note })),
 	/**  Calls, emails, WhatsApps or texts a purchased lead through the OS, and logs the attempt. */
 	openContact: (leadId: string, channel: ContactChannel) => typedError<ContactOpened_Serialize, AppError>(__TAURI_INVOKE("open_contact", { leadId, channel })),
@@ -48,6 +50,10 @@ export const commands = {
 	adminRefundQueue: () => typedError<AdminRefundDto_Serialize[], AppError>(__TAURI_INVOKE("admin_refund_queue")),
 	decideRefund: (refundId: string, approve: boolean, note: string | null) => typedError<RefundDto_Serialize, AppError>(__TAURI_INVOKE("decide_refund", { refundId, approve, note })),
 	auditLog: () => typedError<AuditEntryDto[], AppError>(__TAURI_INVOKE("audit_log")),
+	adminInventory: (filter: InventoryFilter_Deserialize) => typedError<InventoryPage_Serialize, AppError>(__TAURI_INVOKE("admin_inventory", { filter })),
+	changeListing: (action: ListingAction, leadIds: string[]) => typedError<ListingChanged, AppError>(__TAURI_INVOKE("change_listing", { action, leadIds })),
+	adminPartners: () => typedError<AdminPartnerDto[], AppError>(__TAURI_INVOKE("admin_partners")),
+	decidePartner: (partnerId: string, action: PartnerAction) => typedError<AdminPartnerDto, AppError>(__TAURI_INVOKE("decide_partner", { partnerId, action })),
 	creditBalance: () => typedError<CreditBalance, AppError>(__TAURI_INVOKE("credit_balance")),
 	creditPackages: () => typedError<CreditPackageDto[], AppError>(__TAURI_INVOKE("credit_packages")),
 	/**  What one credit is worth in the marketplace currency, when known. */
@@ -130,7 +136,7 @@ export const events = {
 	filesDropped: makeEvent<FilesDropped_Serialize, FilesDropped_Deserialize>("files-dropped"),
 	importProgressEvent: makeEvent<ImportProgressEvent_Serialize, ImportProgressEvent_Deserialize>("import-progress-event"),
 	liveUpdate: makeEvent<LiveUpdate, LiveUpdate>("live-update"),
-	notificationOpened: makeEvent<NotificationOpened_Serialize, NotificationOpened_Deserialize>("notification-opened"),
+	notificationOpened: makeEvent<NotificationOpened, NotificationOpened>("notification-opened"),
 	openRequested: makeEvent<OpenRequested, OpenRequested>("open-requested"),
 	syncStatusChanged: makeEvent<SyncStatusChanged_Serialize, SyncStatusChanged_Deserialize>("sync-status-changed"),
 	updateStatus: makeEvent<UpdateStatus_Serialize, UpdateStatus_Deserialize>("update-status"),
@@ -178,6 +184,19 @@ export type AdminOverviewDto = {
 	/**  Leads listed and sold per day, the last 14 days in the marketplace's time zone. */
 	trend: DayFigures[],
 	financials: Financials,
+};
+
+/**  A partner as admins see them. */
+export type AdminPartnerDto = {
+	id: string,
+	name: string,
+	email: string,
+	review: PartnerReview,
+	uploaded: number,
+	listed: number,
+	awaitingReview: number,
+	sold: number,
+	score: PartnerScoreDto,
 };
 
 /**
@@ -347,7 +366,7 @@ export type AppError =
 { code: "import"; problem: ImportProblem; message: string };
 
 /**  A sensitive admin action, as the audit log names it. */
-export type AuditAction = "refund_approved" | "refund_denied" | "partner_approved" | "partner_suspended" | "partner_unsuspended" | "agent_verified";
+export type AuditAction = "refund_approved" | "refund_denied" | "partner_approved" | "partner_suspended" | "partner_unsuspended" | "agent_verified" | "leads_unlisted" | "leads_relisted";
 
 /**  One audit-log entry (`GET /v1/admin/audit`). */
 export type AuditEntryDto = {
@@ -356,7 +375,7 @@ export type AuditEntryDto = {
 	/**  The admin's name. */
 	actor: string,
 	action: AuditAction,
-	/**  What it was done to: `refund 12`, `partner 3`, `agent 7`. */
+	/**  What it was done to: `refund 12`, `partner 3`, `agent 7`, `leads 40, 41`. */
 	subject: string,
 	detail: string,
 };
@@ -584,6 +603,8 @@ export type ContactLogEntry_Deserialize = {
 	channel: ContactChannel,
 	at: string,
 	note?: string | null,
+	/**  What came of it, when the agent said. */
+	outcome?: ContactOutcome | null,
 };
 
 export type ContactLogEntry_Serialize = {
@@ -591,6 +612,8 @@ export type ContactLogEntry_Serialize = {
 	channel: ContactChannel,
 	at: string,
 	note: string | null,
+	/**  What came of it, when the agent said. */
+	outcome: ContactOutcome | null,
 };
 
 /**  What the contact button did. */
@@ -609,6 +632,18 @@ export type ContactOpened_Serialize = {
 	/**  The lead with the attempt in its contact log (pending while offline). */
 	lead: PurchasedLead_Serialize | null,
 };
+
+/**
+ *  What came of a contact attempt, when the agent says: the markers a refund request rests on
+ *  ("wrong number", "bounced") and the one that makes it moot (the customer answered).
+ */
+export type ContactOutcome = 
+/**  The customer answered or replied. */
+"reached" | "no_answer" | 
+/**  The number is not the customer's, or is not in service. */
+"wrong_number" | 
+/**  The email came back undelivered. */
+"bounced";
 
 /**
  *  An amount of credits with its money worth at the nominal credit value, for display: the UI
@@ -1079,6 +1114,119 @@ export type ImportSummary = {
 	elapsedMs: number,
 };
 
+/**  The inventory's filters (query parameters of `GET /v1/admin/leads`). */
+export type InventoryFilter = InventoryFilter_Serialize | InventoryFilter_Deserialize;
+
+/**  The inventory's filters (query parameters of `GET /v1/admin/leads`). */
+export type InventoryFilter_Deserialize = {
+	status?: InventoryStatus | null,
+	/**  A category or a category group (`real-estate` matches `real-estate/buy`). */
+	category?: string | null,
+	/**  Words in the title, city or area. */
+	q?: string | null,
+	/**  Only this partner's leads (a user id). */
+	partner?: string | null,
+	/**  Leads to skip, newest first (default 0). */
+	offset?: number | null,
+	/**  At most this many (default 50, at most 200). */
+	limit?: number | null,
+};
+
+/**  The inventory's filters (query parameters of `GET /v1/admin/leads`). */
+export type InventoryFilter_Serialize = {
+	status: InventoryStatus | null,
+	/**  A category or a category group (`real-estate` matches `real-estate/buy`). */
+	category: string | null,
+	/**  Words in the title, city or area. */
+	q: string | null,
+	/**  Only this partner's leads (a user id). */
+	partner: string | null,
+	/**  Leads to skip, newest first (default 0). */
+	offset: number | null,
+	/**  At most this many (default 50, at most 200). */
+	limit: number | null,
+};
+
+/**  One lead of the inventory. No contact fields: the operator manages listings, not customers. */
+export type InventoryLead = InventoryLead_Serialize | InventoryLead_Deserialize;
+
+/**  One lead of the inventory. No contact fields: the operator manages listings, not customers. */
+export type InventoryLead_Deserialize = {
+	id: string,
+	title: string,
+	category: string,
+	city: string,
+	area: string,
+	score: number,
+	status: InventoryStatus,
+	hold?: ListingHold | null,
+	source: LeadSource,
+	/**  The partner's name, for partner uploads. */
+	partner?: string | null,
+	purchases: number,
+	maxBuyers: number,
+	/**  Its price in credits now. */
+	price: string,
+	listedAt: string,
+	expiresAt: string,
+};
+
+/**  One lead of the inventory. No contact fields: the operator manages listings, not customers. */
+export type InventoryLead_Serialize = {
+	id: string,
+	title: string,
+	category: string,
+	city: string,
+	area: string,
+	score: number,
+	status: InventoryStatus,
+	hold: ListingHold | null,
+	source: LeadSource,
+	/**  The partner's name, for partner uploads. */
+	partner: string | null,
+	purchases: number,
+	maxBuyers: number,
+	/**  Its price in credits now. */
+	price: string,
+	listedAt: string,
+	expiresAt: string,
+};
+
+/**  A page of the inventory, newest first. */
+export type InventoryPage = InventoryPage_Serialize | InventoryPage_Deserialize;
+
+/**  A page of the inventory, newest first. */
+export type InventoryPage_Deserialize = {
+	leads: InventoryLead_Deserialize[],
+	/**  Leads matching the filters, on every page. */
+	total: number,
+	offset: number,
+};
+
+/**  A page of the inventory, newest first. */
+export type InventoryPage_Serialize = {
+	leads: InventoryLead_Serialize[],
+	/**  Leads matching the filters, on every page. */
+	total: number,
+	offset: number,
+};
+
+/**
+ *  Where a lead stands for buyers, as the inventory shows and filters it: stored status, expiry
+ *  and buyer count together (a listed lead past its expiry is expired, one with every buyer it
+ *  may have is sold out).
+ */
+export type InventoryStatus = 
+/**  Buyers can see and buy it. */
+"open" | "sold_out" | "expired" | 
+/**  A partner's lead waiting for the partner's approval. */
+"draft" | 
+/**
+ *  Off the marketplace (an admin unlisted it, its partner is suspended, or its upload was
+ *  cancelled).
+ */
+"withdrawn";
+
 /**  An import kept as an upload. */
 export type KeptUpload = {
 	uploadId: string,
@@ -1130,13 +1278,29 @@ export type LeadChange = LeadChange_Serialize | LeadChange_Deserialize;
  *  What a device did to a purchased lead, dated when it was done (offline edits keep their
  *  time).
  */
-export type LeadChange_Deserialize = { type: "stage"; stage: PipelineStage; dealValue?: string | null; at: string } | { type: "note"; body: string; at: string } | { type: "contact"; channel: ContactChannel; at: string; note?: string | null };
+export type LeadChange_Deserialize = { type: "stage"; stage: PipelineStage; dealValue?: string | null; at: string } | { type: "note"; body: string; at: string } | { type: "contact"; channel: ContactChannel; at: string; note?: string | null; 
+/**  Absent from devices that predate it (their outboxes still replay). */
+outcome?: ContactOutcome | null } | 
+/**
+ *  What came of an attempt already logged: the latest one at or before `attempt_at` (the
+ *  time the device gave it; the server may have moved an attempt dated in the future back to
+ *  its own clock, which keeps it the latest before that time).
+ */
+{ type: "contactOutcome"; attemptAt: string; outcome: ContactOutcome; at: string };
 
 /**
  *  What a device did to a purchased lead, dated when it was done (offline edits keep their
  *  time).
  */
-export type LeadChange_Serialize = { type: "stage"; stage: PipelineStage; dealValue: string | null; at: string } | { type: "note"; body: string; at: string } | { type: "contact"; channel: ContactChannel; at: string; note: string | null };
+export type LeadChange_Serialize = { type: "stage"; stage: PipelineStage; dealValue: string | null; at: string } | { type: "note"; body: string; at: string } | { type: "contact"; channel: ContactChannel; at: string; note: string | null; 
+/**  Absent from devices that predate it (their outboxes still replay). */
+outcome: ContactOutcome | null } | 
+/**
+ *  What came of an attempt already logged: the latest one at or before `attempt_at` (the
+ *  time the device gave it; the server may have moved an attempt dated in the future back to
+ *  its own clock, which keeps it the latest before that time).
+ */
+{ type: "contactOutcome"; attemptAt: string; outcome: ContactOutcome; at: string };
 
 /**  A field of a lead a column can map to. */
 export type LeadField = "full_name" | "first_name" | "last_name" | "email" | "phone" | "company" | "job_title" | "company_domain" | "company_size" | "address" | "area" | "city" | "region" | "country" | "postal_code" | "category" | "title" | "description" | "budget_min" | "budget_max" | "urgency";
@@ -1199,6 +1363,9 @@ export type LeadSoldOut = {
 	leadId: string,
 };
 
+/**  Where the lead came from. Everything but a partner upload is platform-owned. */
+export type LeadSource = "partner_upload" | "web_form" | "api" | "admin";
+
 /**  One line of the buyer's statement: a signed change of their wallet. */
 export type LedgerLine = {
 	id: string,
@@ -1227,6 +1394,30 @@ export type LedgerPage_Serialize = {
 };
 
 export type LedgerReason = "credit_purchase" | "auto_recharge" | "lead_purchase" | "refund" | "commission_accrual" | "commission_release" | "commission_reversal" | "payout" | "referral_reward" | "adjustment";
+
+export type ListingAction = 
+/**  Take open leads off the marketplace (buyers who bought them keep them). */
+"unlist" | 
+/**  Put leads an admin unlisted back, if they have not expired. */
+"relist";
+
+/**
+ *  What a [`ListingChange`] did: the leads it changed, and those it left as they were (not open,
+ *  or not unlisted by an admin, or expired, or unknown).
+ */
+export type ListingChanged = {
+	changed: string[],
+	unchanged: string[],
+};
+
+/**  Why a withdrawn or draft lead is off the marketplace (none: its upload was cancelled). */
+export type ListingHold = 
+/**  A new partner's lead, until an admin approves the partner. */
+"review" | 
+/**  Its partner is suspended; back when they are unsuspended. */
+"suspended" | 
+/**  An admin unlisted it; an admin can list it again. */
+"admin";
 
 /**
  *  A live event from the marketplace (`GET /v1/events`): the UI updates the feed, the stats,
@@ -1326,30 +1517,22 @@ export type MyLeadsView_Serialize = {
 	cacheReset: CacheReset | null,
 };
 
-/**
- *  The agent opened a notification (a click or "Open"): the window shows that lead's preview,
- *  or the feed for a summary (`leadId` null).
- */
-export type NotificationOpened = NotificationOpened_Serialize | NotificationOpened_Deserialize;
-
-/**
- *  The agent opened a notification (a click or "Open"): the window shows that lead's preview,
- *  or the feed for a summary (`leadId` null).
- */
-export type NotificationOpened_Deserialize = {
-	leadId?: string | null,
-};
-
-/**
- *  The agent opened a notification (a click or "Open"): the window shows that lead's preview,
- *  or the feed for a summary (`leadId` null).
- */
-export type NotificationOpened_Serialize = {
-	leadId: string | null,
+/**  The agent opened a notification (a click or "Open"): the window shows what it opens. */
+export type NotificationOpened = {
+	opens: Opens,
 };
 
 /**  A `leadmart://` link asked for a lead: the window takes it with `take_open_request`. */
 export type OpenRequested = null;
+
+/**  What opening a notification shows. */
+export type Opens = 
+/**  A summary of several leads: the dashboard. */
+{ kind: "summary" } | 
+/**  A lead on the marketplace: its preview over Available Leads. */
+{ kind: "preview"; leadId: string } | 
+/**  One of the agent's own leads (a refund reminder): it in My Leads. */
+{ kind: "myLead"; leadId: string };
 
 /**  An edit in the outbox. */
 export type OutboxEntry = OutboxEntry_Serialize | OutboxEntry_Deserialize;
@@ -1373,6 +1556,15 @@ export type OutboxEntry_Serialize = {
 	/**  `None` while it waits; the server's refusal once it was refused. */
 	problem: SyncProblem | null,
 };
+
+/**  What an admin decides about a partner. */
+export type PartnerAction = 
+/**  Past their first leads: their drafts are listed (and routed); later leads list at once. */
+"approve" | 
+/**  Their listed leads leave the marketplace; no uploads or payouts. */
+"suspend" | 
+/**  The leads the suspension withdrew are listed again. */
+"unsuspend";
 
 /**  `GET /v1/partner/dashboard`. */
 export type PartnerDashboard = {
@@ -1686,8 +1878,8 @@ export type RefundGuard = {
 	hoursLeft: number,
 	attempts: number,
 	/**
-	 *  The lead got past first contact (a meeting, a quote, won or lost): a refund is unlikely
-	 *  to be fair, and the guardian does not nudge.
+	 *  The customer was reached (the lead got to a meeting, a quote or a deal, or an attempt
+	 *  is marked reached): a refund is unlikely to be fair, and the guardian does not nudge.
 	 */
 	reached: boolean,
 	/**
@@ -1697,7 +1889,10 @@ export type RefundGuard = {
 	remind: boolean,
 	/**  The reason to preselect. */
 	suggestedReason: RefundReason,
-	/**  The note to prefill: each attempt with its channel, time (in the agent's zone) and note. */
+	/**
+	 *  The note to prefill: the wrong-number and bounced markers counted, then each attempt with
+	 *  its channel, time (in the agent's zone), outcome and note.
+	 */
 	evidence: string,
 };
 

@@ -77,6 +77,9 @@ fn run_product(root: &Path) -> Result<()> {
             "--bind",
             "127.0.0.1:0",
             "--seed-demo",
+            // Months of purchases worked through the pipeline, so My Leads, Analytics and
+            // Messages open on something real (added once: the database is kept between runs).
+            "--demo-history",
             // The demo sells credits without charging anyone; a real deployment says `stripe`.
             "--payments",
             "dev",

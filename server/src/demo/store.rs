@@ -1,5 +1,6 @@
 //! The demo seed's SQL: whether the marketplace has leads, demo users, the partner's profile,
-//! granted credits and the demo leads themselves.
+//! granted credits and the demo leads themselves; for the history, whether the demo agent has
+//! purchases and the removal of the live events it raised (see `history`).
 
 use chrono::{DateTime, Duration, Utc};
 use leadmart_shared::money::Credits;
@@ -148,11 +149,12 @@ pub(super) async fn insert_granted_payment(
     }))
 }
 
+/// Inserts `lead`, listed `lead.listed_hours_ago` before `now`; returns its id.
 pub(super) async fn insert_lead(
     tx: &mut Tx,
     lead: &SeedLead,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<i64, ApiError> {
     let listed_at = now - Duration::hours(lead.listed_hours_ago);
     let expires_at = listed_at + Duration::days(30);
     let (exclusivity, max_buyers) = if lead.exclusive {
@@ -167,15 +169,15 @@ pub(super) async fn insert_lead(
     } else {
         "admin"
     };
-    with_tx!(tx, pool => {
-        sqlx::query(
+    Ok(with_tx!(tx, pool => {
+        sqlx::query_scalar(
             "INSERT INTO leads (category, title, description, country, region, city, area, \
              postal_code, currency, budget_min, budget_max, urgency, score, exclusivity, \
              max_buyers, contact_name, contact_email, contact_phone, contact_address, \
              phone_verified, verification, source, status, created_at, \
              listed_at, expires_at, partner_id, attributes, score_signals) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, $22, 'listed', $23, $23, $24, $25, $26, $27)",
+             $18, $19, $20, $21, $22, 'listed', $23, $23, $24, $25, $26, $27) RETURNING id",
         )
         .bind(&lead.category)
         .bind(&lead.title)
@@ -204,8 +206,56 @@ pub(super) async fn insert_lead(
         .bind(lead.partner)
         .bind(attributes)
         .bind(signals)
-        .execute(pool)
-        .await?;
+        .fetch_one(pool)
+        .await?
+    }))
+}
+
+/// Locks user `user`'s row for the rest of `tx` (PostgreSQL; SQLite's write transaction
+/// excludes other writers already): a second seeding of the history waits for the first.
+pub(super) async fn lock_user(tx: &mut Tx, user: i64) -> Result<(), ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM users WHERE id = $1{}",
+        tx.for_update()
+    ));
+    with_tx!(tx, conn => {
+        sqlx::query(sql).bind(user).fetch_optional(conn).await?;
     });
     Ok(())
+}
+
+/// How many leads `buyer` bought.
+pub(super) async fn purchase_count(tx: &mut Tx, buyer: i64) -> Result<i64, ApiError> {
+    Ok(with_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM purchases WHERE buyer_id = $1")
+            .bind(buyer)
+            .fetch_one(conn)
+            .await?
+    }))
+}
+
+/// The highest event id `tx` sees.
+pub(super) async fn top_event_id(tx: &mut Tx) -> Result<i64, ApiError> {
+    Ok(with_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
+            .fetch_one(conn)
+            .await?
+    }))
+}
+
+/// Deletes the events above `after` dated at or before `until`: those the history raised in
+/// `tx` (dated in the past), never another transaction's (dated at its own now, later).
+pub(super) async fn forget_events(
+    tx: &mut Tx,
+    after: i64,
+    until: DateTime<Utc>,
+) -> Result<u64, ApiError> {
+    Ok(with_tx!(tx, conn => {
+        sqlx::query("DELETE FROM events WHERE id > $1 AND created_at <= $2")
+            .bind(after)
+            .bind(until)
+            .execute(conn)
+            .await?
+            .rows_affected()
+    }))
 }

@@ -62,6 +62,16 @@ impl Conditions {
     pub fn and_fixed(&mut self, clause: &'static str) {
         self.and(clause, []);
     }
+
+    /// The conditions as ` AND …` clauses (empty when there are none), over `$1` and on.
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// The values of `$1` (now) and on, in order.
+    pub fn binds(&self) -> &[Bind] {
+        &self.binds
+    }
 }
 
 /// One band's part of the price order: its stored price column and when a lead is in it.
@@ -110,7 +120,7 @@ const BANDS: [BandBranch; 3] = [
 ];
 
 /// The current price (hundredths of a credit) of a lead at `$1` (now), from its stored bands.
-const CURRENT_PRICE: &str = "CASE WHEN mid_price_from > $1 THEN price_fresh_x100 \
+pub(crate) const CURRENT_PRICE: &str = "CASE WHEN mid_price_from > $1 THEN price_fresh_x100 \
      WHEN stale_price_from > $1 THEN price_mid_x100 ELSE price_stale_x100 END";
 
 /// Up to `limit` open leads after `after` in `sort` order, among those meeting `filters`

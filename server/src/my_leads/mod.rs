@@ -194,9 +194,24 @@ pub async fn apply(
             }
             store::add_note(tx, purchase.id, text, dated(*at)).await?;
         }
-        LeadChange::Contact { channel, at, note } => {
+        LeadChange::Contact {
+            channel,
+            at,
+            note,
+            outcome,
+        } => {
             let note = note.as_deref().map(str::trim);
-            store::log_contact(tx, purchase.id, *channel, dated(*at), note).await?;
+            store::log_contact(tx, purchase.id, *channel, dated(*at), note, *outcome).await?;
+        }
+        LeadChange::ContactOutcome {
+            attempt_at,
+            outcome,
+            at: _,
+        } => {
+            // Dated as the attempt was, so a mark sent with its attempt finds it.
+            if !store::mark_contact(tx, purchase.id, dated(*attempt_at), *outcome).await? {
+                return Err(ApiError::not_found("contact attempt"));
+            }
         }
     }
     store::touch(tx, purchase.id, now).await?;
@@ -317,6 +332,7 @@ async fn log_contact(
         channel: entry.channel,
         at: entry.at,
         note: entry.note,
+        outcome: entry.outcome,
     };
     mutate(
         &state,

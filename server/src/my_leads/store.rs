@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use leadmart_shared::money::Money;
-use leadmart_shared::pipeline::{ContactChannel, Pipeline, PipelineStage};
+use leadmart_shared::pipeline::{ContactChannel, ContactOutcome, Pipeline, PipelineStage};
 use leadmart_shared::wire::PurchasedLead;
 
 use super::view::{self, ContactRow, NoteRow, Related, StageRow};
@@ -174,19 +174,46 @@ pub async fn log_contact(
     channel: ContactChannel,
     at: DateTime<Utc>,
     note: Option<&str>,
+    outcome: Option<ContactOutcome>,
 ) -> Result<(), ApiError> {
     with_tx!(tx, conn => {
         sqlx::query(
-            "INSERT INTO contact_log (purchase_id, channel, at, note) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO contact_log (purchase_id, channel, at, note, outcome) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(purchase_id)
         .bind(enum_to_column(&channel))
         .bind(at)
         .bind(note)
+        .bind(outcome.as_ref().map(enum_to_column))
         .execute(conn)
         .await?;
     });
     Ok(())
+}
+
+/// Sets the outcome of the purchase's latest contact attempt at or before `attempt_at`; false
+/// when there is none.
+pub async fn mark_contact(
+    tx: &mut Tx,
+    purchase_id: i64,
+    attempt_at: DateTime<Utc>,
+    outcome: ContactOutcome,
+) -> Result<bool, ApiError> {
+    let marked = with_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE contact_log SET outcome = $1 WHERE id = ( \
+                 SELECT id FROM contact_log WHERE purchase_id = $2 AND at <= $3 \
+                 ORDER BY at DESC, id DESC LIMIT 1)",
+        )
+        .bind(enum_to_column(&outcome))
+        .bind(purchase_id)
+        .bind(attempt_at)
+        .execute(conn)
+        .await?
+        .rows_affected()
+    });
+    Ok(marked > 0)
 }
 
 /// Marks the purchase changed at `now` (what the app's sync compares).
@@ -262,7 +289,7 @@ pub async fn purchased_leads(
     );
     let contacts: Vec<ContactRow> = rows_for_ids!(
         tx,
-        "SELECT purchase_id, id, channel, at, note FROM contact_log \
+        "SELECT purchase_id, id, channel, at, note, outcome FROM contact_log \
          WHERE purchase_id IN ({ids}) ORDER BY id",
         &purchase_ids
     );

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use leadmart_shared::lead::Lead;
 use leadmart_shared::money::Money;
-use leadmart_shared::pipeline::{ContactChannel, Pipeline, PipelineStage};
+use leadmart_shared::pipeline::{ContactChannel, ContactOutcome, Pipeline, PipelineStage};
 use leadmart_shared::refund::refund_deadline;
 use leadmart_shared::wire::{
     ContactDto, ContactLogEntry, LeadNote, LeadPreviewDto, PurchasedLead, RefundDto, StageChangeDto,
@@ -22,7 +22,14 @@ use crate::refunds::store::RefundRow;
 /// `(purchase_id, id, body, created_at)` of a note.
 pub type NoteRow = (i64, i64, String, DateTime<Utc>);
 /// `(purchase_id, id, channel, at, note)` of a contact-log line.
-pub type ContactRow = (i64, i64, String, DateTime<Utc>, Option<String>);
+pub type ContactRow = (
+    i64,
+    i64,
+    String,
+    DateTime<Utc>,
+    Option<String>,
+    Option<String>,
+);
 /// `(purchase_id, to_stage, at)` of a stage change.
 pub type StageRow = (i64, String, DateTime<Utc>);
 
@@ -99,7 +106,7 @@ pub fn assemble(
         });
     }
     let mut contacts_of: HashMap<i64, Vec<ContactLogEntry>> = HashMap::new();
-    for (purchase, id, channel, at, note) in contacts {
+    for (purchase, id, channel, at, note, outcome) in contacts {
         contacts_of
             .entry(purchase)
             .or_default()
@@ -108,6 +115,10 @@ pub fn assemble(
                 channel: enum_from_column::<ContactChannel>(&channel)?,
                 at,
                 note,
+                outcome: outcome
+                    .as_deref()
+                    .map(enum_from_column::<ContactOutcome>)
+                    .transpose()?,
             });
     }
     let mut changes_of: HashMap<i64, Vec<(String, DateTime<Utc>)>> = HashMap::new();

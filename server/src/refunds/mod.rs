@@ -9,17 +9,19 @@ pub mod store;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use leadmart_shared::account::Role;
-use leadmart_shared::refund::{check_refund_request, refund_effects};
+use leadmart_shared::refund::{RefundReason, check_refund_request, refund_effects};
 use leadmart_shared::wire::{ApiErrorBody, RefundDecision, RefundDto, RefundRequest};
 
-use crate::AppState;
 use crate::audit::AuditAction;
 use crate::auth::AuthUser;
+use crate::db::Tx;
 use crate::error::{ApiError, JsonBody};
 use crate::marketplace::parse_id;
 use crate::my_leads;
+use crate::my_leads::store::PurchaseRow;
+use crate::{AppState, MarketConfig};
 use store::NewRefund;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -59,29 +61,52 @@ async fn request_refund(
             "purchaseId does not match the purchase of this lead",
         ));
     }
-    let already = store::has_refund(&mut tx, purchase.id).await?;
+    let dto = request(
+        &mut tx,
+        &state.market,
+        &purchase,
+        body.reason,
+        &body.note,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(dto)))
+}
+
+/// The buyer's request for a refund of `purchase` at `now`, inside `tx`: the shared rules
+/// (window, one request, a note where the reason needs one), then the request recorded for the
+/// price paid and logged for sync. The handler's path, and the demo history's (which asks in
+/// the past).
+pub async fn request(
+    tx: &mut Tx,
+    market: &MarketConfig,
+    purchase: &PurchaseRow,
+    reason: RefundReason,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<RefundDto, ApiError> {
+    let already = store::has_refund(tx, purchase.id).await?;
     check_refund_request(
         purchase.purchased_at,
         now,
         already,
-        body.reason,
-        &body.note,
-        &state.market.refunds,
+        reason,
+        note,
+        &market.refunds,
     )?;
     let new = NewRefund {
         purchase_id: purchase.id,
-        buyer: user.id,
-        lead_id,
-        reason: body.reason,
-        note: body.note.trim(),
+        buyer: purchase.buyer_id,
+        lead_id: purchase.lead_id,
+        reason,
+        note: note.trim(),
         credits: purchase.price,
     };
-    let refund_id = store::insert_request(&mut tx, &new, now).await?;
-    let lead_changed = crate::sync::store::Changed::Lead(lead_id);
-    crate::sync::store::record(&mut tx, user.id, &lead_changed).await?;
-    let dto = store::written_refund(&mut tx, refund_id).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(dto)))
+    let refund_id = store::insert_request(tx, &new, now).await?;
+    let lead_changed = crate::sync::store::Changed::Lead(purchase.lead_id);
+    crate::sync::store::record(tx, purchase.buyer_id, &lead_changed).await?;
+    store::written_refund(tx, refund_id).await
 }
 
 /// An admin's decision on a requested refund. Deciding twice is refused.
@@ -94,7 +119,24 @@ pub async fn decide(
     admin.require(Role::Admin)?;
     let now = Utc::now();
     let mut tx = state.db.begin_write().await?;
-    let pending = store::refund_for_decision(&mut tx, refund_id).await?;
+    let dto = decide_in(&mut tx, admin.id, refund_id, decision, now).await?;
+    tx.commit().await?;
+    state.events.committed();
+    Ok(dto)
+}
+
+/// Admin `admin`'s decision on refund `refund_id` at `now`, inside `tx`: the shared
+/// `refund_effects` through the ledger (the buyer credited, the commission reversed while held),
+/// the audit entry, the sync log and the buyer's events. The caller commits (and announces the
+/// events); the demo history decides in the past through it.
+pub async fn decide_in(
+    tx: &mut Tx,
+    admin: i64,
+    refund_id: i64,
+    decision: &RefundDecision,
+    now: DateTime<Utc>,
+) -> Result<RefundDto, ApiError> {
+    let pending = store::refund_for_decision(tx, refund_id).await?;
     if pending.status != "requested" {
         return Err(ApiError::coded(
             StatusCode::CONFLICT,
@@ -109,17 +151,8 @@ pub async fn decide(
         .transpose()?;
     let effects = refund_effects(decision.approve, pending.credits, commission);
     let note = decision.note.as_deref().map(str::trim);
-    store::record_decision(
-        &mut tx,
-        &pending,
-        &effects,
-        decision.approve,
-        admin.id,
-        note,
-        now,
-    )
-    .await?;
-    let dto = store::written_refund(&mut tx, refund_id).await?;
+    store::record_decision(tx, &pending, &effects, decision.approve, admin, note, now).await?;
+    let dto = store::written_refund(tx, refund_id).await?;
     let (action, verb) = if decision.approve {
         (AuditAction::RefundApproved, "approved")
     } else {
@@ -134,18 +167,16 @@ pub async fn decide(
             .unwrap_or_default()
     );
     let subject = format!("refund {refund_id} (lead {})", dto.lead_id);
-    crate::audit::record(&mut tx, admin.id, action, &subject, &detail, now).await?;
+    crate::audit::record(tx, admin, action, &subject, &detail, now).await?;
     let lead_id = parse_id(&dto.lead_id, "lead")?;
     let lead_changed = crate::sync::store::Changed::Lead(lead_id);
-    crate::sync::store::record(&mut tx, pending.buyer, &lead_changed).await?;
+    crate::sync::store::record(tx, pending.buyer, &lead_changed).await?;
     let balance_after = if effects.credit_buyer.is_zero() {
         None
     } else {
-        Some(crate::credits::store::locked_wallet(&mut tx, pending.buyer).await?)
+        Some(crate::credits::store::locked_wallet(tx, pending.buyer).await?)
     };
-    crate::events::raise::refund_decided(&mut tx, pending.buyer, &dto, balance_after, now).await?;
-    tx.commit().await?;
-    state.events.committed();
+    crate::events::raise::refund_decided(tx, pending.buyer, &dto, balance_after, now).await?;
     Ok(dto)
 }
 

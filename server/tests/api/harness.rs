@@ -86,11 +86,33 @@ pub async fn spawn_app_seeded(engine: Engine, generated: usize) -> TestApp {
     .await
 }
 
+/// [`spawn_app_seeded`] with the demo agent's months of history too (`seed-demo --history`).
+/// Every other harness seeds without it: tests count the demo agent's leads and credits.
+pub async fn spawn_app_with_history(engine: Engine, generated: usize) -> TestApp {
+    let options = demo::DemoOptions {
+        generated,
+        history: true,
+    };
+    spawn(engine, options, |state| state.with_payments(Payments::Dev)).await
+}
+
 /// The test server with `generated` generated demo leads and its state as `configure` makes it
 /// from [`AppState::new`] (no payment provider unless `configure` chooses one).
 pub async fn spawn_app_with(
     engine: Engine,
     generated: usize,
+    configure: impl FnOnce(AppState) -> AppState,
+) -> TestApp {
+    let options = demo::DemoOptions {
+        generated,
+        history: false,
+    };
+    spawn(engine, options, configure).await
+}
+
+async fn spawn(
+    engine: Engine,
+    seed: demo::DemoOptions,
     configure: impl FnOnce(AppState) -> AppState,
 ) -> TestApp {
     let name = unique_name();
@@ -127,7 +149,7 @@ pub async fn spawn_app_with(
     db.migrate()
         .await
         .expect("migrations apply on a fresh database");
-    demo::seed_demo_with(&db, chrono::Utc::now(), generated)
+    demo::seed(&db, chrono::Utc::now(), seed)
         .await
         .expect("demo data inserts");
 

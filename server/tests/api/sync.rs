@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, Utc};
 use leadmart_shared::account::Role;
-use leadmart_shared::pipeline::PipelineStage;
+use leadmart_shared::pipeline::{ContactChannel, ContactOutcome, PipelineStage};
 use leadmart_shared::wire::PurchasedLead;
 use leadmart_shared::wire::sync::{MutationOutcome, MutationResults, SyncChange, SyncPage};
 use serde_json::{Value, json};
@@ -410,4 +410,52 @@ async fn a_reader_never_misses_a_change_committed_while_it_reads(engine: Engine)
         .map(|(id, l)| (id.as_str(), l.notes.len()))
         .collect();
     assert!(notes.values().all(|n| *n == 10), "every note: {notes:?}");
+}
+
+on_both_engines!(a_contact_attempt_carries_what_came_of_it);
+async fn a_contact_attempt_carries_what_came_of_it(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let agent = app.agent(100, json!({})).await;
+    let powai = app.lead_in("Powai").await;
+    let untried = app.lead_in("Bandra West").await;
+    assert_eq!(app.buy(&agent, &powai, None).await.status(), 201);
+    assert_eq!(app.buy(&agent, &untried, None).await.status(), 201);
+    // After the purchase and before the server's clock: stored as dated.
+    let first = Utc::now();
+    let second = first + Duration::milliseconds(5);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let outbox = json!([
+        {"seq": 1, "leadId": powai, "change": {"type": "contact", "channel": "call", "at": first, "note": null}},
+        {"seq": 2, "leadId": powai, "change": {"type": "contact", "channel": "email", "at": second, "note": null, "outcome": "bounced"}},
+        // Marks the call: the latest attempt at or before its time.
+        {"seq": 3, "leadId": powai, "change": {"type": "contactOutcome", "attemptAt": first, "outcome": "wrong_number", "at": Utc::now()}},
+        // Nothing was logged on this one.
+        {"seq": 4, "leadId": untried, "change": {"type": "contactOutcome", "attemptAt": first, "outcome": "reached", "at": Utc::now()}},
+    ]);
+    let results = send(&app, &agent, "laptop-1", outbox).await;
+    assert_eq!(&results[..3], &vec![MutationOutcome::Applied; 3][..]);
+    assert_eq!(
+        rejected(&results[3]),
+        Some("not_found"),
+        "no attempt to mark"
+    );
+
+    let lead: PurchasedLead = app
+        .get(&format!("/v1/my/leads/{powai}"), &agent.token)
+        .await
+        .json()
+        .await
+        .expect("PurchasedLead");
+    let outcomes: Vec<_> = lead
+        .contact_log
+        .iter()
+        .map(|entry| (entry.channel, entry.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            (ContactChannel::Call, Some(ContactOutcome::WrongNumber)),
+            (ContactChannel::Email, Some(ContactOutcome::Bounced)),
+        ]
+    );
 }

@@ -13,7 +13,7 @@ use specta::Type;
 
 use super::{AgentPreferencesDto, LedgerLine, PurchasedLead};
 use crate::error_code::ApiErrorCode;
-use crate::pipeline::{ContactChannel, PipelineStage};
+use crate::pipeline::{ContactChannel, ContactOutcome, PipelineStage};
 
 /// One page of `GET /v1/sync?cursor=…`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
@@ -99,6 +99,18 @@ pub enum LeadChange {
         channel: ContactChannel,
         at: DateTime<Utc>,
         note: Option<String>,
+        /// Absent from devices that predate it (their outboxes still replay).
+        #[serde(default)]
+        outcome: Option<ContactOutcome>,
+    },
+    /// What came of an attempt already logged: the latest one at or before `attempt_at` (the
+    /// time the device gave it; the server may have moved an attempt dated in the future back to
+    /// its own clock, which keeps it the latest before that time).
+    #[serde(rename_all = "camelCase")]
+    ContactOutcome {
+        attempt_at: DateTime<Utc>,
+        outcome: ContactOutcome,
+        at: DateTime<Utc>,
     },
 }
 

@@ -461,6 +461,7 @@ mod performance {
             channel: ContactChannel::Call,
             at: fast.purchased_at + Duration::minutes(30),
             note: None,
+            outcome: None,
         });
         let mut slow = worked(2, dec!(5), &[Contacted, Meeting, Won], Some(dec!(3000)));
         slow.stage_history[2].at = slow.purchased_at + Duration::days(28);

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use leadmart_app::live::{self, LiveEvent, LiveSink};
-use leadmart_app::notify::{Alert, Notifications, Notifier};
+use leadmart_app::notify::{Alert, Notifications, Notifier, Opens};
 use tokio::sync::mpsc;
 
 use crate::support::Admin;
@@ -132,7 +132,12 @@ async fn a_live_match_is_one_notification_and_a_burst_after_a_disconnection_one_
         &setup.notifier,
     );
     let first = &recorded.shown()[0];
-    assert_eq!(first.lead_id.as_deref(), Some(live_lead.as_str()));
+    assert_eq!(
+        first.opens,
+        Opens::Preview {
+            lead_id: live_lead.clone()
+        }
+    );
     assert_eq!(
         first.text.title, "Home services / Plumbing · Woodstock",
         "category and area"
@@ -154,8 +159,8 @@ async fn a_live_match_is_one_notification_and_a_burst_after_a_disconnection_one_
         "arrived, then shown: {logged:?}"
     );
     assert_eq!(
-        notifier.opened(session, first.id).await.as_deref(),
-        Some(live_lead.as_str()),
+        notifier.opened(session, first.id).await,
+        first.opens,
         "a click opens the lead"
     );
     let opened = cache
@@ -187,7 +192,11 @@ async fn a_live_match_is_one_notification_and_a_burst_after_a_disconnection_one_
         "one summary for the seven caught up, not seven notifications: {shown:?}"
     );
     assert_eq!(shown_after[1].text.title, "7 new matching leads");
-    assert_eq!(shown_after[1].lead_id, None, "a summary opens the feed");
+    assert_eq!(
+        shown_after[1].opens,
+        Opens::Summary,
+        "a summary opens the dashboard"
+    );
     for lead in &missed {
         let logged = cache
             .lead_alert(lead)
@@ -261,7 +270,13 @@ async fn a_closing_refund_window_on_a_lead_never_reached_is_reminded_once() {
     assert_eq!(notifier.remind_refunds(&setup.session, last_day).await, 1);
     let shown = setup.recorded.shown();
     let reminder = shown.last().expect("a reminder");
-    assert_eq!(reminder.lead_id.as_deref(), Some(lead_id.as_str()));
+    assert_eq!(
+        reminder.opens,
+        Opens::MyLead {
+            lead_id: lead_id.clone()
+        },
+        "a reminder opens the lead in My Leads"
+    );
     assert_eq!(reminder.text.title, "Refund window closes in 20 h");
     let name = bought
         .contact
@@ -282,12 +297,9 @@ async fn a_closing_refund_window_on_a_lead_never_reached_is_reminded_once() {
         "once per lead"
     );
     assert_eq!(
-        notifier
-            .opened(&setup.session, reminder.id)
-            .await
-            .as_deref(),
-        Some(lead_id.as_str()),
-        "a click opens the lead"
+        notifier.opened(&setup.session, reminder.id).await,
+        reminder.opens,
+        "a click opens the lead in My Leads"
     );
 
     // A second lead, reached (a meeting is set): never reminded.
@@ -314,6 +326,42 @@ async fn a_closing_refund_window_on_a_lead_never_reached_is_reminded_once() {
         notifier.remind_refunds(&setup.session, last_day).await,
         0,
         "reached: no reminder"
+    );
+
+    // A third, still new, whose call got through (marked so): not reminded either.
+    let answered = setup.admin.list_plumbing_lead(2).await;
+    leadmart_app::purchases::purchase(&setup.session, &setup.cache, &answered, chrono::Utc::now())
+        .await
+        .expect("bought the third plumbing lead");
+    let called = leadmart_app::my_leads::log_contact(
+        &setup.session,
+        &setup.cache,
+        &answered,
+        leadmart_shared::pipeline::ContactChannel::Call,
+        None,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("the call is logged");
+    let attempt = called.contact_log.last().expect("the call").at;
+    let marked = leadmart_app::my_leads::mark_contact(
+        &setup.session,
+        &setup.cache,
+        &answered,
+        attempt,
+        leadmart_shared::pipeline::ContactOutcome::Reached,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("the call is marked");
+    assert_eq!(
+        marked.contact_log.last().and_then(|entry| entry.outcome),
+        Some(leadmart_shared::pipeline::ContactOutcome::Reached)
+    );
+    assert_eq!(
+        notifier.remind_refunds(&setup.session, last_day).await,
+        0,
+        "the customer answered: no reminder"
     );
     setup.finish().await;
 }

@@ -77,6 +77,7 @@ export function App() {
     setOpened((was) => ({ leadId: lead, seq: (was?.seq ?? 0) + 1 }));
   };
   const openFromOutside = useEffectEvent(openLead);
+  const openMineFromOutside = useEffectEvent((lead: string) => navigate("my-leads", lead));
   useEffect(() => {
     const fromLink = () =>
       void takeOpenRequest().then((lead) => {
@@ -85,8 +86,9 @@ export function App() {
     fromLink();
     const stops = [
       onOpenRequested(fromLink),
-      onNotificationOpened((notification) => {
-        if (notification.leadId) openFromOutside(notification.leadId);
+      onNotificationOpened(({ opens }) => {
+        if (opens.kind === "preview") openFromOutside(opens.leadId);
+        else if (opens.kind === "myLead") openMineFromOutside(opens.leadId);
         else setPage("dashboard");
       }),
     ];

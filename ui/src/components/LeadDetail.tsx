@@ -9,12 +9,14 @@ import {
   errorMessage,
   myLeadQuery,
   openContact,
+  markContactOutcome,
   discardSyncEdit,
   requestRefund,
   retrySyncEdit,
   type OutboxEntry,
   type ContactChannel,
   type ContactDto,
+  type ContactOutcome,
   type PipelineStage,
   type PurchasedLead,
   type RefundGuard,
@@ -28,6 +30,8 @@ import {
   formatWorth,
   formatCreditsShort,
   formatDateTime,
+  outcomeLabel,
+  outcomesFor,
   plural,
   timeAgo,
 } from "../lib/format";
@@ -103,6 +107,8 @@ function describeEdit(entry: OutboxEntry): string {
       return `Note “${change.body.length > 40 ? `${change.body.slice(0, 40)}…` : change.body}”`;
     case "contact":
       return `${CHANNEL_LABELS[change.channel]} logged`;
+    case "contactOutcome":
+      return `Contact attempt marked “${outcomeLabel(change.outcome)}”`;
   }
 }
 
@@ -187,21 +193,53 @@ function LeadDetailBody({
       </section>
       <StageControl lead={lead} />
       <Notes lead={lead} />
-      {lead.contactLog.length > 0 && (
-        <section>
-          <h3 className="mb-2 text-sm font-semibold text-slate-700">Contact log</h3>
-          <ul data-testid="contact-log" className="flex flex-col gap-1 text-sm text-slate-600">
-            {lead.contactLog.map((entry) => (
-              <li key={entry.id}>
-                {CHANNEL_LABELS[entry.channel]} · {formatDateTime(entry.at)}
-                {entry.note ? ` — ${entry.note}` : ""}
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
+      <ContactLog lead={lead} />
       <Refund lead={lead} offline={offline} guard={guard} />
     </div>
+  );
+}
+
+/** Each attempt, with what came of it: the markers a refund request's evidence counts. */
+function ContactLog({ lead }: { lead: PurchasedLead }) {
+  const update = useLeadUpdate();
+  const mark = useMutation({
+    mutationFn: ({ at, outcome }: { at: string; outcome: ContactOutcome }) =>
+      markContactOutcome(lead.lead.card.id, at, outcome),
+    onSuccess: update,
+  });
+  if (lead.contactLog.length === 0) return null;
+  return (
+    <section>
+      <h3 className="mb-2 text-sm font-semibold text-slate-700">Contact log</h3>
+      <ul data-testid="contact-log" className="flex flex-col gap-1.5 text-sm text-slate-600">
+        {lead.contactLog.map((entry) => (
+          <li key={entry.id} className="flex items-baseline gap-3">
+            <span className="min-w-0 flex-1 break-words">
+              {CHANNEL_LABELS[entry.channel]} · {formatDateTime(entry.at)}
+              {entry.note ? ` — ${entry.note}` : ""}
+            </span>
+            <select
+              aria-label={`What came of the ${CHANNEL_LABELS[entry.channel]} on ${formatDateTime(entry.at)}`}
+              data-testid="contact-outcome"
+              className={`${inputClass} w-auto py-0.5 text-xs`}
+              value={entry.outcome ?? ""}
+              disabled={mark.isPending}
+              onChange={(event) =>
+                mark.mutate({ at: entry.at, outcome: event.target.value as ContactOutcome })
+              }
+            >
+              {!entry.outcome && <option value="">How did it go?</option>}
+              {outcomesFor(entry.channel).map((outcome) => (
+                <option key={outcome} value={outcome}>
+                  {outcomeLabel(outcome, entry.channel)}
+                </option>
+              ))}
+            </select>
+          </li>
+        ))}
+      </ul>
+      {mark.isError && <ErrorAlert message={errorMessage(mark.error)} />}
+    </section>
   );
 }
 

@@ -17,7 +17,7 @@ import { PartnerEarnings, partnerLoadError } from "./PartnerEarnings";
 import { ScoreBreakdown } from "./PreviewDialog";
 import { Badge, Button, ErrorAlert, Loading, Panel, TableHead } from "./ui";
 
-const REVIEW: Record<PartnerReview, { label: string; hint: string; style: string }> = {
+export const PARTNER_REVIEW: Record<PartnerReview, { label: string; hint: string; style: string }> = {
   auto: {
     label: "New partner",
     hint: "Your first leads list without review.",
@@ -88,7 +88,7 @@ function Figures({ dashboard }: { dashboard: Dashboard }) {
 }
 
 function PartnerScore({ dashboard }: { dashboard: Dashboard }) {
-  const review = REVIEW[dashboard.review];
+  const review = PARTNER_REVIEW[dashboard.review];
   const score = dashboard.score;
   return (
     <Panel

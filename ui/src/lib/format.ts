@@ -1,6 +1,6 @@
 // Display formatting for money, credits, counts and time. Amounts arrive as exact decimal strings
 // computed in Rust and are only ever formatted here, never computed with.
-import type { ContactChannel, CreditAmount } from "./backend";
+import type { ContactChannel, ContactOutcome, CreditAmount } from "./backend";
 
 /** The locale whose grouping fits a currency (₹ gets lakh/crore grouping), else the user's own. */
 function localeFor(currency: string): string {
@@ -169,6 +169,26 @@ export const CHANNEL_LABELS: Record<ContactChannel, string> = {
   whats_app: "WhatsApp",
   sms: "SMS",
 };
+
+/** What came of a contact attempt, in the words of its channel (a message gets no reply). */
+export function outcomeLabel(outcome: ContactOutcome, channel?: ContactChannel): string {
+  const spoken = channel === undefined || channel === "call";
+  switch (outcome) {
+    case "reached":
+      return spoken ? "Reached" : "They replied";
+    case "no_answer":
+      return spoken ? "No answer" : "No reply";
+    case "wrong_number":
+      return "Wrong number";
+    case "bounced":
+      return "Bounced";
+  }
+}
+
+/** The outcomes that fit a channel: emails bounce, numbers are wrong. */
+export function outcomesFor(channel: ContactChannel): ContactOutcome[] {
+  return channel === "email" ? ["reached", "no_answer", "bounced"] : ["reached", "no_answer", "wrong_number"];
+}
 
 export const REFUND_REASON_LABELS: Record<string, string> = {
   wrong_number: "Wrong or dead number",

@@ -13,6 +13,7 @@ import {
 } from "../lib/backend";
 import {
   CHANNEL_LABELS,
+  outcomeLabel,
   REFUND_REASON_LABELS,
   STAGE_LABELS,
   categoryLabel,
@@ -23,6 +24,8 @@ import {
   timeAgo,
 } from "../lib/format";
 import { Button, ErrorAlert, Loading, Metric, Panel, Tab, TableHead, inputClass } from "../components/ui";
+import { InventoryTab } from "./admin/InventoryTab";
+import { PartnersTab } from "./admin/PartnersTab";
 
 const AUDIT_LABELS: Record<AuditAction, string> = {
   refund_approved: "Refund approved",
@@ -31,13 +34,18 @@ const AUDIT_LABELS: Record<AuditAction, string> = {
   partner_suspended: "Partner suspended",
   partner_unsuspended: "Partner unsuspended",
   agent_verified: "Agent verified",
+  leads_unlisted: "Leads unlisted",
+  leads_relisted: "Leads listed again",
 };
 
-type AdminTab = "overview" | "refunds" | "audit";
+type AdminTab = "overview" | "inventory" | "refunds" | "partners" | "audit";
 
-/** The operator's console (admins only): overview, the refund queue with its evidence, the audit log. */
+/** The operator's console (admins only): overview, lead inventory, the refund queue with its
+ * evidence, partners, the audit log. */
 export function AdminPage() {
   const [tab, setTab] = useState<AdminTab>("overview");
+  // The inventory's partner filter, also set from a partner's "See their leads".
+  const [partner, setPartner] = useState<string | null>(null);
   const queue = useQuery(refundQueueQuery());
   const waiting = queue.data?.length ?? 0;
   return (
@@ -46,15 +54,30 @@ export function AdminPage() {
         <Tab selected={tab === "overview"} onSelect={() => setTab("overview")} testId="admin-tab-overview">
           Overview
         </Tab>
+        <Tab selected={tab === "inventory"} onSelect={() => setTab("inventory")} testId="admin-tab-inventory">
+          Lead inventory
+        </Tab>
         <Tab selected={tab === "refunds"} onSelect={() => setTab("refunds")} testId="admin-tab-refunds">
           Refund queue{waiting > 0 && ` (${waiting})`}
+        </Tab>
+        <Tab selected={tab === "partners"} onSelect={() => setTab("partners")} testId="admin-tab-partners">
+          Partners
         </Tab>
         <Tab selected={tab === "audit"} onSelect={() => setTab("audit")} testId="admin-tab-audit">
           Audit log
         </Tab>
       </div>
       {tab === "overview" && <Overview />}
+      {tab === "inventory" && <InventoryTab partner={partner} onPartner={setPartner} />}
       {tab === "refunds" && <RefundQueue />}
+      {tab === "partners" && (
+        <PartnersTab
+          onShowLeads={(id) => {
+            setPartner(id);
+            setTab("inventory");
+          }}
+        />
+      )}
       {tab === "audit" && <AuditLog />}
     </div>
   );
@@ -199,6 +222,7 @@ function RefundRequest({ request }: { request: AdminRefund }) {
             {lead.contactLog.map((entry) => (
               <li key={entry.id} className="truncate" title={entry.note ?? undefined}>
                 {CHANNEL_LABELS[entry.channel]} · {formatDateTime(entry.at)}
+                {entry.outcome && ` · ${outcomeLabel(entry.outcome, entry.channel)}`}
                 {entry.note ? ` — ${entry.note}` : ""}
               </li>
             ))}

@@ -46,8 +46,10 @@ export function HelpPage() {
           A lead that turns out to be wrong (a dead number, a fake, a duplicate, outside your area) can be refunded
           within the window shown on the lead (7 days from purchase by default): open it in <strong>My Leads</strong>{" "}
           and choose <strong>Request refund</strong>. The request opens with the calls and messages you logged,
-          with their times, as its evidence. On the last day of the window, Leadmart reminds you of leads you never
-          reached.
+          with their times, as its evidence. After each attempt, say what came of it in the lead's contact log
+          (<strong>No answer</strong>, <strong>Wrong number</strong>, <strong>Bounced</strong>, or{" "}
+          <strong>Reached</strong>): the wrong numbers and bounced emails are counted in the evidence. On the last
+          day of the window, Leadmart reminds you of leads you never reached.
         </p>
         <p>
           When the refund is approved, the credits come back and the lead's contact details are removed from

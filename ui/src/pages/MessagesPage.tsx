@@ -15,7 +15,7 @@ import {
   type TemplateKind,
   type TemplateVariable,
 } from "../lib/backend";
-import { CHANNEL_LABELS, STAGE_LABELS, STAGE_STYLES, categoryLabel, formatDateTime, timeAgo } from "../lib/format";
+import { CHANNEL_LABELS, STAGE_LABELS, STAGE_STYLES, categoryLabel, formatDateTime, outcomeLabel, timeAgo } from "../lib/format";
 import { Badge, Button, ErrorAlert, Loading, Panel, Tab, inputClass } from "../components/ui";
 
 const SEND_CHANNELS: Array<{ channel: ContactChannel; icon: typeof Mail; needs: "phone" | "email" }> = [
@@ -140,6 +140,7 @@ function Conversation({ lead }: { lead: PurchasedLead }) {
               <p className="mb-1 flex items-center gap-1.5 text-xs font-medium text-slate-500">
                 <Icon aria-hidden size={12} /> You · {CHANNEL_LABELS[entry.channel]} · {formatDateTime(entry.at)}
                 {entry.id.startsWith("pending-") && " · waiting to sync"}
+                {entry.outcome && ` · ${outcomeLabel(entry.outcome, entry.channel)}`}
               </p>
               <p className="whitespace-pre-wrap text-slate-800">{entry.note ?? `${CHANNEL_LABELS[entry.channel]} (no text logged)`}</p>
             </li>

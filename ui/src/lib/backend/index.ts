@@ -25,6 +25,10 @@ import {
   type BrowseFilters_Deserialize,
   type BrowsePage_Serialize,
   type ContactChannel,
+  type ContactOutcome,
+  type InventoryFilter_Deserialize,
+  type ListingAction,
+  type PartnerAction,
   type EventPayload,
   type FileDragHover,
   type FilesDropped_Serialize,
@@ -58,11 +62,21 @@ export type {
   Connection,
   ContactChannel,
   ContactDto,
+  ContactOutcome,
   DraftMessage,
   AdminOverviewDto as AdminOverview,
   AdminRefundDto_Serialize as AdminRefund,
   AuditAction,
   AuditEntryDto as AuditEntry,
+  AdminPartnerDto as AdminPartner,
+  PartnerAction,
+  InventoryFilter_Deserialize as InventoryFilter,
+  InventoryLead_Serialize as InventoryLead,
+  InventoryPage_Serialize as InventoryPage,
+  InventoryStatus,
+  ListingAction,
+  ListingChanged,
+  ListingHold,
   MessageTemplate,
   TemplateKind,
   TemplatesView,
@@ -256,6 +270,11 @@ export async function openContact(leadId: string, channel: ContactChannel) {
   return unwrap(await commands.openContact(leadId, channel));
 }
 
+/** Says what came of the attempt logged at `attemptAt`. */
+export async function markContactOutcome(leadId: string, attemptAt: string, outcome: ContactOutcome) {
+  return unwrap(await commands.markContactOutcome(leadId, attemptAt, outcome));
+}
+
 // ---- Messages -----------------------------------------------------------------------------
 
 export const messageTemplatesQuery = () =>
@@ -302,6 +321,28 @@ export const auditLogQuery = () =>
     queryKey: ["admin", "audit"],
     queryFn: async () => unwrap(await commands.auditLog()),
   });
+
+export const inventoryQuery = (filter: InventoryFilter_Deserialize) =>
+  queryOptions({
+    queryKey: ["admin", "inventory", filter],
+    queryFn: async () => unwrap(await commands.adminInventory(filter)),
+    placeholderData: keepPreviousData,
+  });
+
+/** Takes leads off the marketplace, or puts back leads an admin took off. */
+export async function changeListing(action: ListingAction, leadIds: string[]) {
+  return unwrap(await commands.changeListing(action, leadIds));
+}
+
+export const adminPartnersQuery = () =>
+  queryOptions({
+    queryKey: ["admin", "partners"],
+    queryFn: async () => unwrap(await commands.adminPartners()),
+  });
+
+export async function decidePartner(partnerId: string, action: PartnerAction) {
+  return unwrap(await commands.decidePartner(partnerId, action));
+}
 
 /** Approves (credits back to the buyer) or denies a refund request. */
 export async function decideRefund(refundId: string, approve: boolean, note: string | null) {
