@@ -92,24 +92,36 @@ pub fn start_xvfb() -> Result<(Process, String)> {
 }
 
 /// The real `leadmart-server` on a free loopback port with demo data in `dir`.
-/// The demo server; `generated_leads` generated leads of the demo partner beside the
-/// hand-written ones (with them, the partner has a past upload and leads to sell).
-pub fn start_server(dir: &Path, generated_leads: usize) -> Result<(Process, String)> {
-    start_server_at(dir, generated_leads, "127.0.0.1:0", true)
+/// What the demo server is seeded with beside the demo users and the hand-written leads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DemoData {
+    /// Generated leads of the demo partner (with them, the partner has a past upload and leads
+    /// to sell).
+    pub generated: usize,
+    /// The demo agent's months of history, as the README's run command seeds it.
+    pub history: bool,
+}
+
+/// The demo server with `demo` data.
+pub fn start_server(dir: &Path, demo: DemoData) -> Result<(Process, String)> {
+    start_server_at(dir, demo, "127.0.0.1:0", true)
 }
 
 /// The server on `bind`, over the database in `dir`, seeding the demo only when `seed`.
 fn start_server_at(
     dir: &Path,
-    generated_leads: usize,
+    demo: DemoData,
     bind: &str,
     seed: bool,
 ) -> Result<(Process, String)> {
     let database_url = format!("sqlite://{}", dir.join("server.db").display());
-    let generated_leads = generated_leads.to_string();
+    let generated_leads = demo.generated.to_string();
     let mut args = vec!["--database-url", &database_url, "serve", "--bind", bind];
     if seed {
         args.push("--seed-demo");
+        if demo.history {
+            args.push("--demo-history");
+        }
     }
     args.extend([
         // Credits settle at once, no money moves: the tests buy credits.
@@ -238,25 +250,43 @@ impl Desktop {
 
     /// [`Desktop::start`] with `extra` variables in the app's environment.
     pub fn start_with(extra: Vec<(String, String)>) -> Result<Self> {
-        Self::start_full(extra, 0)
+        Self::start_full(extra, DemoData::default())
     }
 
     /// [`Desktop::start`], the app on the D-Bus session bus at `session_bus`.
     pub fn start_on_bus(session_bus: Option<String>) -> Result<Self> {
         let bus = session_bus.map(|address| ("DBUS_SESSION_BUS_ADDRESS".to_owned(), address));
-        Self::start_full(bus.into_iter().collect(), 0)
+        Self::start_full(bus.into_iter().collect(), DemoData::default())
     }
 
     /// [`Desktop::start`] with `generated` generated demo leads, some of them the demo
     /// partner's from a past upload.
     pub fn start_with_partner_history(generated: usize) -> Result<Self> {
-        Self::start_full(Vec::new(), generated)
+        Self::start_full(
+            Vec::new(),
+            DemoData {
+                generated,
+                history: false,
+            },
+        )
     }
 
-    fn start_full(extra: Vec<(String, String)>, generated: usize) -> Result<Self> {
+    /// [`Desktop::start`] over the demo data of the README's run command: the generated leads
+    /// and the demo agent's months of history.
+    pub fn start_as_run_command() -> Result<Self> {
+        Self::start_full(
+            Vec::new(),
+            DemoData {
+                generated: leadmart_server::demo::DEFAULT_GENERATED_LEADS,
+                history: true,
+            },
+        )
+    }
+
+    fn start_full(extra: Vec<(String, String)>, demo: DemoData) -> Result<Self> {
         let home = tempfile::tempdir()?;
         let (xvfb, display) = start_xvfb()?;
-        let (server, api_url) = start_server(home.path(), generated)?;
+        let (server, api_url) = start_server(home.path(), demo)?;
         let env = AppEnv {
             display,
             api_url,
@@ -303,7 +333,7 @@ impl Desktop {
     /// Starts the API again where it was, over the same database (the connection is back).
     pub fn restart_server(&mut self) -> Result<()> {
         let bind = self.env.api_url.trim_start_matches("http://").to_owned();
-        let (server, _) = start_server_at(self.home.path(), 0, &bind, false)?;
+        let (server, _) = start_server_at(self.home.path(), DemoData::default(), &bind, false)?;
         self.server = Some(server);
         Ok(())
     }

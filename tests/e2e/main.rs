@@ -6,6 +6,7 @@
 
 mod briefcase;
 mod buyer_flow;
+mod demo;
 mod desktop;
 mod harness;
 mod marketplace;
