@@ -12,6 +12,10 @@
 //!   contact (a logged contact or the move out of `new`, whichever came first).
 //! - Segment tables (exclusive vs shared, category, area) give one row per segment and
 //!   currency of the leads' budgets and deals.
+//! - The speed-to-lead log: each lead bought in the range after its alert reached this computer
+//!   (the `lead.matched` notification), with the minutes from that alert to the agent opening it,
+//!   buying it and first contacting the customer; newest alert first. A lead bought before any
+//!   alert of it arrived is not in it (it was not bought from an alert).
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -85,6 +89,30 @@ pub struct Averages {
     pub deal_value: Option<Decimal>,
 }
 
+/// When a matched lead's alert reached this computer, and when the agent opened it from the
+/// notification (the app's speed-to-lead log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertTimes {
+    pub lead_id: String,
+    pub arrived_at: DateTime<Utc>,
+    pub opened_at: Option<DateTime<Utc>>,
+}
+
+/// One lead of the speed-to-lead log, its steps in minutes after the alert arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SpeedToLead {
+    pub lead_id: String,
+    pub title: String,
+    pub area: String,
+    pub alert_at: DateTime<Utc>,
+    /// `None`: not opened from the notification.
+    pub opened_after: Option<u32>,
+    pub bought_after: u32,
+    /// `None`: not contacted yet.
+    pub contacted_after: Option<u32>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct PerformanceReport {
@@ -103,6 +131,12 @@ pub struct PerformanceReport {
     pub by_exclusivity: Vec<SegmentRow>,
     pub by_category: Vec<SegmentRow>,
     pub by_area: Vec<SegmentRow>,
+    /// Newest alert first.
+    pub speed_to_lead: Vec<SpeedToLead>,
+    /// Alert to purchase, over the speed-to-lead log.
+    pub alert_to_purchase: Option<Span>,
+    /// Alert to first contact, over the log's contacted leads.
+    pub alert_to_contact: Option<Span>,
 }
 
 /// The furthest funnel step `lead` reached: 0 purchased, 1 contacted … 4 won.
@@ -206,9 +240,45 @@ fn segments(
         .collect()
 }
 
-/// The Analytics page for the leads bought in `range`, with the credit value when known.
+/// Whole minutes from `from` to `to` (0 when `to` is earlier: clocks differ).
+fn minutes_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
+    u32::try_from((to - from).num_minutes().max(0)).unwrap_or(u32::MAX)
+}
+
+/// The speed-to-lead log of `leads` (those in the range) from their `alerts`.
+fn speed_to_lead(leads: &[&PurchasedLead], alerts: &[AlertTimes]) -> Vec<SpeedToLead> {
+    let mut log: Vec<SpeedToLead> = leads
+        .iter()
+        .filter_map(|lead| {
+            let card = &lead.lead.card;
+            let alert = alerts
+                .iter()
+                .find(|a| a.lead_id == card.id && a.arrived_at <= lead.purchased_at)?;
+            let after = |at: DateTime<Utc>| minutes_between(alert.arrived_at, at);
+            Some(SpeedToLead {
+                lead_id: card.id.clone(),
+                title: card.title.clone(),
+                area: if card.area.is_empty() {
+                    card.city.clone()
+                } else {
+                    card.area.clone()
+                },
+                alert_at: alert.arrived_at,
+                opened_after: alert.opened_at.map(after),
+                bought_after: after(lead.purchased_at),
+                contacted_after: first_contact(lead).map(after),
+            })
+        })
+        .collect();
+    log.sort_by(|a, b| b.alert_at.cmp(&a.alert_at).then(a.lead_id.cmp(&b.lead_id)));
+    log
+}
+
+/// The Analytics page for the leads bought in `range`, with the credit value when known and
+/// the matched leads' `alerts` (for the speed-to-lead log).
 pub fn report(
     leads: &[PurchasedLead],
+    alerts: &[AlertTimes],
     range: &DateRange,
     value: Option<&CreditValue>,
 ) -> PerformanceReport {
@@ -240,6 +310,12 @@ pub fn report(
         .iter()
         .filter_map(|l| first_contact(l).map(|at| minutes(l.purchased_at, at)))
         .collect();
+    let speed = speed_to_lead(&mine, alerts);
+    let to_purchase: Vec<i64> = speed.iter().map(|s| i64::from(s.bought_after)).collect();
+    let to_contact: Vec<i64> = speed
+        .iter()
+        .filter_map(|s| s.contacted_after.map(i64::from))
+        .collect();
     PerformanceReport {
         range: range.clone(),
         leads: count(mine.len()),
@@ -264,5 +340,8 @@ pub fn report(
             },
             value,
         ),
+        speed_to_lead: speed,
+        alert_to_purchase: span(&to_purchase),
+        alert_to_contact: span(&to_contact),
     }
 }

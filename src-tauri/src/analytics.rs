@@ -2,7 +2,7 @@
 //! when the API answers and read from the cache when it does not, so it works offline.
 
 use chrono::{DateTime, Utc};
-use leadmart_shared::performance::{self, DateRange, PerformanceReport};
+use leadmart_shared::performance::{self, AlertTimes, DateRange, PerformanceReport};
 use serde::Serialize;
 use specta::Type;
 
@@ -29,8 +29,18 @@ pub async fn view(
 ) -> Result<AnalyticsView, AppError> {
     let mine = my_leads::list(session, cache, now).await?;
     let value = billing::known_value(session, cache, mine.connection).await;
+    let alerts: Vec<AlertTimes> = cache
+        .lead_alerts()
+        .await?
+        .into_iter()
+        .map(|alert| AlertTimes {
+            lead_id: alert.lead_id,
+            arrived_at: alert.arrived_at,
+            opened_at: alert.opened_at,
+        })
+        .collect();
     Ok(AnalyticsView {
-        report: performance::report(&mine.leads, range, value.as_ref()),
+        report: performance::report(&mine.leads, &alerts, range, value.as_ref()),
         connection: mine.connection,
     })
 }

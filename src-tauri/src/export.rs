@@ -147,7 +147,9 @@ pub fn write_csv(leads: &[PurchasedLead], out: impl Write) -> Result<(), AppErro
 }
 
 /// The Analytics page's funnel and tables as CSV rows: `table, row, currency, leads, credits,
-/// value, closed, revenue, rate_or_roi` (a fraction, as computed in shared/).
+/// value, closed, revenue, rate_or_roi` (a fraction, as computed in shared/), then the
+/// speed-to-lead log's rows (`table` `speed_to_lead`, `row` the lead's id) with their own last
+/// columns: `alert_at` and the minutes after it to `opened`, `bought` and `first_contact`.
 pub fn write_analytics_csv(report: &PerformanceReport, out: impl Write) -> Result<(), AppError> {
     let mut writer = csv::Writer::from_writer(out);
     writer
@@ -161,25 +163,35 @@ pub fn write_analytics_csv(report: &PerformanceReport, out: impl Write) -> Resul
             "closed",
             "revenue",
             "rate_or_roi",
+            "alert_at",
+            "opened_min",
+            "bought_min",
+            "first_contact_min",
         ])
         .map_err(write_error)?;
+    // The four speed-to-lead columns, empty on the other tables' rows.
+    let blank = || std::iter::repeat_n(String::new(), 4);
     let text = |d: Option<rust_decimal::Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
     for step in &report.funnel {
         let row = step
             .stage
             .map_or_else(|| "purchased".to_owned(), |s| wire_name(&s));
         writer
-            .write_record([
-                "funnel".to_owned(),
-                row,
-                String::new(),
-                step.leads.to_string(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                text(step.rate),
-            ])
+            .write_record(
+                [
+                    "funnel".to_owned(),
+                    row,
+                    String::new(),
+                    step.leads.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    text(step.rate),
+                ]
+                .into_iter()
+                .chain(blank()),
+            )
             .map_err(write_error)?;
     }
     let segments = [
@@ -202,15 +214,35 @@ pub fn write_analytics_csv(report: &PerformanceReport, out: impl Write) -> Resul
     };
     for o in &report.by_currency {
         writer
-            .write_record(outcome_row("by_currency", &o.currency, o))
+            .write_record(
+                outcome_row("by_currency", &o.currency, o)
+                    .into_iter()
+                    .chain(blank()),
+            )
             .map_err(write_error)?;
     }
     for (table, rows) in segments {
         for row in rows {
             writer
-                .write_record(outcome_row(table, &row.segment, &row.outcome))
+                .write_record(
+                    outcome_row(table, &row.segment, &row.outcome)
+                        .into_iter()
+                        .chain(blank()),
+                )
                 .map_err(write_error)?;
         }
+    }
+    let minutes = |m: Option<u32>| m.map(|m| m.to_string()).unwrap_or_default();
+    for step in &report.speed_to_lead {
+        let mut record = vec!["speed_to_lead".to_owned(), step.lead_id.clone()];
+        record.extend(std::iter::repeat_n(String::new(), 7));
+        record.extend([
+            step.alert_at.to_rfc3339(),
+            minutes(step.opened_after),
+            step.bought_after.to_string(),
+            minutes(step.contacted_after),
+        ]);
+        writer.write_record(record).map_err(write_error)?;
     }
     writer.flush().map_err(write_error)
 }

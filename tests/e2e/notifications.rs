@@ -295,6 +295,38 @@ async fn a_matching_lead_notifies_once_and_a_click_opens_its_preview() -> Result
     )
     .await?;
     crate::harness::save_screenshot(&app, "50-notification-opened-preview").await?;
+
+    // Bought from the notification: the speed-to-lead log on the Analytics page times it from
+    // the alert.
+    crate::harness::click(&app, "[data-testid=buy-now]").await?;
+    for _ in 0..20 {
+        if !app
+            .find_all(fantoccini::Locator::Css("[data-testid=confirm-buy]"))
+            .await?
+            .is_empty()
+        {
+            crate::harness::click(&app, "[data-testid=confirm-buy]").await?;
+            break;
+        }
+        if !app
+            .find_all(fantoccini::Locator::Css("[data-testid=revealed-phone]"))
+            .await?
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_for_text(&app, "[data-testid=revealed-phone]", "+27").await?;
+    crate::harness::click(&app, "[data-testid=modal-close]").await?;
+    crate::harness::click(&app, "[data-testid=nav-analytics]").await?;
+    let row = wait_for_text(&app, "[data-testid=speed-row]", "Leaking geyser").await?;
+    ensure!(
+        row.contains("not yet"),
+        "opened and bought after the alert, not contacted yet: {row}"
+    );
+    crate::harness::scroll_to(&app, "[data-testid=speed-to-lead]").await?;
+    crate::harness::save_screenshot(&app, "51-speed-to-lead").await?;
     app.close().await?;
     Ok(())
 }

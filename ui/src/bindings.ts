@@ -1711,6 +1711,12 @@ export type PerformanceReport_Deserialize = {
 	byExclusivity: SegmentRow_Deserialize[],
 	byCategory: SegmentRow_Deserialize[],
 	byArea: SegmentRow_Deserialize[],
+	/**  Newest alert first. */
+	speedToLead: SpeedToLead_Deserialize[],
+	/**  Alert to purchase, over the speed-to-lead log. */
+	alertToPurchase?: Span | null,
+	/**  Alert to first contact, over the log's contacted leads. */
+	alertToContact?: Span | null,
 };
 
 export type PerformanceReport_Serialize = {
@@ -1729,6 +1735,12 @@ export type PerformanceReport_Serialize = {
 	byExclusivity: SegmentRow_Serialize[],
 	byCategory: SegmentRow_Serialize[],
 	byArea: SegmentRow_Serialize[],
+	/**  Newest alert first. */
+	speedToLead: SpeedToLead_Serialize[],
+	/**  Alert to purchase, over the speed-to-lead log. */
+	alertToPurchase: Span | null,
+	/**  Alert to first contact, over the log's contacted leads. */
+	alertToContact: Span | null,
 };
 
 export type PipelineStage = "new" | "contacted" | "meeting" | "quoted" | "won" | "lost";
@@ -1993,6 +2005,35 @@ export type Span = {
 	averageMinutes: number,
 	fastestMinutes: number,
 	slowestMinutes: number,
+};
+
+/**  One lead of the speed-to-lead log, its steps in minutes after the alert arrived. */
+export type SpeedToLead = SpeedToLead_Serialize | SpeedToLead_Deserialize;
+
+/**  One lead of the speed-to-lead log, its steps in minutes after the alert arrived. */
+export type SpeedToLead_Deserialize = {
+	leadId: string,
+	title: string,
+	area: string,
+	alertAt: string,
+	/**  `None`: not opened from the notification. */
+	openedAfter?: number | null,
+	boughtAfter: number,
+	/**  `None`: not contacted yet. */
+	contactedAfter?: number | null,
+};
+
+/**  One lead of the speed-to-lead log, its steps in minutes after the alert arrived. */
+export type SpeedToLead_Serialize = {
+	leadId: string,
+	title: string,
+	area: string,
+	alertAt: string,
+	/**  `None`: not opened from the notification. */
+	openedAfter: number | null,
+	boughtAfter: number,
+	/**  `None`: not contacted yet. */
+	contactedAfter: number | null,
 };
 
 export type SpendingMonth = SpendingMonth_Serialize | SpendingMonth_Deserialize;

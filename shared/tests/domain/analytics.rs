@@ -356,7 +356,7 @@ fn new_leads_today_count_from_local_midnight() {
 
 mod performance {
     use super::*;
-    use leadmart_shared::performance::{DateRange, report};
+    use leadmart_shared::performance::{AlertTimes, DateRange, report};
     use leadmart_shared::pipeline::ContactChannel;
     use leadmart_shared::wire::{ContactLogEntry, StageChangeDto};
 
@@ -423,7 +423,7 @@ mod performance {
     #[test]
     fn the_seed_funnel_and_roi() {
         let leads = seed_leads();
-        let page = report(&leads, &DateRange::default(), Some(&rupee()));
+        let page = report(&leads, &[], &DateRange::default(), Some(&rupee()));
         let funnel: Vec<u32> = page.funnel.iter().map(|step| step.leads).collect();
         assert_eq!(funnel, vec![65, 62, 43, 22, 4]);
         let rates: Vec<Option<Decimal>> = page.funnel.iter().map(|step| step.rate).collect();
@@ -478,7 +478,7 @@ mod performance {
             from: Some(utc(2026, 2, 1, 0, 0)),
             to: Some(utc(2026, 4, 1, 0, 0)),
         };
-        let page = report(&leads, &range, Some(&rupee()));
+        let page = report(&leads, &[], &range, Some(&rupee()));
         assert_eq!(page.leads, 3, "the lead bought before the range is out");
         let funnel: Vec<u32> = page.funnel.iter().map(|step| step.leads).collect();
         assert_eq!(
@@ -513,5 +513,81 @@ mod performance {
             vec!["Andheri West", "Pune"],
             "the city stands in for no area"
         );
+    }
+
+    #[test]
+    fn the_speed_to_lead_log_times_each_step_from_the_alert() {
+        use PipelineStage::*;
+        let alert = |lead: &PurchasedLead, before: i64, opened: Option<i64>| AlertTimes {
+            lead_id: lead.lead.card.id.clone(),
+            arrived_at: lead.purchased_at - Duration::minutes(before),
+            opened_at: opened.map(|m| lead.purchased_at - Duration::minutes(before - m)),
+        };
+        // Alerted 4 min before the purchase, opened after 1, called 10 min after buying.
+        let mut quick = worked(1, dec!(5), &[Contacted], None);
+        quick.contact_log.push(ContactLogEntry {
+            id: "c1".into(),
+            channel: ContactChannel::Call,
+            at: quick.purchased_at + Duration::minutes(10),
+            note: None,
+            outcome: None,
+        });
+        quick.stage_history.clear();
+        // Alerted an hour before, never opened from the notification, not contacted yet.
+        let mut later = worked(2, dec!(5), &[], None);
+        later.purchased_at += Duration::days(1);
+        // Bought, then an alert arrived (a second match): not bought from an alert.
+        let unprompted = worked(3, dec!(5), &[], None);
+        // Not bought at all: no row.
+        let alerts = vec![
+            alert(&quick, 4, Some(1)),
+            alert(&later, 60, None),
+            AlertTimes {
+                lead_id: unprompted.lead.card.id.clone(),
+                arrived_at: unprompted.purchased_at + Duration::minutes(5),
+                opened_at: None,
+            },
+            AlertTimes {
+                lead_id: "999".into(),
+                arrived_at: utc(2026, 3, 1, 9, 0),
+                opened_at: None,
+            },
+        ];
+        let leads = vec![quick.clone(), later.clone(), unprompted];
+        let page = report(&leads, &alerts, &DateRange::default(), Some(&rupee()));
+        let log: Vec<(&str, Option<u32>, u32, Option<u32>)> = page
+            .speed_to_lead
+            .iter()
+            .map(|row| {
+                (
+                    row.lead_id.as_str(),
+                    row.opened_after,
+                    row.bought_after,
+                    row.contacted_after,
+                )
+            })
+            .collect();
+        assert_eq!(
+            log,
+            vec![
+                (later.lead.card.id.as_str(), None, 60, None),
+                (quick.lead.card.id.as_str(), Some(1), 4, Some(14)),
+            ],
+            "newest alert first; only leads bought after their alert"
+        );
+        let to_purchase = page.alert_to_purchase.expect("two bought from alerts");
+        assert_eq!(
+            (
+                to_purchase.fastest_minutes,
+                to_purchase.slowest_minutes,
+                to_purchase.average_minutes
+            ),
+            (4, 60, 32)
+        );
+        let to_contact = page.alert_to_contact.expect("one contacted");
+        assert_eq!((to_contact.leads, to_contact.average_minutes), (1, 14));
+
+        let none = report(&leads, &[], &DateRange::default(), Some(&rupee()));
+        assert!(none.speed_to_lead.is_empty() && none.alert_to_purchase.is_none());
     }
 }

@@ -23,6 +23,17 @@ fn time(text: Option<String>) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A row as a [`LeadAlert`]; `None` for an arrival time that does not parse.
+fn alert((lead_id, event_id, arrived, shown, opened): AlertRow) -> Option<LeadAlert> {
+    Some(LeadAlert {
+        lead_id,
+        event_id,
+        arrived_at: time(Some(arrived))?,
+        shown_at: time(shown),
+        opened_at: time(opened),
+    })
+}
+
 impl Cache {
     /// The `lead.matched` of `lead_id` arrived (the first arrival is kept).
     pub async fn alert_arrived(
@@ -85,15 +96,18 @@ impl Cache {
         .bind(lead_id)
         .fetch_optional(self.personal()?)
         .await?;
-        Ok(row.and_then(|(lead_id, event_id, arrived, shown, opened)| {
-            Some(LeadAlert {
-                lead_id,
-                event_id,
-                arrived_at: time(Some(arrived))?,
-                shown_at: time(shown),
-                opened_at: time(opened),
-            })
-        }))
+        Ok(row.and_then(alert))
+    }
+
+    /// Every matched lead's alert times, oldest arrival first (the speed-to-lead log).
+    pub async fn lead_alerts(&self) -> Result<Vec<LeadAlert>, CacheError> {
+        let rows: Vec<AlertRow> = sqlx::query_as(
+            "SELECT lead_id, event_id, arrived_at, shown_at, opened_at FROM lead_alerts \
+             ORDER BY arrived_at",
+        )
+        .fetch_all(self.personal()?)
+        .await?;
+        Ok(rows.into_iter().filter_map(alert).collect())
     }
 
     /// Notes that the agent was reminded of `lead_id`'s closing refund window; `false` when

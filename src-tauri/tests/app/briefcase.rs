@@ -266,10 +266,31 @@ async fn the_analytics_tables_export_to_csv() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = start_server(dir.path()).await;
     let (cache, session, bought) = agent_with_andheri(dir.path(), &server).await;
+    // The lead was bought from its notification: alerted 3 minutes before, opened after 1.
+    let lead_id = bought.lead.card.id.clone();
+    let alerted = bought.purchased_at - chrono::Duration::minutes(3);
+    cache
+        .alert_arrived(&lead_id, 1, alerted)
+        .await
+        .expect("arrived");
+    cache
+        .alert_opened(&lead_id, alerted + chrono::Duration::minutes(1))
+        .await
+        .expect("opened");
     let range = leadmart_shared::performance::DateRange::default();
     let view = leadmart_app::analytics::view(&session, &cache, &range, chrono::Utc::now())
         .await
         .expect("analytics");
+    let speed = &view.report.speed_to_lead;
+    assert_eq!(speed.len(), 1, "{speed:?}");
+    assert_eq!(
+        (
+            speed[0].opened_after,
+            speed[0].bought_after,
+            speed[0].contacted_after
+        ),
+        (Some(1), 3, None)
+    );
     let path = dir.path().join("analytics.csv");
     leadmart_app::export::save_analytics(&view.report, &path).expect("export");
     let mut reader = csv::Reader::from_path(&path).expect("csv");
@@ -289,6 +310,15 @@ async fn the_analytics_tables_export_to_csv() {
         .expect("an area row");
     assert_eq!(&area[1], bought.lead.card.area.as_str());
     assert_eq!(&area[3], "1", "one lead there");
+    let log = rows
+        .iter()
+        .find(|r| &r[0] == "speed_to_lead")
+        .expect("the speed-to-lead row");
+    assert_eq!(
+        (&log[1], &log[10], &log[11], &log[12]),
+        (lead_id.as_str(), "1", "3", ""),
+        "opened after 1 minute, bought after 3, not contacted yet"
+    );
     server.stop().await;
 }
 

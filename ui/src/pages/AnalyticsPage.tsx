@@ -1,8 +1,8 @@
 import { useState } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Download, WifiOff } from "lucide-react";
-import { analyticsQuery, errorMessage, exportAnalytics, type SegmentRow, type Span } from "../lib/backend";
-import { STAGE_LABELS, categoryLabel, formatMoneyWhole, formatPercent, formatWorth, plural } from "../lib/format";
+import { analyticsQuery, errorMessage, exportAnalytics, type SegmentRow, type Span, type SpeedToLead } from "../lib/backend";
+import { STAGE_LABELS, categoryLabel, formatDateTime, formatMoneyWhole, formatPercent, formatWorth, plural } from "../lib/format";
 import { Button, ErrorAlert, Loading, Metric, Panel, Tab } from "../components/ui";
 
 const RANGES = [
@@ -16,6 +16,7 @@ const RANGES = [
 function duration(minutes: number): string {
   if (minutes >= 2 * 1440) return plural(Math.round(minutes / 1440), "day", "days");
   if (minutes >= 120) return `${Math.round(minutes / 60)} h`;
+  if (minutes === 0) return "under 1 min";
   return `${minutes} min`;
 }
 
@@ -38,6 +39,62 @@ function SpanPanel({ title, span, empty, testId }: { title: string; span: Span |
         </dl>
       ) : (
         <p className="p-4 text-sm text-slate-500">{empty}</p>
+      )}
+    </Panel>
+  );
+}
+
+/** The speed-to-lead log: how fast each lead bought from its notification was opened, bought
+ * and contacted, counted from the alert. */
+function SpeedToLeadPanel({
+  rows,
+  toPurchase,
+  toContact,
+}: {
+  rows: SpeedToLead[];
+  toPurchase: Span | null;
+  toContact: Span | null;
+}) {
+  const after = (minutes: number | null | undefined, none: string) =>
+    minutes == null ? none : minutes === 0 ? "within 1 min" : `+${duration(minutes)}`;
+  return (
+    <Panel title="Speed to lead (alert → opened → bought → first contact)" testId="speed-to-lead">
+      {rows.length === 0 ? (
+        <p className="text-sm text-slate-500">
+          No lead bought from a notification in this period yet. With new-lead alerts on (Settings), each lead you buy
+          from one shows here with how fast you opened, bought and called it.
+        </p>
+      ) : (
+        <>
+          <p className="mb-3 text-sm text-slate-600">
+            {toPurchase && `Alert to purchase: ${duration(toPurchase.averageMinutes)} on average (fastest ${duration(toPurchase.fastestMinutes)}).`}
+            {toContact && ` Alert to first contact: ${duration(toContact.averageMinutes)} on average.`}
+          </p>
+          <table className="w-full text-left text-sm">
+            <thead className="bg-slate-50 text-xs font-semibold tracking-wide text-slate-500 uppercase">
+              <tr>
+                <th className="px-3 py-2">Lead</th>
+                <th className="px-3 py-2">Alert</th>
+                <th className="px-3 py-2 text-right">Opened</th>
+                <th className="px-3 py-2 text-right">Bought</th>
+                <th className="px-3 py-2 text-right">First contact</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row) => (
+                <tr key={row.leadId} data-testid="speed-row" className="border-t border-slate-100">
+                  <td className="px-3 py-2">
+                    {row.title} · {row.area}
+                  </td>
+                  <td className="px-3 py-2 whitespace-nowrap text-slate-600">{formatDateTime(row.alertAt)}</td>
+                  <td className="px-3 py-2 text-right tabular-nums">{after(row.openedAfter, "not from the alert")}</td>
+                  <td className="px-3 py-2 text-right tabular-nums">{after(row.boughtAfter, "—")}</td>
+                  <td className="px-3 py-2 text-right tabular-nums">{after(row.contactedAfter, "not yet")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
     </Panel>
   );
@@ -212,6 +269,7 @@ export function AnalyticsPage() {
               empty="No lead contacted in this period yet."
             />
           </div>
+          <SpeedToLeadPanel rows={report.speedToLead} toPurchase={report.alertToPurchase} toContact={report.alertToContact} />
           <SegmentTable
             testId="by-exclusivity"
             title="Exclusive vs shared"

@@ -70,7 +70,9 @@ export function HelpPage() {
         <p>
           Leadmart tells you the moment a lead matching your preferences is listed, also when the window is closed
           to the tray. Click the notification to open the lead. Choose which alerts you get, and quiet hours, in
-          <strong> Settings</strong>; the tray menu can pause them for an hour.
+          <strong> Settings</strong>; the tray menu can pause them for an hour. <strong>Analytics</strong> keeps a
+          speed-to-lead log of the leads you bought from a notification: how soon you opened, bought and first
+          contacted each one.
         </p>
       </Topic>
       <Topic title="Selling leads: CSV import" testId="help-import">

@@ -49,6 +49,7 @@ export type {
   AnalyticsView_Serialize as AnalyticsView,
   SegmentRow_Serialize as SegmentRow,
   Span,
+  SpeedToLead,
   AgentPreferencesDto_Serialize as AgentPreferences,
   ApiErrorCode,
   AppError,
