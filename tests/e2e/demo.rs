@@ -44,6 +44,20 @@ async fn the_demo_agent_opens_on_months_of_work() -> Result<()> {
         "won deals bring revenue: {revenue}"
     );
     wait_for_text(&app, "[data-testid=time-to-close]", "Fastest").await?;
+    // The funnel is drawn (Chart.js on a canvas, under the window's frozen prototypes).
+    wait_for_count_at_least(&app, "[data-testid=funnel-chart]", 1).await?;
+    let drawn = app
+        .execute(
+            "const c = document.querySelector('[data-testid=funnel-chart]');\
+             const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;\
+             return c.width > 0 && px.some((v, i) => i % 4 === 3 && v > 0);",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        drawn == serde_json::Value::Bool(true),
+        "the funnel chart has bars"
+    );
     save_screenshot(&app, "demo-02-analytics").await?;
 
     click(&app, "[data-testid=nav-messages]").await?;

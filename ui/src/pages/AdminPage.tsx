@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { Suspense, lazy, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Check, X } from "lucide-react";
 import {
@@ -26,6 +26,9 @@ import {
 import { Button, ErrorAlert, Loading, Metric, Panel, Tab, TableHead, inputClass } from "../components/ui";
 import { InventoryTab } from "./admin/InventoryTab";
 import { PartnersTab } from "./admin/PartnersTab";
+
+// Chart.js is large: loaded with the first chart, not with the window.
+const BarChart = lazy(() => import("../components/BarChart"));
 
 const AUDIT_LABELS: Record<AuditAction, string> = {
   refund_approved: "Refund approved",
@@ -135,30 +138,26 @@ function Overview() {
   );
 }
 
-/** Two bars a day, listed and sold, as tall as their share of the busiest day. Plain elements
- * (see the Analytics page's funnel for why). */
+/** Two bars a day, listed and sold (Chart.js). */
 function TrendChart({ overview }: { overview: AdminOverview }) {
-  const most = Math.max(1, ...overview.trend.map((day) => Math.max(day.listed, day.sold)));
+  const days = overview.trend.map((day) =>
+    new Date(`${day.day}T12:00:00`).toLocaleDateString(undefined, { day: "numeric", month: "short" }),
+  );
+  const listed = overview.trend.map((day) => day.listed);
+  const sold = overview.trend.map((day) => day.sold);
   return (
-    <div>
-      <ol className="flex h-40 items-end gap-2" aria-label="Leads listed and sold per day">
-        {overview.trend.map((day) => (
-          <li key={day.day} className="flex h-full flex-1 flex-col justify-end" title={`${day.day}: ${day.listed} listed, ${day.sold} sold`}>
-            <span className="flex h-full items-end justify-center gap-0.5">
-              <span className="w-2.5 rounded-t bg-brand-700" style={{ height: `${(day.listed / most) * 100}%` }} />
-              <span className="w-2.5 rounded-t bg-amber-500" style={{ height: `${(day.sold / most) * 100}%` }} />
-            </span>
-            <span className="mt-1 text-center text-[10px] text-slate-500">
-              {new Date(`${day.day}T12:00:00`).toLocaleDateString(undefined, { day: "numeric", month: "short" })}
-            </span>
-          </li>
-        ))}
-      </ol>
-      <p className="mt-2 flex gap-4 text-xs text-slate-600">
-        <span className="flex items-center gap-1"><span className="h-2 w-2 rounded bg-brand-700" /> Listed</span>
-        <span className="flex items-center gap-1"><span className="h-2 w-2 rounded bg-amber-500" /> Sold</span>
-      </p>
-    </div>
+    <Suspense fallback={<div style={{ height: 200 }} />}>
+      <BarChart
+        testId="admin-trend-chart"
+        label={`Leads listed and sold per day, the last ${days.length} days: ${listed.reduce((a, b) => a + b, 0)} listed, ${sold.reduce((a, b) => a + b, 0)} sold`}
+        labels={days}
+        series={[
+          { label: "Listed", values: listed, color: "#0f766e" },
+          { label: "Sold", values: sold, color: "#f59e0b" },
+        ]}
+        height={200}
+      />
+    </Suspense>
   );
 }
 

@@ -1,9 +1,12 @@
-import { useState } from "react";
+import { Suspense, lazy, useState } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Download, WifiOff } from "lucide-react";
 import { analyticsQuery, errorMessage, exportAnalytics, type SegmentRow, type Span, type SpeedToLead } from "../lib/backend";
 import { STAGE_LABELS, categoryLabel, formatDateTime, formatMoneyWhole, formatPercent, formatWorth, plural } from "../lib/format";
 import { Button, ErrorAlert, Loading, Metric, Panel, Tab } from "../components/ui";
+
+// Chart.js is large: loaded with the first chart, not with the window.
+const BarChart = lazy(() => import("../components/BarChart"));
 
 const RANGES = [
   { id: "30", label: "Last 30 days", days: 30 },
@@ -150,33 +153,30 @@ function SegmentTable({
 
 type FunnelBar = { name: string; leads: number; rate: string | null };
 
-/**
- * The funnel as horizontal bars, each as long as its share of the first step, with the step's
- * rate of the one before. Plain elements: a chart library's prototype patching breaks under the
- * window's frozen `Object.prototype` (Tauri's `freezePrototype`).
- */
+/** The funnel as horizontal bars (Chart.js), with each step's count and rate of the one before
+ * in text below. */
 function FunnelChart({ steps }: { steps: FunnelBar[] }) {
-  const most = Math.max(1, ...steps.map((step) => step.leads));
   return (
-    <ol className="flex flex-col gap-2 p-4" aria-label="Leads at each step">
-      {steps.map((step, index) => (
-        <li key={step.name} className="grid grid-cols-[7rem_1fr] items-center gap-3 text-sm">
-          <span className="text-slate-600">{step.name}</span>
-          <span className="grid grid-cols-[1fr_14rem] items-center gap-2">
-            <span aria-hidden className="h-6">
-              <span
-                className="block h-6 rounded-r bg-brand-700"
-                style={{ width: `${(step.leads / most) * 100}%`, minWidth: step.leads > 0 ? "0.25rem" : 0, opacity: 1 - index * 0.12 }}
-              />
-            </span>
-            <span className="whitespace-nowrap tabular-nums text-slate-800">
-              {step.leads.toLocaleString()}
-              {step.rate && <span className="text-slate-500"> · {step.rate} of the step before</span>}
-            </span>
-          </span>
-        </li>
-      ))}
-    </ol>
+    <div className="flex flex-col gap-3 p-4">
+      <Suspense fallback={<div style={{ height: 40 * steps.length + 30 }} />}>
+        <BarChart
+          testId="funnel-chart"
+          label={`Leads at each step: ${steps.map((s) => `${s.name} ${s.leads}`).join(", ")}`}
+          labels={steps.map((step) => step.name)}
+          series={[{ label: "Leads", values: steps.map((step) => step.leads), color: "#0f766e" }]}
+          horizontal
+          height={40 * steps.length + 30}
+        />
+      </Suspense>
+      <ol className="flex flex-wrap gap-x-6 gap-y-1 text-sm" aria-label="Leads at each step">
+        {steps.map((step) => (
+          <li key={step.name} className="whitespace-nowrap tabular-nums text-slate-800">
+            <span className="text-slate-600">{step.name}</span> {step.leads.toLocaleString()}
+            {step.rate && <span className="text-slate-500"> · {step.rate} of the step before</span>}
+          </li>
+        ))}
+      </ol>
+    </div>
   );
 }
 
