@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::local_time::Tz;
 use crate::money::{Credits, Money, format_inr_compact, group_en_in};
+use crate::refund::RefundStatus;
 use crate::wire::events::EventKind;
 use crate::wire::{LeadCard, NotificationSettingsDto};
 
@@ -219,6 +220,34 @@ impl AlertText {
             body: format!(
                 "{customer} · {} in {place}: not reached yet. Ask for a refund before it closes.",
                 card.title
+            ),
+        }
+    }
+
+    /// An admin decided the agent's refund request on the lead `what` (its title and place, when
+    /// the app has it): approved, with the credits back; or denied.
+    pub fn refund_decided(status: RefundStatus, credits: Decimal, what: Option<&str>) -> Self {
+        let what = what.map_or_else(|| "your lead".to_owned(), str::to_owned);
+        if status == RefundStatus::Approved {
+            Self {
+                title: "Refund approved".to_owned(),
+                body: format!("{} back in your wallet for {what}.", credits_label(credits)),
+            }
+        } else {
+            Self {
+                title: "Refund not approved".to_owned(),
+                body: format!("The request for {what} was denied. Open the lead to read why."),
+            }
+        }
+    }
+
+    /// The balance went below the low-credit mark: `Low credit balance`, then what is left.
+    pub fn credits_low(balance: Decimal) -> Self {
+        Self {
+            title: "Low credit balance".to_owned(),
+            body: format!(
+                "{} left. Top up to keep buying leads the moment they are listed.",
+                credits_label(balance)
             ),
         }
     }
@@ -441,6 +470,35 @@ mod tests {
         assert!(
             !mark.crossed(Credits::whole(5), Credits::whole(50)),
             "a top-up"
+        );
+    }
+
+    #[test]
+    fn refund_decisions_and_a_low_balance_say_what_happened() {
+        let approved = AlertText::refund_decided(
+            RefundStatus::Approved,
+            Decimal::new(475, 2),
+            Some("3BHK Apartment · Andheri West"),
+        );
+        assert_eq!(approved.title, "Refund approved");
+        assert_eq!(
+            approved.body,
+            "4.75 credits back in your wallet for 3BHK Apartment · Andheri West."
+        );
+        let denied = AlertText::refund_decided(RefundStatus::Denied, Decimal::ZERO, None);
+        assert_eq!(denied.title, "Refund not approved");
+        assert!(
+            denied
+                .body
+                .starts_with("The request for your lead was denied.")
+        );
+        let low = AlertText::credits_low(Decimal::new(85, 1));
+        assert_eq!(
+            (low.title.as_str(), low.body.as_str()),
+            (
+                "Low credit balance",
+                "8.50 credits left. Top up to keep buying leads the moment they are listed."
+            )
         );
     }
 }

@@ -238,8 +238,10 @@ impl notify::Notifications for SystemNotifications {
             .id(alert.id)
             .title(&alert.text.title)
             .body(&alert.text.body);
+        // Every alert reports its click (and Open / Snooze); a lead's names its lead.
+        builder = builder.action_type_id(LEAD_ACTIONS);
         if let Some(lead) = alert.opens.lead_id() {
-            builder = builder.action_type_id(LEAD_ACTIONS).extra("leadId", lead);
+            builder = builder.extra("leadId", lead);
         }
         if let Err(err) = builder.show() {
             tracing::warn!(error = %err, "notification not shown");

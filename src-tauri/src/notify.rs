@@ -1,8 +1,9 @@
 //! Native notifications of live events: a `lead.matched` becomes a notification (title and body
 //! from shared's [`AlertText`]) unless the agent's settings, their quiet hours (on their own
 //! clock) or a pause say otherwise; matches caught up together after an offline spell become one
-//! summary. Every matched lead's arrival, showing and opening is written to the speed-to-lead
-//! log in the user's cache.
+//! summary. A decided refund and a balance gone low (`refund.decided`, `credits.low`) are
+//! notifications too, under their own settings. Every matched lead's arrival, showing and
+//! opening is written to the speed-to-lead log in the user's cache.
 //!
 //! No tauri type in here: the OS's notifications come in through [`Notifications`], and the
 //! window's part (bringing it to the front on the lead) stays in the shell.
@@ -40,16 +41,18 @@ pub enum Opens {
     /// A lead on the marketplace: its preview over Available Leads.
     #[serde(rename_all = "camelCase")]
     Preview { lead_id: String },
-    /// One of the agent's own leads (a refund reminder): it in My Leads.
+    /// One of the agent's own leads (a refund reminder, a refund decided): it in My Leads.
     #[serde(rename_all = "camelCase")]
     MyLead { lead_id: String },
+    /// The balance (a low-credit warning): Billing.
+    Billing,
 }
 
 impl Opens {
     /// The lead it opens (a summary opens none).
     pub fn lead_id(&self) -> Option<&str> {
         match self {
-            Self::Summary => None,
+            Self::Summary | Self::Billing => None,
             Self::Preview { lead_id } | Self::MyLead { lead_id } => Some(lead_id),
         }
     }
@@ -141,17 +144,21 @@ impl Notifier {
             let Some(event) = next else {
                 return;
             };
-            let EventPayload::LeadMatched(matched) = event.payload else {
-                continue;
-            };
             let now = Utc::now();
+            let matched = match event.payload {
+                EventPayload::LeadMatched(matched) => matched,
+                other => {
+                    self.tell_account(session, event.id, &other, now).await;
+                    continue;
+                }
+            };
             let card = *matched.lead;
             if let Ok(cache) = session.cache().await
                 && let Err(err) = cache.alert_arrived(&card.id, event.id, now).await
             {
                 tracing::warn!(error = %err, "the alert's arrival was not logged");
             }
-            if !self.alerts_now(session, now).await {
+            if !self.alerts_now(session, EventKind::LeadMatched, now).await {
                 continue;
             }
             if caught_up(card.listed_at, event.connected_at) {
@@ -231,9 +238,65 @@ impl Notifier {
         shown
     }
 
-    /// Whether a `lead.matched` alerts at `now`: the agent's settings and quiet hours, and no
+    /// A decided refund (it opens the lead in My Leads) or a balance gone low (it opens
+    /// Billing), when the agent's settings ask for it; other events are the feed's upkeep.
+    async fn tell_account(
+        &self,
+        session: &SessionManager,
+        event_id: i64,
+        payload: &EventPayload,
+        now: DateTime<Utc>,
+    ) {
+        let (text, opens) = match payload {
+            EventPayload::RefundDecided(decided) => {
+                // The lead as this computer has it, for its title and place.
+                let what = match session.cache().await {
+                    Ok(cache) => cache
+                        .purchased_lead(&decided.lead_id)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|lead| {
+                            let card = &lead.lead.card;
+                            let place = if card.area.is_empty() {
+                                &card.city
+                            } else {
+                                &card.area
+                            };
+                            format!("{} · {place}", card.title)
+                        }),
+                    Err(_) => None,
+                };
+                let text =
+                    AlertText::refund_decided(decided.status, decided.credits, what.as_deref());
+                let opens = Opens::MyLead {
+                    lead_id: decided.lead_id.clone(),
+                };
+                (text, opens)
+            }
+            EventPayload::CreditsLow(level) => {
+                (AlertText::credits_low(level.balance), Opens::Billing)
+            }
+            _ => return,
+        };
+        if !self.alerts_now(session, payload.kind(), now).await {
+            return;
+        }
+        self.show(Alert {
+            id: alert_id(event_id),
+            text,
+            opens,
+        });
+    }
+
+    /// Whether an event of `kind` alerts at `now`: the agent's settings and quiet hours, and no
     /// pause.
-    async fn alerts_now(&self, session: &SessionManager, now: DateTime<Utc>) -> bool {
+    async fn alerts_now(
+        &self,
+        session: &SessionManager,
+        kind: EventKind,
+        now: DateTime<Utc>,
+    ) -> bool {
         if lock(&self.paused_until).is_some_and(|until| now < until) {
             return false;
         }
@@ -243,7 +306,7 @@ impl Notifier {
         // Read at each alert (one small request on a rare event): settings changed on another
         // device, or quiet hours just set, apply to the very next lead.
         let (settings, zone) = self.read_settings(session, &user.id).await;
-        settings.alerts(EventKind::LeadMatched, now, zone)
+        settings.alerts(kind, now, zone)
     }
 
     /// The agent's settings from the API; offline (or unreadable), the last known, else the

@@ -1531,8 +1531,10 @@ export type Opens =
 { kind: "summary" } | 
 /**  A lead on the marketplace: its preview over Available Leads. */
 { kind: "preview"; leadId: string } | 
-/**  One of the agent's own leads (a refund reminder): it in My Leads. */
-{ kind: "myLead"; leadId: string };
+/**  One of the agent's own leads (a refund reminder, a refund decided): it in My Leads. */
+{ kind: "myLead"; leadId: string } | 
+/**  The balance (a low-credit warning): Billing. */
+{ kind: "billing" };
 
 /**  An edit in the outbox. */
 export type OutboxEntry = OutboxEntry_Serialize | OutboxEntry_Deserialize;

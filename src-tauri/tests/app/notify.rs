@@ -365,3 +365,93 @@ async fn a_closing_refund_window_on_a_lead_never_reached_is_reminded_once() {
     );
     setup.finish().await;
 }
+
+/// A decided refund is a notification that opens the lead in My Leads, in the lead's words; a
+/// balance gone low one that opens Billing; both under the agent's own settings.
+#[tokio::test]
+async fn a_decided_refund_and_a_low_balance_are_notified() {
+    let setup = Setup::start(Duration::from_secs(60)).await;
+    let following = setup.follow();
+    // The stream is open once a match was notified.
+    let (_, _) = setup.first_notified_lead(200).await;
+    let before = setup.recorded.shown().len();
+    let lead_id = crate::support::andheri_lead(&setup.session, &setup.cache).await;
+    leadmart_app::purchases::purchase(&setup.session, &setup.cache, &lead_id, chrono::Utc::now())
+        .await
+        .expect("bought");
+    let asked = leadmart_app::my_leads::request_refund(
+        &setup.session,
+        &setup.cache,
+        &lead_id,
+        leadmart_shared::refund::RefundReason::WrongNumber,
+        "Number not in service".to_owned(),
+    )
+    .await
+    .expect("refund requested");
+    let refund = asked.refund.expect("the request");
+    setup.admin.decide_refund(&refund.id, true).await;
+    let shown = setup.recorded.wait_for(before + 1).await;
+    let decided = shown.last().expect("the decision is notified");
+    assert_eq!(decided.text.title, "Refund approved");
+    assert!(
+        decided.text.body.contains("3BHK Apartment · Andheri West")
+            && decided.text.body.contains("credits back in your wallet"),
+        "{}",
+        decided.text.body
+    );
+    assert_eq!(
+        decided.opens,
+        Opens::MyLead {
+            lead_id: lead_id.clone()
+        }
+    );
+
+    // A low balance, as the stream delivers it.
+    let low = LiveEvent {
+        id: 9_000,
+        payload: leadmart_shared::wire::events::EventPayload::CreditsLow(
+            leadmart_shared::wire::events::CreditsLevel {
+                balance: rust_decimal::Decimal::new(85, 1),
+            },
+        ),
+        connected_at: chrono::Utc::now(),
+    };
+    setup
+        .to_notifier
+        .send(low.clone())
+        .expect("to the notifier");
+    let shown = setup.recorded.wait_for(before + 2).await;
+    let warned = shown.last().expect("the warning");
+    assert_eq!(
+        (warned.text.title.as_str(), &warned.opens),
+        ("Low credit balance", &Opens::Billing)
+    );
+
+    // The agent turns the low-credit warning off: the next one stays silent.
+    use leadmart_app::api::Method;
+    let mut settings: leadmart_shared::wire::NotificationSettingsDto = setup
+        .session
+        .request(Method::GET, "v1/me/notification-settings", &[], None::<&()>)
+        .await
+        .expect("the settings");
+    settings.low_credit_warning = false;
+    let _: leadmart_shared::wire::NotificationSettingsDto = setup
+        .session
+        .request(
+            Method::PUT,
+            "v1/me/notification-settings",
+            &[],
+            Some(&settings),
+        )
+        .await
+        .expect("settings saved");
+    setup.to_notifier.send(low).expect("to the notifier");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        setup.recorded.shown().len(),
+        before + 2,
+        "the warning is off"
+    );
+    following.abort();
+    setup.finish().await;
+}

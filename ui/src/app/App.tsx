@@ -89,6 +89,7 @@ export function App() {
       onNotificationOpened(({ opens }) => {
         if (opens.kind === "preview") openFromOutside(opens.leadId);
         else if (opens.kind === "myLead") openMineFromOutside(opens.leadId);
+        else if (opens.kind === "billing") setPage("billing");
         else setPage("dashboard");
       }),
     ];

@@ -1,7 +1,7 @@
 // Bar charts drawn by Chart.js on a canvas. Chart.js is one of the few chart libraries that loads
 // and draws under the window's frozen built-in prototypes (Tauri's `freezePrototype`): recharts
-// throws at load there. The canvas is an image to assistive technology, so each chart names what
-// it shows, and the pages keep the figures in text beside it.
+// throws at load there. A canvas says nothing to assistive technology, so each chart's figure
+// caption says what it shows, and the pages keep the figures in text beside it.
 import { useEffect, useRef } from "react";
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from "chart.js";
 
@@ -25,31 +25,32 @@ export function BarChart(props: {
   const shown = JSON.stringify([labels, series, horizontal]);
   useEffect(() => {
     if (!canvas.current) return;
-    const [labels, series, horizontal] = JSON.parse(shown) as [string[], BarSeries[], boolean];
+    const [names, bars, sideways] = JSON.parse(shown) as [string[], BarSeries[], boolean];
     const chart = new Chart(canvas.current, {
       type: "bar",
       data: {
-        labels,
-        datasets: series.map((s) => ({ label: s.label, data: s.values, backgroundColor: s.color, borderRadius: 4 })),
+        labels: names,
+        datasets: bars.map((s) => ({ label: s.label, data: s.values, backgroundColor: s.color, borderRadius: 4 })),
       },
       options: {
-        indexAxis: horizontal ? "y" : "x",
+        indexAxis: sideways ? "y" : "x",
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        plugins: { legend: { display: series.length > 1, position: "bottom", labels: { boxWidth: 10 } } },
+        plugins: { legend: { display: bars.length > 1, position: "bottom", labels: { boxWidth: 10 } } },
         scales: {
-          x: { grid: { display: !horizontal }, ticks: { precision: 0 }, beginAtZero: true },
-          y: { grid: { display: horizontal }, ticks: { precision: 0 }, beginAtZero: true },
+          x: { grid: { display: !sideways }, ticks: { precision: 0 }, beginAtZero: true },
+          y: { grid: { display: sideways }, ticks: { precision: 0 }, beginAtZero: true },
         },
       },
     });
     return () => chart.destroy();
   }, [shown]);
   return (
-    <div className="relative" style={{ height: props.height }}>
-      <canvas ref={canvas} role="img" aria-label={props.label} data-testid={props.testId} />
-    </div>
+    <figure className="relative m-0" style={{ height: props.height }}>
+      <canvas ref={canvas} aria-hidden data-testid={props.testId} />
+      <figcaption className="sr-only">{props.label}</figcaption>
+    </figure>
   );
 }
 
