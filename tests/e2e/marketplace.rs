@@ -117,3 +117,88 @@ async fn card_texts(app: &fantoccini::Client, count: usize) -> Result<Vec<String
     }
     Ok(texts)
 }
+
+/// A lead that sells out leaves the feed of an agent who previewed it at once, without a
+/// refresh: another agent buys the exclusive Andheri West flat while the window shows it.
+#[tokio::test]
+async fn a_lead_sold_to_another_agent_leaves_the_feed_at_once() -> Result<()> {
+    use anyhow::{Context, ensure};
+    use leadmart_server::demo::{DEMO_AGENT_EMAIL, DEMO_PASSWORD};
+    use serde_json::json;
+
+    use crate::harness::{api_token, binary, buy_first_of, click, sign_in, wait_for_text};
+
+    let desktop = Desktop::start()?;
+    let api = desktop.api_url().trim_end_matches('/').to_owned();
+    let app = desktop.driver.launch_app().await?;
+    wait_until_online(&app).await?;
+    sign_in(&app, DEMO_AGENT_EMAIL, DEMO_PASSWORD, "Asha").await?;
+    click(&app, "[data-testid=nav-available]").await?;
+    let andheri = "[data-testid=lead-card][aria-label^='3BHK Apartment in Andheri West']";
+    wait_for_count(&app, andheri, 1).await?;
+    let lead_id = app
+        .find(Locator::Css(andheri))
+        .await?
+        .attr("data-lead-id")
+        .await?
+        .context("the card names its lead")?;
+    // Previewing it puts the agent in the lead's audience.
+    click(&app, &format!("{andheri} [data-testid=preview-lead]")).await?;
+    wait_for_text(
+        &app,
+        "[data-testid=preview-dialog]",
+        &format!("Lead #{lead_id}"),
+    )
+    .await?;
+    click(&app, "[data-testid=modal-close]").await?;
+
+    // Another agent, serving Mumbai with credits, buys it.
+    let email = "rival.agent@demo.leadmart.test";
+    let created = std::process::Command::new(binary("leadmart-server")?)
+        .args([
+            "--database-url",
+            &format!("sqlite://{}", desktop.home().join("server.db").display()),
+            "create-user",
+            "--email",
+            email,
+            "--password",
+            DEMO_PASSWORD,
+            "--role",
+            "agent",
+            "--name",
+            "Rival Agent",
+            "--verified",
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    ensure!(created.success(), "the second agent is created");
+    let http = reqwest::Client::new();
+    let rival = api_token(&http, &api, email).await?;
+    http.put(format!("{api}/v1/me/preferences"))
+        .bearer_auth(&rival)
+        .json(&json!({
+            "categories": ["real-estate"],
+            "serviceAreas": [{"country": "IN", "region": "Maharashtra", "city": "Mumbai", "area": null}],
+            "minScore": null, "budgetMin": null, "budgetMax": null, "exclusivity": null,
+            "maxPrice": null, "urgencies": [], "dailyLimit": null, "perLeadMax": null,
+            "autoBuyScoreAbove": null, "autoBuyMaxPrice": null
+        }))
+        .send()
+        .await?
+        .error_for_status()?;
+    http.post(format!("{api}/v1/credits/purchase"))
+        .bearer_auth(&rival)
+        .header("Idempotency-Key", "e2e-rival-credits")
+        .json(&json!({"packageCode": "pack-50"}))
+        .send()
+        .await?
+        .error_for_status()?;
+    let (bought, _) = buy_first_of(&http, &api, &rival, [lead_id.clone()]).await?;
+    ensure!(bought == lead_id, "the rival bought the flat");
+
+    // The card leaves the first agent's window on its own.
+    wait_for_count(&app, andheri, 0).await?;
+    save_screenshot(&app, "04-sold-out-left-the-feed").await?;
+    app.close().await?;
+    Ok(())
+}
