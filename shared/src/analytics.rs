@@ -245,14 +245,6 @@ pub(crate) fn by_currency(
         .collect()
 }
 
-fn label(card: &LeadCard) -> String {
-    if card.area.is_empty() {
-        format!("{} · {}", card.title, card.city)
-    } else {
-        format!("{} · {}", card.title, card.area)
-    }
-}
-
 /// The newest [`ACTIVITY_ITEMS`] events: listings, purchases, stage changes, refunds.
 fn activity(leads: &[PurchasedLead], new_leads: &[&LeadCard]) -> Vec<ActivityItem> {
     let mut items = Vec::new();
@@ -260,7 +252,7 @@ fn activity(leads: &[PurchasedLead], new_leads: &[&LeadCard]) -> Vec<ActivityIte
         items.push(ActivityItem {
             kind: ActivityKind::NewLead,
             lead_id: card.id.clone(),
-            title: label(card),
+            title: card.title_and_place(),
             stage: None,
             credits: Some(card.price_credits),
             at: card.listed_at,
@@ -270,7 +262,7 @@ fn activity(leads: &[PurchasedLead], new_leads: &[&LeadCard]) -> Vec<ActivityIte
         let item = |kind, stage, credits, at| ActivityItem {
             kind,
             lead_id: lead.lead.card.id.clone(),
-            title: label(&lead.lead.card),
+            title: lead.lead.card.title_and_place(),
             stage,
             credits,
             at,

@@ -186,11 +186,7 @@ impl AlertText {
     /// The notification of a matching lead: `Home services / Plumbing · Woodstock`, then
     /// `Score 82 · Budget ZAR 1,500 – 3,000 · 4.50 credits`. The area, else the city.
     pub fn lead_matched(card: &LeadCard) -> Self {
-        let place = if card.area.is_empty() {
-            &card.city
-        } else {
-            &card.area
-        };
+        let place = card.place();
         Self {
             title: format!("{} · {place}", category_label(&card.category)),
             body: format!(
@@ -205,11 +201,7 @@ impl AlertText {
     /// The refund guardian's reminder: `Refund window closes in 20 h`, then who and what, and
     /// that they were never reached.
     pub fn refund_closing(customer: &str, card: &LeadCard, hours_left: u32) -> Self {
-        let place = if card.area.is_empty() {
-            &card.city
-        } else {
-            &card.area
-        };
+        let place = card.place();
         let left = if hours_left == 0 {
             "less than an hour".to_owned()
         } else {

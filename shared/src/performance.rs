@@ -247,22 +247,21 @@ fn minutes_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
 
 /// The speed-to-lead log of `leads` (those in the range) from their `alerts`.
 fn speed_to_lead(leads: &[&PurchasedLead], alerts: &[AlertTimes]) -> Vec<SpeedToLead> {
+    // One alert per lead (the app keeps a lead's first arrival).
+    let by_lead: std::collections::HashMap<&str, &AlertTimes> =
+        alerts.iter().map(|a| (a.lead_id.as_str(), a)).collect();
     let mut log: Vec<SpeedToLead> = leads
         .iter()
         .filter_map(|lead| {
             let card = &lead.lead.card;
-            let alert = alerts
-                .iter()
-                .find(|a| a.lead_id == card.id && a.arrived_at <= lead.purchased_at)?;
+            let alert = by_lead
+                .get(card.id.as_str())
+                .filter(|a| a.arrived_at <= lead.purchased_at)?;
             let after = |at: DateTime<Utc>| minutes_between(alert.arrived_at, at);
             Some(SpeedToLead {
                 lead_id: card.id.clone(),
                 title: card.title.clone(),
-                area: if card.area.is_empty() {
-                    card.city.clone()
-                } else {
-                    card.area.clone()
-                },
+                area: card.place().to_owned(),
                 alert_at: alert.arrived_at,
                 opened_after: alert.opened_at.map(after),
                 bought_after: after(lead.purchased_at),
@@ -328,18 +327,7 @@ pub fn report(
         response_time: span(&responses),
         by_exclusivity: segments(&mine, |l| l.lead.card.exclusivity.clone(), value),
         by_category: segments(&mine, |l| l.lead.card.category.clone(), value),
-        by_area: segments(
-            &mine,
-            |l| {
-                let card = &l.lead.card;
-                if card.area.is_empty() {
-                    card.city.clone()
-                } else {
-                    card.area.clone()
-                }
-            },
-            value,
-        ),
+        by_area: segments(&mine, |l| l.lead.card.place().to_owned(), value),
         speed_to_lead: speed,
         alert_to_purchase: span(&to_purchase),
         alert_to_contact: span(&to_contact),

@@ -114,6 +114,20 @@ impl From<&RefundDenied> for ApiErrorBody {
 }
 
 impl LeadCard {
+    /// Where the lead is, as people name it: its area, else its city.
+    pub fn place(&self) -> &str {
+        if self.area.is_empty() {
+            &self.city
+        } else {
+            &self.area
+        }
+    }
+
+    /// `3BHK Apartment · Andheri West`: what the lead is and where.
+    pub fn title_and_place(&self) -> String {
+        format!("{} · {}", self.title, self.place())
+    }
+
     /// The card of a preview. A lead without a budget shows `0 – 0` (the card's budget fields
     /// predate optional budgets); `title` is already redacted by the preview.
     pub fn from_preview(preview: &LeadPreview, marketplace_currency: &str) -> Self {

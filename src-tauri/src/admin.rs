@@ -67,12 +67,7 @@ pub async fn inventory(
     }
     let mut query: Vec<(&str, String)> = Vec::new();
     if let Some(status) = filter.status {
-        // The wire spelling (`sold_out`), as the server reads it.
-        let status = serde_json::to_value(status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        query.push(("status", status));
+        query.push(("status", crate::export::wire_name(&status)));
     }
     for (name, value) in [
         ("category", text(&filter.category)),

@@ -99,7 +99,7 @@ fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, AppError> {
 }
 
 /// How the API spells a value (`contacted`, `approved`).
-fn wire_name(value: &impl Serialize) -> String {
+pub(crate) fn wire_name(value: &impl Serialize) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(name)) => name,
         _ => String::new(),
@@ -301,11 +301,7 @@ pub fn write_vcards(leads: &[PurchasedLead], mut out: impl Write) -> Result<u32,
         if let Some(address) = &contact.address {
             lines.push(format!("ADR;TYPE=HOME:;;{};;;;", escaped(address)));
         }
-        let place = if card.area.is_empty() {
-            &card.city
-        } else {
-            &card.area
-        };
+        let place = card.place();
         lines.push(format!(
             "NOTE:{}",
             escaped(&format!(

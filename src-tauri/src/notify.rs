@@ -256,15 +256,7 @@ impl Notifier {
                         .await
                         .ok()
                         .flatten()
-                        .map(|lead| {
-                            let card = &lead.lead.card;
-                            let place = if card.area.is_empty() {
-                                &card.city
-                            } else {
-                                &card.area
-                            };
-                            format!("{} · {place}", card.title)
-                        }),
+                        .map(|lead| lead.lead.card.title_and_place()),
                     Err(_) => None,
                 };
                 let text =

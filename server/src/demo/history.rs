@@ -32,7 +32,7 @@ use chrono::{DateTime, Duration, Utc};
 use leadmart_shared::contact::{ContactDetails, Email, PersonName, PhoneE164};
 use leadmart_shared::dedupe::{DedupeKeys, KeyKind};
 use leadmart_shared::lead::Urgency;
-use leadmart_shared::money::Credits;
+use leadmart_shared::money::{Credits, group_en_in};
 use leadmart_shared::pipeline::{ContactChannel, ContactOutcome, PipelineStage};
 use leadmart_shared::refund::{Attempt, RefundReason, guard, refund_deadline};
 use leadmart_shared::scoring::{ConsumerFacts, ConsumerRules, score_consumer};
@@ -1534,20 +1534,7 @@ fn money_text(city: &str, amount: i64) -> String {
         groups.reverse();
         return format!("R{}", groups.join(" "));
     }
-    // Indian grouping: the last three digits, then pairs.
-    if digits.len() <= 3 {
-        return format!("₹{digits}");
-    }
-    let (head, tail) = digits.split_at(digits.len() - 3);
-    let mut groups: Vec<&str> = Vec::new();
-    let mut end = head.len();
-    while end > 2 {
-        groups.push(&head[end - 2..end]);
-        end -= 2;
-    }
-    groups.push(&head[..end]);
-    groups.reverse();
-    format!("₹{},{tail}", groups.join(","))
+    format!("₹{}", group_en_in(Decimal::from(amount)))
 }
 
 /// `past` as a lead to insert, scored by the shared consumer rules from what is known of it.

@@ -6,8 +6,8 @@ use leadmart_shared::wire::inventory::{InventoryStatus, ListingAction};
 
 use crate::db::Tx;
 use crate::error::ApiError;
-use crate::marketplace::store::{Bind, CURRENT_PRICE, Conditions};
-use crate::with_tx;
+use crate::marketplace::store::{CURRENT_PRICE, Conditions};
+use crate::{bind_all, with_tx};
 
 /// A lead as the inventory reads it.
 #[derive(Debug, sqlx::FromRow)]
@@ -47,21 +47,6 @@ pub fn status_clause(status: InventoryStatus) -> &'static str {
         InventoryStatus::Draft => "l.status = 'draft'",
         InventoryStatus::Withdrawn => "l.status = 'withdrawn'",
     }
-}
-
-/// `query` with each of `binds` bound in order (either engine's query type).
-macro_rules! bind_all {
-    ($query:expr, $binds:expr) => {{
-        let mut query = $query;
-        for bind in $binds.iter().cloned() {
-            query = match bind {
-                Bind::Text(v) => query.bind(v),
-                Bind::Int(v) => query.bind(v),
-                Bind::Time(v) => query.bind(v),
-            };
-        }
-        query
-    }};
 }
 
 /// Up to `limit` leads meeting `filters` after skipping `offset`, newest first, and how many
@@ -105,27 +90,28 @@ pub async fn change_listing(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    // The ids are `$1…$n`, now is the last parameter.
+    let now_at = ids.len() + 1;
     let set = match action {
-        ListingAction::Unlist => {
+        ListingAction::Unlist => format!(
             "status = 'withdrawn', held_for = 'admin' WHERE status = 'listed' \
-             AND expires_at > $1 AND purchases < max_buyers"
-        }
-        ListingAction::Relist => {
+             AND expires_at > ${now_at} AND purchases < max_buyers"
+        ),
+        ListingAction::Relist => format!(
             "status = 'listed', held_for = NULL WHERE status = 'withdrawn' \
-             AND held_for = 'admin' AND expires_at > $1"
-        }
+             AND held_for = 'admin' AND expires_at > ${now_at}"
+        ),
     };
-    let list: Vec<String> = (0..ids.len()).map(|n| format!("${}", n + 2)).collect();
     let sql = sqlx::AssertSqlSafe(format!(
         "UPDATE leads SET {set} AND id IN ({}) RETURNING id",
-        list.join(", ")
+        crate::my_leads::store::placeholders(ids.len())
     ));
     let mut changed: Vec<i64> = with_tx!(tx, conn => {
-        let mut query = sqlx::query_scalar(sql).bind(now);
+        let mut query = sqlx::query_scalar(sql);
         for id in ids {
             query = query.bind(*id);
         }
-        query.fetch_all(conn).await?
+        query.bind(now).fetch_all(conn).await?
     });
     changed.sort_unstable();
     Ok(changed)
